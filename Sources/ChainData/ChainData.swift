@@ -1,0 +1,2 @@
+/// RLP block streams, bundles, export from and import into nodes.
+public enum ChainDataModule {}

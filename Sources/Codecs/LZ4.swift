@@ -1,0 +1,136 @@
+internal import CLZ4
+import SnapshotCore
+
+@inline(__always)
+func lz4Check(_ r: Int, _ what: String) throws -> Int {
+    if LZ4F_isError(r) != 0 {
+        throw ChainsnapError(.corrupt, "lz4 \(what) failed: \(String(cString: LZ4F_getErrorName(r)))")
+    }
+    return r
+}
+
+/// LZ4 frame format (what `lz4 -d` reads), one frame per buffer.
+public enum LZ4Frame {
+    /// Compresses a buffer into one LZ4 frame with content size and content checksum.
+    public static func compress(_ input: UnsafeRawBufferPointer, level: Int = 0) throws -> [UInt8] {
+        var prefs = LZ4F_preferences_t()
+        prefs.frameInfo.contentSize = UInt64(input.count)
+        prefs.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled
+        prefs.frameInfo.blockSizeID = LZ4F_max4MB
+        prefs.compressionLevel = Int32(level)
+        let bound = LZ4F_compressFrameBound(input.count, &prefs)
+        var out = [UInt8](repeating: 0, count: bound)
+        let n = try out.withUnsafeMutableBytes { o in
+            try lz4Check(LZ4F_compressFrame(o.baseAddress, bound, input.baseAddress, input.count, &prefs), "compress")
+        }
+        out.removeSubrange(n...)
+        return out
+    }
+}
+
+/// An LZ4 frame decompression context; works for whole frames and for streams.
+public final class LZ4Decompressor {
+    private var dctx: OpaquePointer?
+
+    public init() {
+        var d: OpaquePointer?
+        let r = LZ4F_createDecompressionContext(&d, UInt32(LZ4F_VERSION))
+        guard LZ4F_isError(r) == 0, d != nil else { fatalError("LZ4F_createDecompressionContext failed") }
+        dctx = d
+    }
+
+    deinit { LZ4F_freeDecompressionContext(dctx) }
+
+    /// Decompresses one whole frame into `out`, which must hold exactly `expectedSize` bytes.
+    public func decompress(_ input: UnsafeRawBufferPointer, expectedSize: Int, into out: UnsafeMutableRawBufferPointer) throws -> Int {
+        LZ4F_resetDecompressionContext(dctx)
+        var produced = 0
+        var consumed = 0
+        while consumed < input.count {
+            var dstSize = out.count - produced
+            var srcSize = input.count - consumed
+            let r = LZ4F_decompress(dctx, out.baseAddress! + produced, &dstSize, input.baseAddress! + consumed, &srcSize, nil)
+            if LZ4F_isError(r) != 0 {
+                LZ4F_resetDecompressionContext(dctx)
+                throw ChainsnapError(.corrupt, "lz4 frame does not decompress: \(String(cString: LZ4F_getErrorName(r)))")
+            }
+            produced += dstSize
+            consumed += srcSize
+            if r == 0 { break }
+            if srcSize == 0 && dstSize == 0 {
+                throw ChainsnapError(.corrupt, "lz4 frame is larger than its declared size \(expectedSize)")
+            }
+        }
+        guard produced == expectedSize, consumed == input.count else {
+            throw ChainsnapError(.corrupt, "lz4 frame decompressed to \(produced) bytes, expected \(expectedSize)")
+        }
+        return produced
+    }
+
+    public func decompress(_ input: [UInt8], expectedSize: Int) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: expectedSize)
+        _ = try input.withUnsafeBytes { i in
+            try out.withUnsafeMutableBytes { o in try decompress(i, expectedSize: expectedSize, into: o) }
+        }
+        return out
+    }
+
+    /// Streaming decompression of an `.lz4` archive: feeds input, calls `sink` with output blocks.
+    public func feed(_ input: UnsafeRawBufferPointer, sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let cap = 4 << 20
+        let out = UnsafeMutableRawPointer.allocate(byteCount: cap, alignment: 16)
+        defer { out.deallocate() }
+        var consumed = 0
+        while consumed < input.count {
+            var dstSize = cap
+            var srcSize = input.count - consumed
+            let r = LZ4F_decompress(dctx, out, &dstSize, input.baseAddress! + consumed, &srcSize, nil)
+            if LZ4F_isError(r) != 0 {
+                throw ChainsnapError(.corrupt, "lz4 stream is corrupt: \(String(cString: LZ4F_getErrorName(r)))")
+            }
+            consumed += srcSize
+            if dstSize > 0 { try sink(UnsafeRawBufferPointer(start: out, count: dstSize)) }
+        }
+    }
+}
+
+/// The chunk codecs chainsnap writes.
+public enum ChunkCodec: String, Sendable, CaseIterable {
+    case zstd, lz4
+
+    public init(parsing text: String) throws {
+        guard let c = ChunkCodec(rawValue: text.lowercased()) else {
+            throw ChainsnapError(.invalidArgument, "unknown compression '\(text)'", hint: "use zstd or lz4")
+        }
+        self = c
+    }
+}
+
+/// A per-thread pair of contexts so a worker compresses and decompresses without reallocating.
+public final class ChunkCodecContext {
+    private var zc: ZstdCompressor?
+    private let zd = ZstdDecompressor()
+    private let ld = LZ4Decompressor()
+    public let level: Int
+
+    public init(level: Int = 3) { self.level = level }
+
+    public func compress(_ input: UnsafeRawBufferPointer, codec: ChunkCodec) throws -> [UInt8] {
+        switch codec {
+        case .zstd:
+            if zc == nil { zc = ZstdCompressor(level: level) }
+            return try zc!.compress(input)
+        case .lz4:
+            return try LZ4Frame.compress(input, level: level >= 3 ? 0 : level)
+        }
+    }
+
+    public func decompress(_ input: UnsafeRawBufferPointer, codec: String, expectedSize: Int,
+                           into out: UnsafeMutableRawBufferPointer) throws -> Int {
+        switch codec {
+        case "zstd": return try zd.decompress(input, expectedSize: expectedSize, into: out)
+        case "lz4": return try ld.decompress(input, expectedSize: expectedSize, into: out)
+        default: throw ChainsnapError(.unsupportedFormat, "chunk codec '\(codec)' is not supported by this chainsnap")
+        }
+    }
+}

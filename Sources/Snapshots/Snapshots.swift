@@ -1,0 +1,2 @@
+/// Volume snapshots: chunking, packing, manifests, restore, verify, prune.
+public enum SnapshotsModule {}

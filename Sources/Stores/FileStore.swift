@@ -1,0 +1,121 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SnapshotCore
+
+/// `file:///path`: a local folder. The embedded default; needs nothing running.
+///
+/// Writes go to a temporary file in the destination folder and are renamed into
+/// place after fsync, so readers never see a partial object.
+public struct FileStore: ObjectStore {
+    public let root: String
+    public var displayURL: String { "file://" + root }
+    public var isWritable: Bool { true }
+
+    public init(root: String) { self.root = root }
+
+    func path(_ key: String) throws -> String {
+        try PathRules.checkEntryPath(key)
+        return root + "/" + key
+    }
+
+    public func get(_ key: String) async throws -> [UInt8] {
+        let p = try path(key)
+        do { return try FS.readFile(p) } catch let e as ChainsnapError where e.code == .notFound {
+            throw ChainsnapError(.notFound, "object '\(key)' is missing from \(displayURL)", object: key)
+        }
+    }
+
+    public func get(_ key: String, range: Range<Int64>) async throws -> [UInt8] {
+        let p = try path(key)
+        let f: RawFile
+        do { f = try RawFile(readingAt: p) } catch let e as ChainsnapError where e.code == .notFound {
+            throw ChainsnapError(.notFound, "object '\(key)' is missing from \(displayURL)", object: key)
+        }
+        return try f.read(count: Int(range.count), at: range.lowerBound)
+    }
+
+    public func head(_ key: String) async throws -> ObjectInfo? {
+        let p = try path(key)
+        var st = stat()
+        guard stat(p, &st) == 0 else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw posixError("stat", path: p)
+        }
+        return ObjectInfo(key: key, size: Int64(st.st_size), etag: nil,
+                          lastModified: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
+    }
+
+    public func put(_ key: String, bytes: [UInt8]) async throws {
+        let p = try path(key)
+        try FS.makeDirectories(FS.parent(of: p))
+        try FS.writeAtomically(p, bytes: bytes)
+    }
+
+    public func putFile(_ key: String, path source: String) async throws {
+        let p = try path(key)
+        try FS.makeDirectories(FS.parent(of: p))
+        let tmp = FS.parent(of: p) + "/.tmp-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        do {
+            let src = try RawFile(readingAt: source)
+            let dst = try RawFile(writingAt: tmp, mode: 0o644, truncate: true)
+            var off: Int64 = 0
+            var buf = [UInt8](repeating: 0, count: 1 << 20)
+            while true {
+                let n = try buf.withUnsafeMutableBytes { try src.read(into: $0, at: off) }
+                if n == 0 { break }
+                try buf.withUnsafeBytes { try dst.write(UnsafeRawBufferPointer(rebasing: $0[0..<n]), at: off) }
+                off += Int64(n)
+            }
+            try dst.sync()
+            try FS.rename(tmp, p)
+        } catch {
+            unlink(tmp)
+            throw error
+        }
+    }
+
+    public func list(prefix: String) async throws -> [ObjectInfo] {
+        var out: [ObjectInfo] = []
+        // Walk only the folder the prefix names, then filter by the full prefix.
+        let dirPart = prefix.contains("/") ? String(prefix[..<prefix.lastIndex(of: "/")!]) : ""
+        let start = dirPart.isEmpty ? root : root + "/" + dirPart
+        guard FS.isDirectory(start) else { return [] }
+        try walk(start, relative: dirPart, prefix: prefix, into: &out)
+        return out.sorted { $0.key < $1.key }
+    }
+
+    private func walk(_ dir: String, relative: String, prefix: String, into out: inout [ObjectInfo]) throws {
+        for name in try FS.listDirectory(dir) where !name.hasPrefix(".tmp-") {
+            let rel = relative.isEmpty ? name : relative + "/" + name
+            let full = dir + "/" + name
+            var st = stat()
+            guard lstat(full, &st) == 0 else { continue }
+            if (st.st_mode & S_IFMT) == S_IFDIR {
+                if rel.hasPrefix(prefix) || prefix.hasPrefix(rel + "/") {
+                    try walk(full, relative: rel, prefix: prefix, into: &out)
+                }
+            } else if (st.st_mode & S_IFMT) == S_IFREG, rel.hasPrefix(prefix) {
+                out.append(ObjectInfo(key: rel, size: Int64(st.st_size), etag: nil,
+                                      lastModified: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9))
+            }
+        }
+    }
+
+    public func delete(_ key: String) async throws {
+        let p = try path(key)
+        guard unlink(p) == 0 || errno == ENOENT else { throw posixError("delete", path: p) }
+    }
+}
+
+/// Opens the store a URL names.
+public func openStore(_ url: String, options: StoreOptions = StoreOptions()) throws -> any ObjectStore {
+    switch try StoreLocation(parsing: url) {
+    case .file(let path):
+        return FileStore(root: path)
+    case .s3(let bucket, let prefix):
+        return try StoreFactory.makeS3(bucket: bucket, prefix: prefix, options: options)
+    case .http(let base):
+        return try StoreFactory.makeHTTP(baseURL: base, options: options)
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `chainsnap k8s …`: print Kubernetes manifests for one-off jobs.
+struct K8sCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "k8s",
+        abstract: "Print Kubernetes Job manifests for common one-off tasks.",
+        subcommands: []
+    )
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `chainsnap node …`: talk to and supervise a blockchain node.
+struct NodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "node",
+        abstract: "Supervise a node process and check its health and height.",
+        subcommands: []
+    )
+}

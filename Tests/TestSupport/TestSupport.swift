@@ -1,0 +1,99 @@
+import Foundation
+
+/// A temporary folder removed when the value is released.
+public final class TempDir: @unchecked Sendable {
+    public let path: String
+
+    public init(_ label: String = "t") {
+        let base = ProcessInfo.processInfo.environment["CHAINSNAP_TEST_TMP"] ?? NSTemporaryDirectory()
+        path = (base as NSString).appendingPathComponent("chainsnap-\(label)-\(UUID().uuidString.prefix(8))")
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    public func sub(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+}
+
+/// The result of running a child process.
+public struct RunResult: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+    public var output: String { stdout + stderr }
+}
+
+/// Runs a program to completion, capturing stdout and stderr.
+@discardableResult
+public func run(_ executable: String, _ args: [String], environment: [String: String]? = nil,
+                cwd: String? = nil, stdin: String? = nil) throws -> RunResult {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
+    p.arguments = executable.hasPrefix("/") ? args : [executable] + args
+    if let environment {
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    }
+    if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+    let outPipe = Pipe(), errPipe = Pipe()
+    p.standardOutput = outPipe
+    p.standardError = errPipe
+    let inPipe = Pipe()
+    p.standardInput = inPipe
+    try p.run()
+    if let stdin { inPipe.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try? inPipe.fileHandleForWriting.close()
+    // Read both pipes concurrently so a chatty child cannot block on a full pipe.
+    let errBox = DataBox()
+    let t = Thread { errBox.data = errPipe.fileHandleForReading.readDataToEndOfFile() }
+    t.start()
+    let out = outPipe.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    while !errBox.done { usleep(1000) }
+    return RunResult(status: p.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+                     stderr: String(decoding: errBox.data, as: UTF8.self))
+}
+
+final class DataBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _data = Data()
+    private var _done = false
+    var data: Data {
+        get { lock.withLock { _data } }
+        set { lock.withLock { _data = newValue; _done = true } }
+    }
+    var done: Bool { lock.withLock { _done } }
+}
+
+/// Paths of the package under test.
+public enum Paths {
+    /// The package root (found from this source file's location).
+    public static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// The built `chainsnap` binary next to the test bundle.
+    public static var chainsnapBinary: String {
+        if let p = ProcessInfo.processInfo.environment["CHAINSNAP_BIN"] { return p }
+        // Test bundles live in .build/<triple>/debug/; the executable sits beside them.
+        let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
+            + Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
+        for dir in candidates {
+            let p = dir.appendingPathComponent("chainsnap").path
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return packageRoot + "/.build/debug/chainsnap"
+    }
+
+    /// `../shared/fixtures` beside the package, when present (tests that read it skip otherwise).
+    public static var sharedFixtures: String? {
+        let p = (packageRoot as NSString).deletingLastPathComponent + "/shared/fixtures"
+        return FileManager.default.fileExists(atPath: p) ? p : nil
+    }
+}
+
+/// Whether a command-line tool is on PATH.
+public func haveTool(_ name: String) -> Bool {
+    (try? run("/bin/sh", ["-c", "command -v \(name)"]).status) == 0
+}
