@@ -1,0 +1,28 @@
+import SnapshotCore
+
+/// One object (or byte range of one) to fetch in bulk.
+public struct FetchRequest: Sendable, Hashable {
+    public var key: String
+    /// Byte range within the object; nil for the whole object.
+    public var range: Range<Int64>?
+    /// The expected size of what is fetched, when known (used for memory accounting and to spot short bodies).
+    public var expectedSize: Int64?
+
+    public init(key: String, range: Range<Int64>? = nil, expectedSize: Int64? = nil) {
+        self.key = key
+        self.range = range
+        self.expectedSize = expectedSize
+    }
+}
+
+/// A store that fetches many objects concurrently through the parallel downloader.
+///
+/// `fetchAll` keeps up to `StoreOptions.connections` requests in flight, retries transient
+/// faults, and calls `consume` on worker threads (several at once) with each complete body,
+/// while further downloads continue. Bytes held in flight plus bytes waiting for a worker
+/// never exceed `StoreOptions.memoryLimit`. The first error thrown by `consume` or a
+/// non-retryable fetch failure cancels the rest and is rethrown.
+public protocol BulkFetching: ObjectStore {
+    func fetchAll(_ requests: [FetchRequest],
+                  consume: @escaping @Sendable (FetchRequest, [UInt8]) throws -> Void) async throws
+}
