@@ -23,6 +23,7 @@ let package = Package(
     targets: [
         // C libraries, bound as system libraries (module.modulemap + shim.h).
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
@@ -30,7 +31,7 @@ let package = Package(
         // Plain values: content ids, manifests, sizes, path rules. No I/O, no C.
         .target(name: "SnapshotCore", swiftSettings: strict),
         // zstd, lz4, SHA-256, HMAC, Keccak-256, and the positional-I/O file handle.
-        .target(name: "Codecs", dependencies: ["CZstd", "CLZ4", "CCrypto", "SnapshotCore"], swiftSettings: strict),
+        .target(name: "Codecs", dependencies: ["CZstd", "CLZ4", "CCrypto", "CZlib", "SnapshotCore"], swiftSettings: strict),
         // libcurl easy/multi wrapper, parallel ranged downloader, retry policy.
         .target(name: "Transfer", dependencies: ["CCurl", "SnapshotCore"], swiftSettings: strict),
         // ObjectStore and its file://, https://, s3:// implementations.
