@@ -6,7 +6,7 @@ import SnapshotCore
 /// `file:///path`: a local folder. The embedded default; needs nothing running.
 ///
 /// Writes go to a temporary file in the destination folder and are renamed into
-/// place after fsync, so readers never see a partial object.
+/// place, so readers never see a partial object; `flush()` makes them durable.
 public struct FileStore: ObjectStore {
     public let root: String
     public var displayURL: String { "file://" + root }
@@ -46,10 +46,18 @@ public struct FileStore: ObjectStore {
                           lastModified: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
     }
 
+    /// Writes to a temporary file and renames it into place. Data reaches the disk at `flush()`,
+    /// which callers run before publishing anything that refers to it (a manifest).
     public func put(_ key: String, bytes: [UInt8]) async throws {
         let p = try path(key)
-        try FS.makeDirectories(FS.parent(of: p))
-        try FS.writeAtomically(p, bytes: bytes)
+        let dir = FS.parent(of: p)
+        if !FS.isDirectory(dir) { try FS.makeDirectories(dir) }
+        try FS.writeAtomically(p, bytes: bytes, durable: false)
+    }
+
+    /// `sync(2)`: flushes written objects and renames to disk.
+    public func flush() async throws {
+        Glibc.sync()
     }
 
     public func putFile(_ key: String, path source: String) async throws {
@@ -67,7 +75,6 @@ public struct FileStore: ObjectStore {
                 try buf.withUnsafeBytes { try dst.write(UnsafeRawBufferPointer(rebasing: $0[0..<n]), at: off) }
                 off += Int64(n)
             }
-            try dst.sync()
             try FS.rename(tmp, p)
         } catch {
             unlink(tmp)

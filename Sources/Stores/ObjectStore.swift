@@ -37,9 +37,13 @@ public protocol ObjectStore: Sendable {
     /// Every object whose key starts with `prefix`, in key order.
     func list(prefix: String) async throws -> [ObjectInfo]
     func delete(_ key: String) async throws
+    /// Makes every completed `put` durable (a manifest is written only after this).
+    func flush() async throws
 }
 
 extension ObjectStore {
+    public func flush() async throws {}
+
     public func putFile(_ key: String, path: String) async throws {
         try await put(key, bytes: FS.readFile(path))
     }

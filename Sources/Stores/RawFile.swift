@@ -6,6 +6,8 @@ import Darwin
 import SnapshotCore
 
 /// Funnels a failed system call into a `ChainsnapError` that names the call and the path.
+public func posixErrorPublic(_ what: String, path: String, errno e: Int32 = errno) -> ChainsnapError { posixError(what, path: path, errno: e) }
+
 func posixError(_ what: String, path: String, errno e: Int32 = errno) -> ChainsnapError {
     let reason = String(cString: strerror(e))
     var hint: String?
@@ -165,19 +167,20 @@ public enum FS {
     }
 
     /// Writes a small file atomically: temp file in the same folder, fsync, rename, fsync folder.
-    public static func writeAtomically(_ path: String, bytes: [UInt8], mode: mode_t = 0o644) throws {
+    /// With `durable: false` the data and rename reach the disk at the next sync instead.
+    public static func writeAtomically(_ path: String, bytes: [UInt8], mode: mode_t = 0o644, durable: Bool = true) throws {
         let dir = parent(of: path)
         let tmp = dir + "/.tmp-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         do {
             let f = try RawFile(writingAt: tmp, mode: mode, truncate: true)
             try f.write(bytes, at: 0)
-            try f.sync()
+            if durable { try f.sync() }
             try rename(tmp, path)
         } catch {
             unlink(tmp)
             throw error
         }
-        syncDirectory(dir)
+        if durable { syncDirectory(dir) }
     }
 
     public static func readFile(_ path: String) throws -> [UInt8] {

@@ -1,0 +1,65 @@
+import Codecs
+import SnapshotCore
+
+/// Checks a manifest before a restore touches anything: every path stays inside the target,
+/// symlinks do not point out, extents add up to file sizes and name chunks the manifest lists.
+enum ManifestValidator {
+    static func validate(_ m: Manifest) throws {
+        try m.checkVersion()
+        var chunkSizes: [String: Int64] = [:]
+        for c in m.chunks {
+            guard Hex.isSHA256(c.id) else {
+                throw ChainsnapError(.corrupt, "manifest \(m.id) lists a malformed chunk id '\(c.id)'")
+            }
+            guard c.size > 0, c.size <= 256 << 20, c.stored > 0 else {
+                throw ChainsnapError(.corrupt, "manifest \(m.id) gives chunk \(c.id) an impossible size (\(c.size) raw, \(c.stored) stored)")
+            }
+            guard c.codec == "zstd" || c.codec == "lz4" else {
+                throw ChainsnapError(.unsupportedFormat, "chunk \(c.id) uses codec '\(c.codec)', which this chainsnap does not read",
+                                     hint: "upgrade chainsnap")
+            }
+            chunkSizes[c.id] = c.size
+        }
+        var dirs: Set<String> = [""]
+        var seen: Set<String> = []
+        for e in m.entries {
+            try PathRules.checkEntryPath(e.path)
+            guard seen.insert(e.path).inserted else {
+                throw ChainsnapError(.corrupt, "manifest \(m.id) lists '\(e.path)' twice")
+            }
+            let parent = e.path.contains("/") ? String(e.path[..<e.path.lastIndex(of: "/")!]) : ""
+            guard dirs.contains(parent) else {
+                throw ChainsnapError(.unsafePath, "manifest \(m.id): '\(e.path)' is not inside a folder the manifest lists (its parent may be a symlink)",
+                                     object: e.path, hint: "the manifest is malicious or corrupt; nothing was written to the target")
+            }
+            switch e.type {
+            case .dir:
+                dirs.insert(e.path)
+            case .symlink:
+                guard let t = e.target else { throw ChainsnapError(.corrupt, "symlink '\(e.path)' has no target in manifest \(m.id)") }
+                try PathRules.checkSymlink(linkPath: e.path, target: t)
+            case .file:
+                guard e.size >= 0 else { throw ChainsnapError(.corrupt, "file '\(e.path)' has a negative size in manifest \(m.id)") }
+                var total: Int64 = 0
+                for x in e.extents ?? [] {
+                    guard x.length > 0, x.offset >= 0 else {
+                        throw ChainsnapError(.corrupt, "file '\(e.path)' has an empty or negative extent in manifest \(m.id)")
+                    }
+                    if let c = x.chunk {
+                        guard let size = chunkSizes[c] else {
+                            throw ChainsnapError(.corrupt, "file '\(e.path)' refers to chunk \(c), which manifest \(m.id) does not list")
+                        }
+                        guard x.offset + x.length <= size else {
+                            throw ChainsnapError(.corrupt, "file '\(e.path)' reads past the end of chunk \(c) in manifest \(m.id)")
+                        }
+                    }
+                    total += x.length
+                }
+                guard total == e.size else {
+                    throw ChainsnapError(.corrupt, "file '\(e.path)' is \(e.size) bytes but its extents cover \(total) in manifest \(m.id)",
+                                         object: e.path, hint: "the manifest is corrupt; restore another snapshot")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import Synchronization
+import SnapshotCore
+
+/// Progress of a long command, printed to stderr: a live line with bytes, rate and
+/// ETA on a terminal; plain periodic log lines when stderr is not a terminal (a pod log).
+/// Optionally also written as JSON to a status file for the cluster (`--progress-file`).
+public final class ProgressReporter: Sendable {
+    private let label: String
+    private let total = Atomic<Int64>(0)
+    private let done = Atomic<Int64>(0)
+    private let started: Double
+    private let isTTY: Bool
+    private let interval: Double
+    private let statusFile: String?
+    private let timer: Mutex<TimerBox?> = Mutex(nil)
+    private let lastLine = Mutex<Int>(0)
+
+    /// - Parameters:
+    ///   - interval: seconds between plain log lines when not on a terminal.
+    ///   - quiet: print nothing (for `--json` callers that only want the result).
+    public init(label: String, total: Int64, interval: Double? = nil, statusFile: String? = nil, quiet: Bool = false) {
+        self.label = label
+        self.total.store(total, ordering: .relaxed)
+        self.started = monotonicSeconds()
+        self.isTTY = !quiet && isatty(2) == 1
+        let env = getenv("CHAINSNAP_PROGRESS_INTERVAL").map { Double(String(cString: $0)) } ?? nil
+        self.interval = quiet ? 0 : (interval ?? env ?? (isatty(2) == 1 ? 0.5 : 10))
+        self.statusFile = statusFile
+    }
+
+    public func setTotal(_ v: Int64) { total.store(v, ordering: .relaxed) }
+    public func add(_ bytes: Int64) { done.add(bytes, ordering: .relaxed) }
+    public var completed: Int64 { done.load(ordering: .relaxed) }
+    public var elapsed: Double { monotonicSeconds() - started }
+
+    /// Starts periodic reporting.
+    public func start() {
+        guard interval > 0 || statusFile != nil else { return }
+        let t = DispatchSource.makeTimerSource(queue: DispatchQueue.global(qos: .utility))
+        let every = interval > 0 ? interval : 5
+        t.schedule(deadline: .now() + every, repeating: every)
+        t.setEventHandler { [self] in self.report(final: false) }
+        t.resume()
+        let box = TimerBox(t)
+        timer.withLock { $0 = box }
+    }
+
+    /// Stops reporting and prints the final line.
+    public func finish() {
+        timer.withLock { t in t?.timer.cancel(); t = nil }
+        report(final: true)
+    }
+
+    private func report(final: Bool) {
+        let d = done.load(ordering: .relaxed)
+        let tot = total.load(ordering: .relaxed)
+        let secs = max(elapsed, 0.001)
+        let rate = Double(d) / secs
+        let pct = tot > 0 ? min(100, Double(d) * 100 / Double(tot)) : 100
+        let eta = rate > 0 && tot > d ? formatDuration(Double(tot - d) / rate) : "0s"
+        let line = "\(label): \(ByteCount.format(d)) / \(ByteCount.format(tot)) (\(String(Int(pct)))%), "
+            + "\(ByteCount.formatRate(rate)), " + (final ? "took \(formatDuration(secs))" : "ETA \(eta)")
+        if let statusFile {
+            let json = "{\"task\":\"\(label)\",\"done\":\(d),\"total\":\(tot),\"bytesPerSecond\":\(Int(rate)),\"finished\":\(final)}\n"
+            try? writeStatus(statusFile, json)
+        }
+        if isTTY {
+            lastLine.withLock { prev in
+                let pad = String(repeating: " ", count: max(0, prev - line.count))
+                writeStderr("\r" + line + pad + (final ? "\n" : ""))
+                prev = line.count
+            }
+        } else if interval > 0 && (!final || d > 0) {
+            writeStderr(line + "\n")
+        }
+    }
+
+    private func writeStatus(_ path: String, _ json: String) throws {
+        let tmp = path + ".tmp"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return }
+        _ = json.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
+        close(fd)
+        rename(tmp, path)
+    }
+}
+
+/// Writes text to stderr in one call (so lines from several threads do not interleave).
+public func writeStderr(_ s: String) {
+    var s = s
+    s.withUTF8 { p in _ = write(2, p.baseAddress, p.count) }
+}
+
+/// Seconds on the monotonic clock.
+public func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// A DispatchSource timer is thread-safe to cancel; the box lets it live in a Mutex.
+struct TimerBox: @unchecked Sendable {
+    let timer: any DispatchSourceTimer
+    init(_ t: any DispatchSourceTimer) { timer = t }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Codecs
+import SnapshotCore
+import Stores
+
+/// Store layout of volume snapshots (see docs/FORMAT.md):
+///
+///     chunks/ab/ab12….zst      one chunk, a standard zstd (or .lz4) frame, named by SHA-256 of its raw bytes
+///     snapshots/<id>.json.zst  one manifest per snapshot; written last
+///     locks/<id>.json          present while `snapshot create` of <id> runs (prune keeps chunks then)
+public enum SnapshotLayout {
+    public static func manifestKey(_ id: String) -> String { "snapshots/\(id).json.zst" }
+    public static func lockKey(_ id: String) -> String { "locks/\(id).json" }
+    public static let manifestPrefix = "snapshots/"
+    public static let lockPrefix = "locks/"
+    public static let chunkPrefix = "chunks/"
+
+    /// Encodes a manifest as zstd-compressed JSON.
+    public static func encode(_ m: Manifest) throws -> [UInt8] {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        let json = try enc.encode(m)
+        return try json.withUnsafeBytes { try ZstdCompressor(level: 9).compress($0) }
+    }
+
+    /// Decodes and version-checks a manifest.
+    public static func decode(_ bytes: [UInt8], id: String) throws -> Manifest {
+        let raw: [UInt8]
+        do {
+            guard let size = bytes.withUnsafeBytes({ ZstdDecompressor.frameContentSize($0) }), size < 1 << 31 else {
+                throw ChainsnapError(.corrupt, "manifest of snapshot \(id) has no valid zstd header")
+            }
+            raw = try ZstdDecompressor().decompress(bytes, expectedSize: size)
+        } catch {
+            throw ChainsnapError(.corrupt, "manifest of snapshot \(id) is corrupt", object: manifestKey(id),
+                                 hint: "restore another snapshot (chainsnap snapshot list) or re-create this one", underlying: error)
+        }
+        // Check the format and version before decoding the rest, so a newer format gets a clear message.
+        struct Head: Decodable { var format: String?; var version: Int? }
+        if let head = try? JSONDecoder().decode(Head.self, from: Data(raw)) {
+            if let f = head.format, f != Manifest.formatName {
+                throw ChainsnapError(.unsupportedFormat, "'\(manifestKey(id))' is not a chainsnap snapshot manifest (format '\(f)')")
+            }
+            if let v = head.version, v > Manifest.currentVersion {
+                throw ChainsnapError(.unsupportedFormat,
+                                     "snapshot \(id) uses manifest version \(v); this chainsnap reads up to \(Manifest.currentVersion)",
+                                     hint: "upgrade chainsnap to restore this snapshot")
+            }
+        }
+        let m: Manifest
+        do { m = try JSONDecoder().decode(Manifest.self, from: Data(raw)) } catch {
+            throw ChainsnapError(.corrupt, "manifest of snapshot \(id) cannot be read", object: manifestKey(id), underlying: error)
+        }
+        try m.checkVersion()
+        return m
+    }
+}
+
+/// Lists and loads the snapshots in a store.
+public struct SnapshotCatalog: Sendable {
+    public let store: any ObjectStore
+
+    public init(store: any ObjectStore) { self.store = store }
+
+    /// Snapshot ids in the store, oldest first (ids sort by creation time).
+    public func ids() async throws -> [String] {
+        try await store.list(prefix: SnapshotLayout.manifestPrefix).compactMap { info -> String? in
+            let name = info.key.dropFirst(SnapshotLayout.manifestPrefix.count)
+            guard name.hasSuffix(".json.zst") else { return nil }
+            let id = String(name.dropLast(".json.zst".count))
+            return SnapshotID.isValid(id) ? id : nil
+        }.sorted()
+    }
+
+    public func load(_ id: String) async throws -> Manifest {
+        let bytes: [UInt8]
+        do { bytes = try await store.get(SnapshotLayout.manifestKey(id)) } catch let e as ChainsnapError where e.code == .notFound {
+            throw ChainsnapError(.notFound, "snapshot \(id) does not exist in \(store.displayURL)", object: id,
+                                 hint: "run 'chainsnap snapshot list \(store.displayURL)' to see the snapshots there")
+        }
+        return try SnapshotLayout.decode(bytes, id: id)
+    }
+
+    /// Resolves `latest` (or nil) to the newest snapshot id; checks an explicit id exists.
+    public func resolve(_ selector: String?) async throws -> String {
+        if let s = selector, s != "latest" {
+            guard SnapshotID.isValid(s) else {
+                throw ChainsnapError(.invalidArgument, "'\(s)' is not a snapshot id",
+                                     hint: "ids look like 20261123T232819Z-1a2b3c4d; use 'latest' or see 'chainsnap snapshot list'")
+            }
+            return s
+        }
+        guard let last = try await ids().last else {
+            throw ChainsnapError(.notFound, "no snapshots in \(store.displayURL)",
+                                 hint: "check the store URL, or create one with 'chainsnap snapshot create DIR --to \(store.displayURL)'")
+        }
+        return last
+    }
+}

@@ -1,0 +1,325 @@
+import Foundation
+import Synchronization
+import Codecs
+import SnapshotCore
+import Stores
+
+/// Options of `snapshot create`.
+public struct CreateOptions: Sendable {
+    public var codec: ChunkCodec = .zstd
+    public var level: Int = 3
+    public var chunkSize: Int64 = 4 << 20
+    public var source = SourceInfo()
+    /// Chunks prepared at once (bounds memory: about 2 × chunkSize each).
+    public var parallel: Int = max(2, ProcessInfo.processInfo.activeProcessorCount)
+    public var progressInterval: Double? = nil
+    public var quiet = false
+
+    public init() {}
+
+    /// Files smaller than this are packed together with their neighbours.
+    var packThreshold: Int64 { max(1, chunkSize / 4) }
+}
+
+/// What `snapshot create` did.
+public struct CreateSummary: Sendable {
+    public var id: String
+    public var manifest: Manifest
+    public var newChunks: Int
+    public var newStoredBytes: Int64
+    public var newRawBytes: Int64
+    public var reusedChunks: Int
+    public var reusedRawBytes: Int64
+    public var zeroBytes: Int64
+    public var seconds: Double
+    public var warnings: [String]
+}
+
+/// Cuts a data folder into chunks, stores the ones the store lacks, then writes the manifest.
+public struct SnapshotCreator: Sendable {
+    public let store: any ObjectStore
+    public let options: CreateOptions
+
+    public init(store: any ObjectStore, options: CreateOptions) {
+        self.store = store
+        self.options = options
+    }
+
+    /// One unit of chunk work: a fixed-size region of a large file, or a pack of small files.
+    enum Job: Sendable {
+        case region(file: Int, offset: Int64, length: Int64)
+        case pack(files: [Int], length: Int64)
+    }
+
+    /// The outcome of one job: a chunk id, or nil for an all-zero region that is not stored.
+    struct JobResult: Sendable {
+        var chunk: ChunkInfo?
+        var isNew: Bool
+    }
+
+    public func run(directory: String) async throws -> CreateSummary {
+        try store.requireWritable()
+        guard options.chunkSize >= 4096 && options.chunkSize <= 256 << 20 else {
+            throw ChainsnapError(.invalidArgument, "chunk size \(ByteCount.format(options.chunkSize)) is out of range",
+                                 hint: "use a chunk size between 4KiB and 256MiB (default 4MiB)")
+        }
+        let root = FS.absolute(directory)
+        let started = monotonicSeconds()
+        var scanner = TreeScanner(root: root)
+        var entries = try scanner.scan()
+        for w in scanner.warnings { writeStderr("warning: \(w)\n") }
+
+        let id = SnapshotID.make(compactUTC: Self.compactNow(), random: UInt32.random(in: 0...UInt32.max))
+        let lock = "{\"id\":\"\(id)\",\"host\":\"\(ProcessInfo.processInfo.hostName)\",\"started\":\"\(Self.rfc3339Now())\"}\n"
+        try await store.put(SnapshotLayout.lockKey(id), bytes: Array(lock.utf8))
+        do {
+            let summary = try await build(id: id, root: root, entries: &entries, started: started, warnings: scanner.warnings)
+            try? await store.delete(SnapshotLayout.lockKey(id))
+            return summary
+        } catch {
+            try? await store.delete(SnapshotLayout.lockKey(id))
+            throw error
+        }
+    }
+
+    private func build(id: String, root: String, entries: inout [Entry], started: Double, warnings: [String]) async throws -> CreateSummary {
+        let known = try await knownChunks()
+        let jobs = planJobs(entries)
+        let totalBytes = entries.reduce(Int64(0)) { $0 + ($1.type == .file ? $1.size : 0) }
+        let progress = ProgressReporter(label: "snapshot \(id)", total: totalBytes, interval: options.progressInterval, quiet: options.quiet)
+        progress.start()
+        defer { progress.finish() }
+
+        let frozenEntries = entries
+        let written = Locked<Set<String>>([])
+        let pool = ContextPool(level: options.level)
+        var results = [JobResult?](repeating: nil, count: jobs.count)
+        let limit = max(1, options.parallel)
+        try await withThrowingTaskGroup(of: (Int, JobResult).self) { group in
+            var next = 0
+            func addJob(_ i: Int) {
+                let job = jobs[i]
+                group.addTask {
+                    let r = try await self.process(job, root: root, entries: frozenEntries, known: known, written: written, pool: pool)
+                    progress.add(job.length)
+                    return (i, r)
+                }
+            }
+            while next < min(limit, jobs.count) { addJob(next); next += 1 }
+            while let (i, r) = try await group.next() {
+                results[i] = r
+                if next < jobs.count { addJob(next); next += 1 }
+            }
+        }
+
+        // Assemble extents in file order.
+        var extents = [[Extent]](repeating: [], count: entries.count)
+        var chunkTable: [String: ChunkInfo] = [:]
+        var summary = CreateSummary(id: id, manifest: .placeholder, newChunks: 0, newStoredBytes: 0, newRawBytes: 0,
+                                    reusedChunks: 0, reusedRawBytes: 0, zeroBytes: 0, seconds: 0, warnings: warnings)
+        for (job, result) in zip(jobs, results) {
+            let r = result!
+            if let c = r.chunk {
+                if chunkTable[c.id] == nil {
+                    chunkTable[c.id] = c
+                    if r.isNew { summary.newChunks += 1; summary.newStoredBytes += c.stored; summary.newRawBytes += c.size }
+                    else { summary.reusedChunks += 1; summary.reusedRawBytes += c.size }
+                }
+            }
+            switch job {
+            case .region(let file, _, let length):
+                if let c = r.chunk {
+                    extents[file].append(Extent(chunk: c.id, offset: 0, length: length))
+                } else {
+                    summary.zeroBytes += length
+                    if let last = extents[file].last, last.chunk == nil {
+                        extents[file][extents[file].count - 1].length += length
+                    } else {
+                        extents[file].append(Extent(chunk: nil, offset: 0, length: length))
+                    }
+                }
+            case .pack(let files, _):
+                var off: Int64 = 0
+                for f in files {
+                    extents[f] = [Extent(chunk: r.chunk!.id, offset: off, length: entries[f].size)]
+                    off += entries[f].size
+                }
+            }
+        }
+        var totals = Totals()
+        for i in entries.indices {
+            switch entries[i].type {
+            case .file:
+                totals.files += 1
+                totals.bytes += entries[i].size
+                entries[i].extents = extents[i]
+            case .dir: totals.dirs += 1
+            case .symlink: totals.symlinks += 1
+            }
+        }
+        let chunks = chunkTable.values.sorted { $0.id < $1.id }
+        totals.storedBytes = chunks.reduce(0) { $0 + $1.stored }
+        totals.newBytes = summary.newStoredBytes
+        var source = options.source
+        source.host = source.host ?? ProcessInfo.processInfo.hostName
+        source.path = source.path ?? root
+        let manifest = Manifest(id: id, createdAt: Self.rfc3339Now(), tool: "chainsnap \(toolVersion)", source: source,
+                                chunkSize: options.chunkSize, compression: options.codec.rawValue, chunks: chunks,
+                                entries: entries, totals: totals)
+        // Every chunk must be durable before the manifest that names it exists.
+        try await store.flush()
+        try await store.put(SnapshotLayout.manifestKey(id), bytes: try SnapshotLayout.encode(manifest))
+        try await store.flush()
+        summary.manifest = manifest
+        summary.seconds = monotonicSeconds() - started
+        return summary
+    }
+
+    /// Chunks of the newest snapshot: those need no existence check (prune never removes them).
+    private func knownChunks() async throws -> [String: ChunkInfo] {
+        let catalog = SnapshotCatalog(store: store)
+        guard let last = try await catalog.ids().last, let m = try? await catalog.load(last) else { return [:] }
+        var out: [String: ChunkInfo] = [:]
+        for c in m.chunks { out[c.id] = c }
+        return out
+    }
+
+    /// Cuts files into jobs: large files into fixed-size regions, small files into packs whose
+    /// boundaries depend on the file names, so adding one file changes only one pack.
+    func planJobs(_ entries: [Entry]) -> [Job] {
+        var jobs: [Job] = []
+        var pack: [Int] = []
+        var packLen: Int64 = 0
+        func closePack() {
+            if !pack.isEmpty { jobs.append(.pack(files: pack, length: packLen)) }
+            pack = []
+            packLen = 0
+        }
+        for (i, e) in entries.enumerated() where e.type == .file && e.size > 0 {
+            if e.size < options.packThreshold {
+                pack.append(i)
+                packLen += e.size
+                if packLen >= options.chunkSize || Self.isPackBoundary(e.path) { closePack() }
+            } else {
+                var off: Int64 = 0
+                while off < e.size {
+                    let len = min(options.chunkSize, e.size - off)
+                    jobs.append(.region(file: i, offset: off, length: len))
+                    off += len
+                }
+            }
+        }
+        closePack()
+        return jobs
+    }
+
+    /// About one file name in 64 ends a pack (FNV-1a of the path).
+    static func isPackBoundary(_ path: String) -> Bool {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in path.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h & 63 == 0
+    }
+
+    private func process(_ job: Job, root: String, entries: [Entry], known: [String: ChunkInfo],
+                         written: Locked<Set<String>>, pool: ContextPool) async throws -> JobResult {
+        var buf = [UInt8](repeating: 0, count: Int(job.length))
+        switch job {
+        case .region(let file, let offset, let length):
+            try readExactly(root + "/" + entries[file].path, into: &buf, at: offset, count: length, bufferOffset: 0)
+            if Self.isAllZero(buf) { return JobResult(chunk: nil, isNew: false) }
+        case .pack(let files, _):
+            var off: Int64 = 0
+            for f in files {
+                try readExactly(root + "/" + entries[f].path, into: &buf, at: 0, count: entries[f].size, bufferOffset: off)
+                off += entries[f].size
+            }
+        }
+        let hash = SHA256Hasher.hex(buf)
+        if let k = known[hash] { return JobResult(chunk: k, isNew: false) }
+        let claimed = written.withLock { $0.insert(hash).inserted }
+        for codec in [options.codec.rawValue, options.codec == .zstd ? "lz4" : "zstd"] {
+            if let info = try await store.head(ChunkInfo.key(id: hash, codec: codec)), info.size > 0 {
+                return JobResult(chunk: ChunkInfo(id: hash, size: job.length, stored: info.size, codec: codec), isNew: false)
+            }
+        }
+        let ctx = pool.take()
+        defer { pool.give(ctx) }
+        let compressed = try buf.withUnsafeBytes { try ctx.compress($0, codec: options.codec) }
+        try await store.put(ChunkInfo.key(id: hash, codec: options.codec.rawValue), bytes: compressed)
+        return JobResult(chunk: ChunkInfo(id: hash, size: job.length, stored: Int64(compressed.count), codec: options.codec.rawValue),
+                         isNew: claimed)
+    }
+
+    private func readExactly(_ path: String, into buf: inout [UInt8], at offset: Int64, count: Int64, bufferOffset: Int64) throws {
+        let f = try RawFile(readingAt: path)
+        let n = try buf.withUnsafeMutableBytes { p in
+            try f.read(into: UnsafeMutableRawBufferPointer(rebasing: p[Int(bufferOffset)..<Int(bufferOffset + count)]), at: offset)
+        }
+        guard n == count else {
+            throw ChainsnapError(.io, "'\(path)' shrank while it was being read (expected \(count) bytes at offset \(offset), got \(n))",
+                                 object: path, hint: "snapshot a stopped node or a VolumeSnapshot clone, not a volume being written")
+        }
+    }
+
+    static func isAllZero(_ buf: [UInt8]) -> Bool {
+        buf.withUnsafeBytes { raw in
+            let words = raw.count / 8
+            let w = raw.baseAddress!.assumingMemoryBound(to: UInt64.self)
+            var acc: UInt64 = 0
+            var i = 0
+            while i < words {
+                acc |= w[i]
+                if acc != 0 { return false }
+                i += 1
+            }
+            for j in (words * 8)..<raw.count where raw[j] != 0 { return false }
+            return true
+        }
+    }
+
+    static func compactNow() -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return f.string(from: Date())
+    }
+
+    static func rfc3339Now() -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: Date())
+    }
+}
+
+extension SnapshotCreator.Job {
+    var length: Int64 {
+        switch self {
+        case .region(_, _, let l): return l
+        case .pack(_, let l): return l
+        }
+    }
+}
+
+extension Manifest {
+    static let placeholder = Manifest(id: "", createdAt: "", tool: "", source: SourceInfo(), chunkSize: 0,
+                                      compression: "", chunks: [], entries: [], totals: Totals())
+}
+
+/// The version printed by `--version` and recorded in manifests.
+public let toolVersion = "0.1.0"
+
+/// Codec contexts reused across chunks (creating a zstd context per chunk costs allocations).
+final class ContextPool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var free: [ChunkCodecContext] = []
+    private let level: Int
+
+    init(level: Int) { self.level = level }
+
+    func take() -> ChunkCodecContext {
+        lock.withLock { free.popLast() } ?? ChunkCodecContext(level: level)
+    }
+
+    func give(_ c: ChunkCodecContext) { lock.withLock { free.append(c) } }
+}

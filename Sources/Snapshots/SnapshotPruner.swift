@@ -1,0 +1,90 @@
+import Foundation
+import SnapshotCore
+import Stores
+
+/// What `snapshot prune` removed (or would remove, with `dryRun`).
+public struct PruneSummary: Sendable, Codable {
+    public var removedSnapshots: [String] = []
+    public var keptSnapshots: [String] = []
+    public var removedChunks = 0
+    public var removedBytes: Int64 = 0
+    /// Why unreferenced chunks were kept this time (a snapshot being written), if they were.
+    public var chunksDeferred: String?
+    public var dryRun = false
+}
+
+/// `snapshot prune --keep-last N`: removes older manifests, then the chunks no remaining
+/// manifest references. It never removes a chunk any kept manifest names, and removes no
+/// chunks at all while a `snapshot create` holds a lock, nor chunks younger than `grace`
+/// seconds (a create may be about to reference them).
+public struct SnapshotPruner: Sendable {
+    public let store: any ObjectStore
+    public var keepLast: Int
+    public var dryRun: Bool
+    public var grace: Double
+    /// Locks older than this are treated as left behind by a killed create.
+    public var staleLockAge: Double = 24 * 3600
+
+    public init(store: any ObjectStore, keepLast: Int, dryRun: Bool, grace: Double = 900) {
+        self.store = store
+        self.keepLast = keepLast
+        self.dryRun = dryRun
+        self.grace = grace
+    }
+
+    public func run(log: (String) -> Void) async throws -> PruneSummary {
+        try store.requireWritable()
+        guard keepLast >= 1 else {
+            throw ChainsnapError(.invalidArgument, "--keep-last must be at least 1", hint: "prune never removes every snapshot")
+        }
+        var s = PruneSummary(dryRun: dryRun)
+        let catalog = SnapshotCatalog(store: store)
+        let ids = try await catalog.ids()
+        s.keptSnapshots = Array(ids.suffix(keepLast))
+        s.removedSnapshots = Array(ids.dropLast(keepLast))
+
+        // Load every kept manifest first: if one cannot be read, stop before deleting anything.
+        var referenced: Set<String> = []
+        for id in s.keptSnapshots {
+            let m = try await catalog.load(id)
+            for c in m.chunks { referenced.insert(c.key) }
+        }
+        // Manifests go first, so no snapshot ever names a deleted chunk.
+        for id in s.removedSnapshots {
+            log((dryRun ? "would remove" : "removing") + " snapshot \(id)")
+            if !dryRun { try await store.delete(SnapshotLayout.manifestKey(id)) }
+        }
+        if let busy = try await activeLock() {
+            s.chunksDeferred = "snapshot \(busy) is being created; unreferenced chunks are left for a later prune"
+            log(s.chunksDeferred!)
+            return s
+        }
+        let now = Date().timeIntervalSince1970
+        let candidates = try await store.list(prefix: SnapshotLayout.chunkPrefix).filter { o in
+            !referenced.contains(o.key) && (o.lastModified.map { now - $0 > grace } ?? true)
+        }
+        // Check again right before deleting: a create may have started meanwhile.
+        if let busy = try await activeLock() {
+            s.chunksDeferred = "snapshot \(busy) is being created; unreferenced chunks are left for a later prune"
+            log(s.chunksDeferred!)
+            return s
+        }
+        for o in candidates {
+            if !dryRun { try await store.delete(o.key) }
+            s.removedChunks += 1
+            s.removedBytes += o.size
+        }
+        log((dryRun ? "would remove" : "removed") + " \(s.removedChunks) unreferenced chunks (\(ByteCount.format(s.removedBytes)))")
+        return s
+    }
+
+    /// The id of a create in progress (a lock younger than `staleLockAge`), if any.
+    private func activeLock() async throws -> String? {
+        let now = Date().timeIntervalSince1970
+        for l in try await store.list(prefix: SnapshotLayout.lockPrefix) {
+            if let t = l.lastModified, now - t > staleLockAge { continue }
+            return String(l.key.dropFirst(SnapshotLayout.lockPrefix.count).dropLast(".json".count))
+        }
+        return nil
+    }
+}

@@ -1,0 +1,110 @@
+import Synchronization
+import Codecs
+import SnapshotCore
+import Stores
+
+/// The result of verifying one snapshot.
+public struct SnapshotCheck: Sendable, Codable {
+    public var id: String
+    public var ok: Bool
+    public var chunks: Int
+    public var missing: [String] = []
+    /// Chunks whose stored size differs from the manifest's.
+    public var wrongSize: [String] = []
+    /// Chunks that failed to decompress or hash to their id (`--deep` only).
+    public var corrupt: [String] = []
+    /// The manifest itself could not be read or validated.
+    public var manifestError: String?
+}
+
+/// `snapshot verify`: every referenced chunk exists with the right size; with `deep`, every
+/// chunk is downloaded, decompressed and hashed.
+public struct SnapshotVerifier: Sendable {
+    public let store: any ObjectStore
+    public var deep: Bool
+    public var parallel: Int
+    public var quiet: Bool
+
+    public init(store: any ObjectStore, deep: Bool, parallel: Int = 8, quiet: Bool = false) {
+        self.store = store
+        self.deep = deep
+        self.parallel = parallel
+        self.quiet = quiet
+    }
+
+    public func verify(ids: [String]) async throws -> [SnapshotCheck] {
+        let catalog = SnapshotCatalog(store: store)
+        var present: [String: Int64] = [:]
+        for o in try await store.list(prefix: SnapshotLayout.chunkPrefix) { present[o.key] = o.size }
+        var deepChecked: [String: Bool] = [:]  // chunk key -> ok, shared across snapshots
+        var out: [SnapshotCheck] = []
+        for id in ids {
+            let m: Manifest
+            do {
+                m = try await catalog.load(id)
+                try ManifestValidator.validate(m)
+            } catch {
+                out.append(SnapshotCheck(id: id, ok: false, chunks: 0, manifestError: "\(error)"))
+                continue
+            }
+            var check = SnapshotCheck(id: id, ok: true, chunks: m.chunks.count)
+            var toHash: [ChunkInfo] = []
+            for c in m.chunks {
+                guard let size = present[c.key] else { check.missing.append(c.id); continue }
+                if size != c.stored { check.wrongSize.append(c.id); continue }
+                if deep {
+                    if let ok = deepChecked[c.key] { if !ok { check.corrupt.append(c.id) } } else { toHash.append(c) }
+                }
+            }
+            if deep && !toHash.isEmpty {
+                let bad = try await hashAll(toHash, label: "verify \(id)")
+                for c in toHash { deepChecked[c.key] = !bad.contains(c.id) }
+                check.corrupt.append(contentsOf: toHash.filter { bad.contains($0.id) }.map(\.id))
+            }
+            check.ok = check.missing.isEmpty && check.wrongSize.isEmpty && check.corrupt.isEmpty
+            out.append(check)
+        }
+        return out
+    }
+
+    private func hashAll(_ chunks: [ChunkInfo], label: String) async throws -> Set<String> {
+        let bad = Locked<Set<String>>([])
+        let progress = ProgressReporter(label: label, total: chunks.reduce(0) { $0 + $1.size }, quiet: quiet)
+        progress.start()
+        defer { progress.finish() }
+        let pool = ContextPool(level: 3)
+        let check: @Sendable (ChunkInfo, [UInt8]) -> Void = { c, stored in
+            let ctx = pool.take()
+            defer { pool.give(ctx) }
+            var raw = [UInt8](repeating: 0, count: Int(c.size))
+            let ok = (try? stored.withUnsafeBytes { s in
+                try raw.withUnsafeMutableBytes { o in try ctx.decompress(s, codec: c.codec, expectedSize: Int(c.size), into: o) }
+            }) != nil && SHA256Hasher.hex(raw) == c.id
+            if !ok { bad.withLock { _ = $0.insert(c.id) } }
+            progress.add(c.size)
+        }
+        if let bulk = store as? any BulkFetching {
+            let byKey = Dictionary(chunks.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+            try await bulk.fetchAll(chunks.map { FetchRequest(key: $0.key, expectedSize: $0.stored) }) { req, bytes in
+                check(byKey[req.key]!, bytes)
+            }
+        } else {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                var next = 0
+                func add(_ i: Int) {
+                    let c = chunks[i]
+                    group.addTask {
+                        do { check(c, try await store.get(c.key)) } catch let e as ChainsnapError where e.code == .notFound {
+                            bad.withLock { _ = $0.insert(c.id) }
+                        }
+                    }
+                }
+                while next < min(parallel, chunks.count) { add(next); next += 1 }
+                while try await group.next() != nil {
+                    if next < chunks.count { add(next); next += 1 }
+                }
+            }
+        }
+        return bad.withLock { $0 }
+    }
+}

@@ -1,2 +1,0 @@
-/// Volume snapshots: chunking, packing, manifests, restore, verify, prune.
-public enum SnapshotsModule {}

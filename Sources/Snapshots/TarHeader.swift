@@ -1,0 +1,207 @@
+import SnapshotCore
+
+/// The kinds of tar entry the extractor understands.
+enum TarEntryType: Equatable {
+    case file, hardLink, symlink, directory
+    case characterDevice, blockDevice, fifo
+    case gnuLongName, gnuLongLink, paxExtended, paxGlobal
+    case gnuVolumeLabel, gnuSparse, gnuMultiVolume
+    case unknown(UInt8)
+
+    init(flag: UInt8) {
+        switch flag {
+        case 0, UInt8(ascii: "0"), UInt8(ascii: "7"): self = .file
+        case UInt8(ascii: "1"): self = .hardLink
+        case UInt8(ascii: "2"): self = .symlink
+        case UInt8(ascii: "3"): self = .characterDevice
+        case UInt8(ascii: "4"): self = .blockDevice
+        case UInt8(ascii: "5"), UInt8(ascii: "D"): self = .directory
+        case UInt8(ascii: "6"): self = .fifo
+        case UInt8(ascii: "L"): self = .gnuLongName
+        case UInt8(ascii: "K"): self = .gnuLongLink
+        case UInt8(ascii: "x"), UInt8(ascii: "X"): self = .paxExtended
+        case UInt8(ascii: "g"): self = .paxGlobal
+        case UInt8(ascii: "V"): self = .gnuVolumeLabel
+        case UInt8(ascii: "S"): self = .gnuSparse
+        case UInt8(ascii: "M"): self = .gnuMultiVolume
+        default: self = .unknown(flag)
+        }
+    }
+}
+
+/// One parsed 512-byte tar header (ustar, GNU or pax-style; extensions applied by the extractor).
+struct TarHeader {
+    var name: String
+    var linkName: String
+    var mode: UInt32
+    var uid: Int
+    var gid: Int
+    var size: Int64
+    var mtime: Int64
+    var type: TarEntryType
+    var typeFlag: UInt8
+
+    static let blockSize = 512
+
+    /// Whether a 512-byte block is all zeros (the end-of-archive marker).
+    static func isZeroBlock(_ b: UnsafeRawBufferPointer) -> Bool {
+        // Compare 8 bytes at a time: headers are parsed once per entry, but keep it cheap.
+        let words = UnsafeRawBufferPointer(start: b.baseAddress, count: blockSize)
+        var acc: UInt64 = 0
+        var i = 0
+        while i < blockSize {
+            acc |= words.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            i += 8
+        }
+        return acc == 0
+    }
+
+    /// Parses a header block. `offset` is the header's position in the tar stream (for errors).
+    init(block b: UnsafeRawBufferPointer, offset: Int64) throws {
+        precondition(b.count >= TarHeader.blockSize)
+        func bad(_ why: String) -> ChainsnapError {
+            ChainsnapError(.corrupt, "tar header at byte \(offset) is invalid: \(why)", object: "tar offset \(offset)",
+                           hint: "the archive is corrupt or not a tar archive; download it again or check its source")
+        }
+        // Checksum: the sum of all bytes with the checksum field read as spaces.
+        guard let stored = TarHeader.number(b, 148, 8) else { throw bad("unreadable checksum field") }
+        var unsignedSum: Int64 = 0
+        var signedSum: Int64 = 0
+        for i in 0..<TarHeader.blockSize {
+            let v: UInt8 = (i >= 148 && i < 156) ? 0x20 : b[i]
+            unsignedSum += Int64(v)
+            signedSum += Int64(Int8(bitPattern: v))
+        }
+        guard stored == unsignedSum || stored == signedSum else {
+            throw bad("checksum mismatch (stored \(stored), computed \(unsignedSum))")
+        }
+        typeFlag = b[156]
+        type = TarEntryType(flag: typeFlag)
+        var n = TarHeader.string(b, 0, 100)
+        // POSIX ustar ("ustar\0") splits long names into prefix + name; GNU ("ustar  ") keeps atime there.
+        let isPOSIX = b[257] == UInt8(ascii: "u") && b[258] == UInt8(ascii: "s") && b[259] == UInt8(ascii: "t")
+            && b[260] == UInt8(ascii: "a") && b[261] == UInt8(ascii: "r") && b[262] == 0
+        if isPOSIX {
+            let prefix = TarHeader.string(b, 345, 155)
+            if !prefix.isEmpty { n = prefix + "/" + n }
+        }
+        name = n
+        linkName = TarHeader.string(b, 157, 100)
+        guard let m = TarHeader.number(b, 100, 8) else { throw bad("unreadable mode") }
+        guard let s = TarHeader.number(b, 124, 12), s >= 0 else { throw bad("unreadable size") }
+        guard let t = TarHeader.number(b, 136, 12) else { throw bad("unreadable mtime") }
+        mode = UInt32(truncatingIfNeeded: m)
+        size = s
+        mtime = t
+        uid = Int(TarHeader.number(b, 108, 8) ?? 0)
+        gid = Int(TarHeader.number(b, 116, 8) ?? 0)
+    }
+
+    /// A NUL-terminated string field.
+    static func string(_ b: UnsafeRawBufferPointer, _ at: Int, _ len: Int) -> String {
+        var end = at
+        while end < at + len && b[end] != 0 { end += 1 }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: b[at..<end]), as: UTF8.self)
+    }
+
+    /// A numeric field: octal ASCII (spaces/NULs around it) or GNU base-256 (high bit of the first byte set).
+    static func number(_ b: UnsafeRawBufferPointer, _ at: Int, _ len: Int) -> Int64? {
+        let first = b[at]
+        if first & 0x80 != 0 {
+            // Base-256, two's complement; 0xff as first byte means negative.
+            let negative = first & 0x40 != 0
+            var v: Int64 = negative ? -1 : 0
+            for i in at..<(at + len) {
+                let byte = i == at ? (negative ? first | 0x80 : first & 0x7f) : b[i]
+                if !negative && v > (Int64.max >> 8) { return nil }
+                v = (v << 8) | Int64(byte)
+            }
+            return v
+        }
+        var v: Int64 = 0
+        var i = at
+        let end = at + len
+        while i < end && (b[i] == 0x20 || b[i] == 0) { i += 1 }
+        if i == end { return 0 }
+        var digits = 0
+        while i < end {
+            let c = b[i]
+            if c == 0x20 || c == 0 { break }
+            guard c >= 0x30 && c <= 0x37 else { return nil }
+            if v > (Int64.max >> 3) { return nil }
+            v = v << 3 | Int64(c - 0x30)
+            digits += 1
+            i += 1
+        }
+        return digits == 0 ? nil : v
+    }
+}
+
+/// Values from pax extended headers (`x` for the next entry, `g` for all following ones).
+struct PaxValues {
+    var path: String?
+    var linkPath: String?
+    var size: Int64?
+    var mtime: Int64?
+    var uid: Int?
+    var gid: Int?
+    var sparse = false
+
+    var isEmpty: Bool { path == nil && linkPath == nil && size == nil && mtime == nil && uid == nil && gid == nil && !sparse }
+
+    /// Overlays `other`'s values onto these.
+    mutating func merge(_ other: PaxValues) {
+        if let v = other.path { path = v }
+        if let v = other.linkPath { linkPath = v }
+        if let v = other.size { size = v }
+        if let v = other.mtime { mtime = v }
+        if let v = other.uid { uid = v }
+        if let v = other.gid { gid = v }
+        if other.sparse { sparse = true }
+    }
+
+    /// Parses pax records: `"%d %s=%s\n"`, the length counting the whole record.
+    static func parse(_ data: [UInt8], offset: Int64) throws -> PaxValues {
+        func bad(_ why: String) -> ChainsnapError {
+            ChainsnapError(.corrupt, "pax header at byte \(offset) is invalid: \(why)", object: "tar offset \(offset)",
+                           hint: "the archive is corrupt; download it again or check its source")
+        }
+        var out = PaxValues()
+        var i = 0
+        while i < data.count {
+            if data[i] == 0 { break }  // trailing NUL padding
+            var len = 0
+            var j = i
+            while j < data.count, data[j] >= 0x30, data[j] <= 0x39 {
+                len = len * 10 + Int(data[j] - 0x30)
+                if len > data.count { throw bad("record length too large") }
+                j += 1
+            }
+            guard j < data.count, data[j] == 0x20, len > 0, i + len <= data.count, data[i + len - 1] == 0x0A else {
+                throw bad("malformed record")
+            }
+            let record = data[(j + 1)..<(i + len - 1)]
+            guard let eq = record.firstIndex(of: UInt8(ascii: "=")) else { throw bad("record without '='") }
+            let key = String(decoding: record[record.startIndex..<eq], as: UTF8.self)
+            let value = String(decoding: record[(eq + 1)...], as: UTF8.self)
+            switch key {
+            case "path": out.path = value
+            case "linkpath": out.linkPath = value
+            case "size":
+                guard let v = Int64(value), v >= 0 else { throw bad("size '\(value)'") }
+                out.size = v
+            case "mtime":
+                // Seconds with an optional fraction; fractions are dropped.
+                let whole = value.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+                guard let v = Int64(whole) ?? (whole == "-" ? 0 : nil) else { throw bad("mtime '\(value)'") }
+                out.mtime = v
+            case "uid": out.uid = Int(value)
+            case "gid": out.gid = Int(value)
+            default:
+                if key.hasPrefix("GNU.sparse.") { out.sparse = true }
+            }
+            i += len
+        }
+        return out
+    }
+}
