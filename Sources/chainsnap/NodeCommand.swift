@@ -4,7 +4,7 @@ import ArgumentParser
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node",
-        abstract: "Supervise a node process and check its health and height.",
-        subcommands: []
+        abstract: "Supervise a node process and prepare its data volume.",
+        subcommands: [NodeSuperviseCommand.self, NodePrepareDataCommand.self]
     )
 }

@@ -1,0 +1,151 @@
+import ArgumentParser
+import Foundation
+import SnapshotCore
+
+/// `chainsnap node prepare-data`: the init container's decision — restore, leave alone, or
+/// (only when told) wipe the chain data and restore.
+struct NodePrepareDataCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prepare-data",
+        abstract: "Prepare a node's data volume before the node starts (the chart's init container).",
+        discussion: """
+            Restores the snapshot into DATA-DIR/RESTORE-PATH when that folder is empty, does \
+            nothing when its restore marker (.chainsnap-restore.json) says it was restored, and \
+            leaves data it did not restore alone. With --clear-data it first removes the listed \
+            --chain-data paths (and nothing else: the --protect paths, staking keys by default, \
+            can never be listed), then restores. It prints what it decided and why.
+            The restore itself is `chainsnap snapshot restore --from URL [--snapshot ID] DIR`.
+            """
+    )
+
+    @Option(help: ArgumentHelp("The node's data folder (the PVC mount).", valueName: "dir"))
+    var dataDir: String
+
+    @Option(name: .customLong("chain-data"), help: ArgumentHelp("Chain data path under --data-dir (repeatable); the only paths --clear-data removes.", valueName: "subpath"))
+    var chainData: [String] = []
+
+    @Option(help: ArgumentHelp("Which --chain-data path the snapshot restores into (default: the first).", valueName: "subpath"))
+    var restorePath: String?
+
+    @Option(name: .customLong("protect"), help: ArgumentHelp("Path under --data-dir that must never be cleared (repeatable).", valueName: "subpath"))
+    var protected: [String] = ["staking"]
+
+    @Option(help: ArgumentHelp("Snapshot store or archive URL to restore from; without it nothing is restored.", valueName: "url"))
+    var from: String?
+
+    @Option(help: ArgumentHelp("Snapshot id to restore (default: latest).", valueName: "id"))
+    var snapshot: String?
+
+    @Option(help: ArgumentHelp("Expected SHA-256 of an archive URL.", valueName: "hex"))
+    var sha256: String?
+
+    @Flag(help: "Remove the --chain-data paths, then restore. Staking keys and every other path are kept.")
+    var clearData = false
+
+    @Flag(help: "Print the decision and the restore command without changing anything.")
+    var dryRun = false
+
+    @OptionGroup(title: "Store options (passed on to `snapshot restore`)")
+    var store: NodePassthroughStoreOptions
+
+    func validate() throws {
+        guard !chainData.isEmpty else { throw ValidationError("give at least one --chain-data path, e.g. --chain-data db") }
+        for p in chainData + protected + [restorePath].compactMap({ $0 }) {
+            guard Self.isSafeSubpath(p) else {
+                throw ValidationError("'\(p)' must be a relative path inside --data-dir (no '..', no leading '/', not '.')")
+            }
+        }
+        for c in chainData {
+            for k in protected where Self.overlaps(c, k) {
+                throw ValidationError("--chain-data '\(c)' overlaps protected path '\(k)'; clearing it could delete keys — list only chain data folders")
+            }
+        }
+        if let restorePath, !chainData.contains(restorePath) {
+            throw ValidationError("--restore-path '\(restorePath)' must be one of the --chain-data paths")
+        }
+        if clearData && from == nil {
+            throw ValidationError("--clear-data needs --from: clearing without a restore would leave an empty node")
+        }
+    }
+
+    static func isSafeSubpath(_ p: String) -> Bool {
+        let parts = p.split(separator: "/", omittingEmptySubsequences: true)
+        return !p.isEmpty && !p.hasPrefix("/") && !parts.isEmpty && !parts.contains("..") && !parts.allSatisfy { $0 == "." }
+    }
+
+    /// Whether one path is equal to, inside, or a parent of the other.
+    static func overlaps(_ a: String, _ b: String) -> Bool {
+        let x = a.split(separator: "/").filter { $0 != "." }, y = b.split(separator: "/").filter { $0 != "." }
+        let n = min(x.count, y.count)
+        return Array(x.prefix(n)) == Array(y.prefix(n))
+    }
+
+    var target: String { (dataDir as NSString).appendingPathComponent(restorePath ?? chainData[0]) }
+
+    var restoreArguments: [String]? {
+        guard let from else { return nil }
+        var a = ["snapshot", "restore", "--from", from]
+        if let snapshot { a += ["--snapshot", snapshot] }
+        if let sha256 { a += ["--sha256", sha256] }
+        return a + [target] + store.arguments
+    }
+
+    func say(_ s: String) { print("prepare-data: \(s)") }
+
+    func run() async throws {
+        let fm = FileManager.default
+        let marker = (target as NSString).appendingPathComponent(".chainsnap-restore.json")
+        let entries = (try? fm.contentsOfDirectory(atPath: target)) ?? []
+        say("data dir \(dataDir); chain data \(chainData.joined(separator: ", ")); restore target \(target)")
+
+        if clearData {
+            let present = chainData.filter { fm.fileExists(atPath: (dataDir as NSString).appendingPathComponent($0)) || isSymlink((dataDir as NSString).appendingPathComponent($0)) }
+            say("decision: clear and restore — clearData is set; removing \(present.isEmpty ? "nothing (no chain data present)" : present.joined(separator: ", ")); keeping \(protected.joined(separator: ", ")) and everything else")
+            for p in present {
+                let full = (dataDir as NSString).appendingPathComponent(p)
+                if dryRun { say("would remove \(full)"); continue }
+                do { try fm.removeItem(atPath: full) } catch {
+                    throw ChainsnapError(.io, "could not remove \(full)", object: full, hint: "check the volume is writable by this container", underlying: error)
+                }
+                say("removed \(full)")
+            }
+            try await restore()
+            return
+        }
+        if fm.fileExists(atPath: marker) {
+            let info = (try? String(contentsOfFile: marker, encoding: .utf8)).map { String($0.prefix(300)) } ?? ""
+            say("decision: nothing to do — \(target) was already restored (marker \(marker): \(info.replacingOccurrences(of: "\n", with: " ")))")
+            return
+        }
+        if entries.isEmpty {
+            guard from != nil else {
+                say("decision: nothing to do — \(target) is empty and no --from was given; the node will sync from its peers")
+                return
+            }
+            say("decision: restore — \(target) is empty")
+            try await restore()
+            return
+        }
+        say("decision: leave as is — \(target) holds \(entries.count) entries without a restore marker (data the node wrote itself?); "
+            + "not touching it. To replace it with the snapshot, set clearData (--clear-data) for one rollout.")
+    }
+
+    func isSymlink(_ p: String) -> Bool {
+        (try? FileManager.default.attributesOfItem(atPath: p)[.type] as? FileAttributeType) == .typeSymbolicLink
+    }
+
+    func restore() async throws {
+        guard let args = restoreArguments else { return }
+        if dryRun {
+            say("would run: \(NodeSelfExec.display(args))")
+            return
+        }
+        say("running: \(NodeSelfExec.display(args))")
+        let status = try await NodeSelfExec.run(args)
+        guard status == 0 else {
+            say("restore exited with status \(status); see its message above")
+            throw ExitCode(status)
+        }
+        say("restore finished")
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import NodeRPC
+import SnapshotCore
+
+/// Runs another `chainsnap` subcommand with this same binary, so `node` commands reuse
+/// `snapshot restore` and `rlp import` exactly as an operator would run them.
+enum NodeSelfExec {
+    /// The path of the running `chainsnap` binary.
+    static var executable: String {
+        if let p = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return p }
+        return Bundle.main.executablePath ?? CommandLine.arguments[0]
+    }
+
+    /// Runs `chainsnap ARGS…` (stdout/stderr inherited) and returns its exit code.
+    static func run(_ arguments: [String]) async throws -> Int32 {
+        let child = try SupervisedChild.spawn(executable, arguments)
+        return await child.waitForExit()
+    }
+
+    /// The command line as a person would type it (for "I will run …" messages; no secrets are ever arguments).
+    static func display(_ arguments: [String]) -> String {
+        (["chainsnap"] + arguments).map { a in
+            a.isEmpty || a.contains(where: { " \"'$`\\".contains($0) }) ? "'" + a.replacingOccurrences(of: "'", with: "'\\''") + "'" : a
+        }.joined(separator: " ")
+    }
+}
+
+/// The supervisor's RLP import step: runs `chainsnap rlp import …` against the healthy node.
+struct NodeRLPImportStep: NodeStartupStep {
+    var arguments: [String]
+
+    var summary: String { "RLP import (\(NodeSelfExec.display(arguments)))" }
+
+    func run(node: NodeClient) async throws {
+        let status = try await NodeSelfExec.run(arguments)
+        guard status == 0 else {
+            throw ChainsnapError(.rpc, "`chainsnap rlp import` exited with status \(status)",
+                                 hint: "its own messages above say why; the node keeps running without the imported blocks")
+        }
+    }
+}

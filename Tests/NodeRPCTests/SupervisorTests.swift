@@ -1,0 +1,141 @@
+import Foundation
+import NodeRPC
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+func supervisorFreePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+/// The JSON lines the stand-in node recorded.
+func supervisorStandinEvents(_ path: String) -> [[String: Any]] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+    return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+}
+
+let supervisorStandinScript = Paths.packageRoot + "/Tests/servers/standin_node.py"
+let supervisorHavePython = haveTool("python3")
+let supervisorRequireServers = ProcessInfo.processInfo.environment["CHAINSNAP_REQUIRE_SERVERS"] == "1"
+
+/// Stand-in import step: calls admin_importChain on the node, as the RLP importer does.
+struct SupervisorRecordingImport: NodeStartupStep {
+    var summary: String { "stand-in import" }
+    func run(node: NodeClient) async throws {
+        _ = try await node.importChain(file: "/tmp/part-000.rlp")
+    }
+}
+
+@Suite("Supervisor with a stand-in node", .serialized)
+struct SupervisorTests {
+    @Test("health → aliases → import, then SIGTERM is passed on and the node's status comes back")
+    func fullStartup() async throws {
+        guard supervisorHavePython else {
+            if supervisorRequireServers { Issue.record("python3 is required for the stand-in node (CHAINSNAP_REQUIRE_SERVERS=1)") }
+            return
+        }
+        let tmp = TempDir("sup")
+        let record = tmp.sub("calls.jsonl")
+        let port = supervisorFreePort()
+        let options = SupervisorOptions(
+            executable: "python3",
+            arguments: [supervisorStandinScript, "--port", "\(port)", "--record", record, "--healthy-after", "0.5", "--exit-status", "7"],
+            endpoints: NodeEndpoints(baseURL: "http://127.0.0.1:\(port)"), healthTimeout: 20, healthInterval: 0.1,
+            aliases: [ChainAlias(chain: "C", alias: "evm"), ChainAlias(chain: "2q9e", alias: "zoo")], stopGrace: 5,
+            forwardSignals: false)
+        let lines = SupervisorLineBox()
+        let sup = Supervisor(options: options, steps: [SupervisorRecordingImport()], log: { lines.add($0) })
+        let outcome = try await sup.run(onStart: { child in
+            Thread {
+                // Stop the node once the import call arrived, as a pod deletion would.
+                let deadline = Date().addingTimeInterval(20)
+                while Date() < deadline, !lines.all.contains(where: { $0.hasPrefix("startup complete") }) { usleep(20_000) }
+                child.send(SIGTERM)
+            }.start()
+        })
+        #expect(outcome == .nodeExited(status: 7))
+        let events = supervisorStandinEvents(record)
+        let calls = events.filter { $0["event"] as? String == "call" }.map { "\($0["path"]!) \($0["method"]!)" }
+        #expect(calls == ["/ext/admin admin.aliasChain", "/ext/admin admin.aliasChain", "/ext/bc/C/admin admin_importChain"])
+        let aliasParams = events.compactMap { ($0["params"] as? [[String: String]])?.first }.filter { $0["alias"] != nil }
+        #expect(aliasParams == [["chain": "C", "alias": "evm"], ["chain": "2q9e", "alias": "zoo"]])
+        #expect(events.last?["event"] as? String == "signal")
+        #expect(events.last?["signal"] as? Int == Int(SIGTERM))
+        #expect(lines.all.contains { $0.contains("node is healthy") })
+    }
+
+    @Test("a node that never gets healthy is stopped and reported after the timeout")
+    func neverHealthy() async throws {
+        guard supervisorHavePython else {
+            if supervisorRequireServers { Issue.record("python3 is required for the stand-in node (CHAINSNAP_REQUIRE_SERVERS=1)") }
+            return
+        }
+        let tmp = TempDir("sup")
+        let record = tmp.sub("calls.jsonl")
+        let port = supervisorFreePort()
+        let options = SupervisorOptions(
+            executable: "python3", arguments: [supervisorStandinScript, "--port", "\(port)", "--record", record, "--never-healthy", "--exit-status", "0"],
+            endpoints: NodeEndpoints(baseURL: "http://127.0.0.1:\(port)"), healthTimeout: 1.5, healthInterval: 0.1,
+            aliases: [ChainAlias(chain: "C", alias: "evm")], stopGrace: 5, forwardSignals: false)
+        let lines = SupervisorLineBox()
+        let started = Date()
+        let outcome = try await Supervisor(options: options, steps: [SupervisorRecordingImport()], log: { lines.add($0) }).run()
+        let took = Date().timeIntervalSince(started)
+        #expect(outcome == .neverHealthy(seconds: 1.5, nodeStatus: 0))
+        #expect(took >= 1.5 && took < 10)
+        #expect(lines.all.contains { $0.contains("did not report healthy") && $0.contains("--health-timeout") })
+        // Never aliased or imported, and the node got SIGTERM.
+        let events = supervisorStandinEvents(record)
+        #expect(!events.contains { $0["event"] as? String == "call" })
+        #expect(events.contains { $0["event"] as? String == "signal" && $0["signal"] as? Int == Int(SIGTERM) })
+    }
+
+    @Test("a node that ignores SIGTERM is killed after the grace period")
+    func killAfterGrace() async throws {
+        guard supervisorHavePython else { return }
+        let tmp = TempDir("sup")
+        let port = supervisorFreePort()
+        let options = SupervisorOptions(
+            executable: "python3",
+            arguments: [supervisorStandinScript, "--port", "\(port)", "--record", tmp.sub("r.jsonl"), "--never-healthy", "--ignore-sigterm"],
+            endpoints: NodeEndpoints(baseURL: "http://127.0.0.1:\(port)"), healthTimeout: 1, healthInterval: 0.1,
+            stopGrace: 1, forwardSignals: false)
+        let outcome = try await Supervisor(options: options, log: { _ in }).run()
+        #expect(outcome == .neverHealthy(seconds: 1, nodeStatus: 128 + SIGKILL))
+    }
+
+    @Test("a node that cannot be started is a clear error")
+    func missingProgram() async throws {
+        let options = SupervisorOptions(executable: "/nonexistent/luxd", arguments: [], endpoints: NodeEndpoints(baseURL: "http://127.0.0.1:1"))
+        await #expect(throws: (any Error).self) { _ = try await Supervisor(options: options, log: { _ in }).run() }
+    }
+
+    @Test("CHAIN=ALIAS parsing and wait-status decoding")
+    func parsing() {
+        #expect(ChainAlias(parsing: "C=evm") == ChainAlias(chain: "C", alias: "evm"))
+        #expect(ChainAlias(parsing: "C") == nil)
+        #expect(ChainAlias(parsing: "=x") == nil)
+        #expect(ChainAlias(parsing: "C=") == nil)
+        #expect(SupervisedChild.exitCode(fromWaitStatus: 7 << 8) == 7)
+        #expect(SupervisedChild.exitCode(fromWaitStatus: 9) == 137)
+    }
+}
+
+final class SupervisorLineBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func add(_ s: String) { lock.withLock { lines.append(s) } }
+    var all: [String] { lock.withLock { lines } }
+}

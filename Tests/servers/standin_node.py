@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""A stand-in for luxd used by the supervisor tests.
+
+Serves GET /ext/health ({"healthy": true} once --healthy-after seconds have passed, 503
+before, never with --never-healthy), POST /ext/admin (admin.aliasChain) and POST
+/ext/bc/C/admin (admin_importChain) and /ext/bc/C/rpc (eth_blockNumber), on 127.0.0.1:--port.
+Every call and every signal is appended as one JSON line to --record. On SIGTERM/SIGINT it
+exits with --exit-status; with --exit-after S it exits on its own after S seconds.
+"""
+import argparse
+import json
+import signal
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--port", type=int, required=True)
+ap.add_argument("--record", required=True)
+ap.add_argument("--healthy-after", type=float, default=0)
+ap.add_argument("--never-healthy", action="store_true")
+ap.add_argument("--exit-status", type=int, default=0)
+ap.add_argument("--exit-after", type=float, default=0)
+ap.add_argument("--ignore-sigterm", action="store_true")
+args, extra = ap.parse_known_args()
+
+lock = threading.Lock()
+started = time.time()
+
+
+def record(**kw):
+    with lock, open(args.record, "a") as f:
+        f.write(json.dumps(kw) + "\n")
+        f.flush()
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+    def reply(self, status, obj):
+        body = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        if self.path == "/ext/health":
+            ok = not args.never_healthy and time.time() - started >= args.healthy_after
+            self.reply(200 if ok else 503, {"healthy": ok, "checks": {}})
+        else:
+            self.reply(404, {"error": "not found"})
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        req = json.loads(self.rfile.read(n) or b"{}")
+        method, params = req.get("method"), req.get("params")
+        record(event="call", path=self.path, method=method, params=params)
+        result = None
+        if method == "admin.aliasChain" and self.path == "/ext/admin":
+            result = {}
+        elif method == "admin_importChain" and self.path == "/ext/bc/C/admin":
+            result = True
+        elif method == "eth_blockNumber":
+            result = "0x0"
+        else:
+            return self.reply(200, {"jsonrpc": "2.0", "id": req.get("id"),
+                                    "error": {"code": -32601, "message": "method %s not found at %s" % (method, self.path)}})
+        self.reply(200, {"jsonrpc": "2.0", "id": req.get("id"), "result": result})
+
+
+def on_signal(sig, _frame):
+    record(event="signal", signal=sig)
+    if args.ignore_sigterm and sig == signal.SIGTERM:
+        return
+    sys.stdout.flush()
+    import os
+    os._exit(args.exit_status)
+
+
+signal.signal(signal.SIGTERM, on_signal)
+signal.signal(signal.SIGINT, on_signal)
+server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+record(event="start", argv=sys.argv[1:], extra=extra)
+if args.exit_after > 0:
+    def later():
+        time.sleep(args.exit_after)
+        record(event="exit-after")
+        import os
+        os._exit(args.exit_status)
+    threading.Thread(target=later, daemon=True).start()
+server.serve_forever()
