@@ -5,6 +5,7 @@ struct K8sCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "k8s",
         abstract: "Print Kubernetes Job manifests for common one-off tasks.",
-        subcommands: []
+        discussion: "Pipe the output to `kubectl apply -f -`. Credentials come from a Secret reference, never from arguments.",
+        subcommands: [K8sRestoreJobCommand.self, K8sReimportJobCommand.self]
     )
 }
