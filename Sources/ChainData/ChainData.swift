@@ -1,2 +1,0 @@
-/// RLP block streams, bundles, export from and import into nodes.
-public enum ChainDataModule {}
