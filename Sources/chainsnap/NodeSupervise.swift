@@ -34,6 +34,12 @@ struct NodeSuperviseCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds between SIGTERM and SIGKILL when the supervisor stops the node itself.", valueName: "seconds"))
     var stopGrace: Double = 30
 
+    @Option(name: .customLong("bootstrap-peer"), help: ArgumentHelp("Peer as HOST:PORT, resolved at start and passed to the node (repeatable; the pod's own name is skipped).", valueName: "host:port"))
+    var bootstrapPeers: [String] = []
+
+    @Option(help: ArgumentHelp("Node flag that receives the resolved peers as IP:PORT,IP:PORT.", valueName: "flag"))
+    var bootstrapFlag: String = "--bootstrap-ips"
+
     @Option(help: ArgumentHelp("RLP bundle store to import from once the node is healthy.", valueName: "store-url"))
     var importFrom: String?
 
@@ -68,6 +74,10 @@ struct NodeSuperviseCommand: AsyncParsableCommand {
         guard rpc.hasPrefix("http://") || rpc.hasPrefix("https://") else {
             throw ValidationError("--rpc '\(rpc)' must be an http:// or https:// URL, e.g. http://127.0.0.1:9650")
         }
+        for p in bootstrapPeers where p.split(separator: ":").count != 2 || UInt16(p.split(separator: ":").last ?? "") == nil {
+            throw ValidationError("--bootstrap-peer '\(p)' is not HOST:PORT (e.g. luxd-1.luxd-headless.lux.svc.cluster.local:9651)")
+        }
+        guard bootstrapFlag.hasPrefix("--") else { throw ValidationError("--bootstrap-flag must start with --, e.g. --bootstrap-ips") }
         guard healthTimeout > 0, healthInterval > 0, stopGrace >= 0 else {
             throw ValidationError("--health-timeout and --health-interval must be positive, --stop-grace not negative")
         }
@@ -89,14 +99,25 @@ struct NodeSuperviseCommand: AsyncParsableCommand {
         return a + store.arguments
     }
 
+    /// The node's arguments plus the resolved bootstrap peers.
+    func nodeArguments(log: (String) -> Void) -> [String] {
+        var args = Array(node.dropFirst())
+        guard !bootstrapPeers.isEmpty else { return args }
+        let me = ProcessInfo.processInfo.environment["HOSTNAME"] ?? ProcessInfo.processInfo.hostName
+        let (ok, skipped) = SupervisorPeers.resolve(bootstrapPeers, selfHost: me.split(separator: ".").first.map(String.init))
+        log("bootstrap peers: \(ok.count) resolved\(skipped.isEmpty ? "" : ", skipped \(skipped.joined(separator: " ")) (this pod or not resolvable yet)")")
+        if !ok.isEmpty { args.append("\(bootstrapFlag)=\(ok.joined(separator: ","))") }
+        return args
+    }
+
     func run() async throws {
         let options = SupervisorOptions(
-            executable: node[0], arguments: Array(node.dropFirst()), endpoints: NodeEndpoints(baseURL: rpc),
+            executable: node[0], arguments: nodeArguments(log: dryRun ? { print($0) } : Supervisor.stderrLog), endpoints: NodeEndpoints(baseURL: rpc),
             healthTimeout: healthTimeout, healthInterval: healthInterval,
             aliases: aliases.compactMap(ChainAlias.init(parsing:)), stopGrace: stopGrace)
         let steps: [any NodeStartupStep] = importArguments.map { [NodeRLPImportStep(arguments: $0)] } ?? []
         if dryRun {
-            print("node:    \(node.joined(separator: " "))")
+            print("node:    \(([options.executable] + options.arguments).joined(separator: " "))")
             print("health:  \(options.endpoints.baseURL)\(options.endpoints.healthPath) within \(Int(healthTimeout)) s")
             print("aliases: \(options.aliases.isEmpty ? "none" : options.aliases.map(\.description).joined(separator: ", "))")
             print("import:  \(importArguments.map(NodeSelfExec.display) ?? "none")")

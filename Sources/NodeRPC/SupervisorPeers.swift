@@ -1,0 +1,54 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Bootstrap peers given as in-cluster DNS names (`luxd-1.luxd-headless.ns.svc.cluster.local:9651`),
+/// resolved to `IP:PORT` at start, because luxd's bootstrap flags take addresses, not names.
+public enum SupervisorPeers {
+    /// Resolves each `HOST:PORT` to its first IPv4 (else IPv6) address. Peers that do not
+    /// resolve yet (pods not scheduled) and the pod's own name (`selfHost`, e.g. `luxd-0`) are left out.
+    public static func resolve(_ peers: [String], selfHost: String?) -> (resolved: [String], skipped: [String]) {
+        var resolved: [String] = [], skipped: [String] = []
+        for peer in peers {
+            guard let colon = peer.lastIndex(of: ":"), let port = UInt16(peer[peer.index(after: colon)...]) else {
+                skipped.append(peer)
+                continue
+            }
+            let host = String(peer[..<colon])
+            if let selfHost, !selfHost.isEmpty, host == selfHost || host.hasPrefix(selfHost + ".") {
+                skipped.append(peer)
+                continue
+            }
+            if let ip = address(of: host) {
+                resolved.append(ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)")
+            } else {
+                skipped.append(peer)
+            }
+        }
+        return (resolved, skipped)
+    }
+
+    /// The first address `getaddrinfo` gives for `host`, IPv4 preferred.
+    public static func address(of host: String) -> String? {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var res: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &res) == 0, let first = res else { return nil }
+        defer { freeaddrinfo(first) }
+        var v6: String?
+        var p: UnsafeMutablePointer<addrinfo>? = first
+        while let ai = p {
+            var buf = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+            if getnameinfo(ai.pointee.ai_addr, ai.pointee.ai_addrlen, &buf, socklen_t(buf.count), nil, 0, NI_NUMERICHOST) == 0 {
+                let s = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                if ai.pointee.ai_family == AF_INET { return s }
+                if v6 == nil { v6 = s }
+            }
+            p = ai.pointee.ai_next
+        }
+        return v6
+    }
+}
