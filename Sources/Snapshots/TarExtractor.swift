@@ -38,11 +38,15 @@ public final class TarExtractor {
     public struct Options: Sendable {
         /// Apply the archive's numeric uid/gid (GNU tar does this when run as root).
         public var preserveOwnership: Bool
+        /// Top-level names the archive may not create (chainsnap's own marker and staging folder).
+        public var reservedTopLevelNames: Set<String>
         /// Where messages (skipped entries) go.
         public var log: (@Sendable (String) -> Void)?
 
-        public init(preserveOwnership: Bool = geteuid() == 0, log: (@Sendable (String) -> Void)? = nil) {
+        public init(preserveOwnership: Bool = geteuid() == 0, reservedTopLevelNames: Set<String> = [],
+                    log: (@Sendable (String) -> Void)? = nil) {
             self.preserveOwnership = preserveOwnership
+            self.reservedTopLevelNames = reservedTopLevelNames
             self.log = log
         }
     }
@@ -296,6 +300,13 @@ public final class TarExtractor {
             return
         }
         try PathRules.checkEntryPath(path)
+        if !options.reservedTopLevelNames.isEmpty {
+            let top = path.split(separator: "/", maxSplits: 1).first.map(String.init) ?? path
+            if options.reservedTopLevelNames.contains(top) {
+                throw ChainsnapError(.unsafePath, "refusing path '\(path)': '\(top)' is reserved for chainsnap's own state",
+                                     object: path, hint: "the archive was not made from a node's data folder; nothing was written to the target")
+            }
+        }
         switch h.type {
         case .file:
             try prepareParents(of: path)

@@ -1,0 +1,218 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Codecs
+import SnapshotCore
+import Stores
+
+/// Restores a monolithic `.tar.zst`, `.tar.lz4`, `.tar.gz` or `.tar` archive — what public
+/// snapshot providers publish — from any store (`file://`, `https://`, `s3://`).
+///
+/// Ranges of the archive are fetched in parallel and fed, in order, to the decompressor and the
+/// tar extractor while later ranges download. The restore follows the same safety rules as a
+/// snapshot restore (`RestoreTarget`): it refuses a non-empty target without `force`, checks free
+/// space first, builds the tree in a staging folder inside the target, rejects paths that escape
+/// it, moves the result into place only when the whole archive was read (and its SHA-256 matched,
+/// when given), and records a marker so a restarted pod does not restore again.
+public enum ArchiveRestore {
+    /// Options for an archive restore.
+    public struct Options: Sendable {
+        /// Expected SHA-256 of the whole archive file (hex); checked as the bytes stream past.
+        public var sha256: String?
+        /// Replace a non-empty target's contents.
+        public var force: Bool
+        /// The archive format; nil to tell from the name and the first bytes.
+        public var format: ArchiveFormat?
+        /// Bytes per ranged request.
+        public var rangeSize: Int
+        /// Ranged requests in flight at most.
+        public var connections: Int
+        /// Memory budget for ranges in flight and decompressed blocks.
+        public var memoryLimit: Int64
+        /// Check free space before starting (archive size × expansion).
+        public var checkSpace: Bool
+        /// Assumed ratio of extracted to archive size; nil for the format's default (3 when compressed).
+        public var expansion: Double?
+        /// Apply the archive's numeric owners (default: when running as root, like GNU tar).
+        public var preserveOwnership: Bool
+        /// Messages for the operator (format decisions, skipped entries).
+        public var log: (@Sendable (String) -> Void)?
+        /// Called with each number of archive bytes consumed (for a progress display).
+        public var onProgress: (@Sendable (Int64) -> Void)?
+
+        public init(sha256: String? = nil, force: Bool = false, format: ArchiveFormat? = nil, rangeSize: Int = 8 << 20,
+                    connections: Int = 16, memoryLimit: Int64 = 256 << 20, checkSpace: Bool = true,
+                    expansion: Double? = nil, preserveOwnership: Bool = geteuid() == 0,
+                    log: (@Sendable (String) -> Void)? = nil, onProgress: (@Sendable (Int64) -> Void)? = nil) {
+            self.sha256 = sha256
+            self.force = force
+            self.format = format
+            self.rangeSize = rangeSize
+            self.connections = connections
+            self.memoryLimit = memoryLimit
+            self.checkSpace = checkSpace
+            self.expansion = expansion
+            self.preserveOwnership = preserveOwnership
+            self.log = log
+            self.onProgress = onProgress
+        }
+    }
+
+    /// What an archive restore did.
+    public struct Summary: Sendable, CustomStringConvertible {
+        /// The archive's redacted URL.
+        public var source: String
+        public var target: String
+        public var format: ArchiveFormat?
+        public var archiveBytes: Int64
+        /// SHA-256 of the archive, when it was checked.
+        public var sha256: String?
+        public var stats: TarExtractionStats
+        public var seconds: Double
+        /// The marker showed this archive was already restored; nothing was done.
+        public var alreadyRestored: Bool
+
+        public var description: String {
+            if alreadyRestored { return "\(target) already holds \(source) (marker found); nothing to do" }
+            let rate = seconds > 0 ? Double(archiveBytes) / seconds : 0
+            let outRate = seconds > 0 ? Double(stats.fileBytes) / seconds : 0
+            var s = "restored \(source) (\(format?.rawValue ?? "?"), \(ByteCount.format(archiveBytes))) into \(target): "
+            s += "\(stats.files) files, \(stats.directories) folders, \(stats.symlinks) symlinks, \(stats.hardLinks) hard links, "
+            s += "\(ByteCount.format(stats.fileBytes)) in \(formatDuration(seconds)) "
+            s += "(\(ByteCount.formatRate(rate)) of archive, \(ByteCount.formatRate(outRate)) restored)"
+            if stats.skipped > 0 { s += "; \(stats.skipped) devices/FIFOs skipped" }
+            if let sha256 { s += "; sha256 \(sha256) verified" }
+            return s
+        }
+    }
+
+    /// Whether `url` names an archive (by its extension) rather than a snapshot store.
+    public static func isArchiveURL(_ url: String) -> Bool {
+        ArchiveFormat.fromName(url) != nil
+    }
+
+    /// Splits an archive URL into the store it lives in and its key:
+    /// `https://host/a/b.tar.zst` → (`https://host/a`, `b.tar.zst`), `s3://bucket/x.tar` → (`s3://bucket`, `x.tar`).
+    public static func splitURL(_ url: String) throws -> (storeURL: String, key: String) {
+        var u = url
+        if u.hasPrefix("/") { u = "file://" + u }
+        guard let schemeEnd = u.range(of: "://") else {
+            throw ChainsnapError(.invalidArgument, "'\(url)' is not an archive URL",
+                                 hint: "use file:///path/node.tar.zst, https://host/path/node.tar.zst or s3://bucket/path/node.tar.zst")
+        }
+        let afterScheme = u[schemeEnd.upperBound...]
+        guard let slash = afterScheme.lastIndex(of: "/") else {
+            throw ChainsnapError(.invalidArgument, "archive URL '\(url)' has no file name",
+                                 hint: "give the archive's full URL, e.g. https://host/path/node.tar.zst")
+        }
+        var base = String(u[..<slash])
+        let key = String(u[u.index(after: slash)...])
+        guard !key.isEmpty else {
+            throw ChainsnapError(.invalidArgument, "archive URL '\(url)' ends with '/'", hint: "name the archive file itself")
+        }
+        if base.hasSuffix("://") { base += "/" }  // file:///x.tar → store file:///
+        return (base, key)
+    }
+
+    /// Restores the archive at `url` into `target`.
+    public static func run(from url: String, to target: String, storeOptions: StoreOptions = StoreOptions(),
+                           options: Options = Options()) async throws -> Summary {
+        let (base, key) = try splitURL(url)
+        let store = try openStore(base, options: storeOptions)
+        return try await run(store: store, key: key, to: target, options: options)
+    }
+
+    /// Restores the archive `key` of `store` into `target`.
+    public static func run(store: any ObjectStore, key: String, to target: String, options: Options = Options()) async throws -> Summary {
+        let clock = ContinuousClock()
+        let started = clock.now
+        if let sha = options.sha256, !Hex.isSHA256(sha.lowercased()) {
+            throw ChainsnapError(.invalidArgument, "--sha256 '\(sha)' is not a SHA-256", hint: "give 64 hexadecimal digits")
+        }
+        let source = store.displayURL + "/" + key
+        guard let info = try await store.head(key) else {
+            throw ChainsnapError(.notFound, "archive \(source) does not exist", object: source, hint: "check the URL and the credentials")
+        }
+        guard info.size > 0 else {
+            throw ChainsnapError(.corrupt, "archive \(source) is empty", object: source, hint: "check the URL; the object has no bytes")
+        }
+        let log = options.log ?? { _ in }
+        let restoreTarget = try RestoreTarget(path: target)
+        let identity = "archive " + source + " " + (options.sha256.map { "sha256:" + $0.lowercased() }
+            ?? info.etag.map { "etag:" + $0 } ?? "size:\(info.size)")
+        var replaceExisting = false
+        switch try restoreTarget.plan(identity: identity, force: options.force, log: log) {
+        case .alreadyRestored:
+            return Summary(source: source, target: restoreTarget.path, format: nil, archiveBytes: info.size, sha256: nil,
+                           stats: TarExtractionStats(), seconds: 0, alreadyRestored: true)
+        case .resume(let phase, let replace):
+            replaceExisting = replace
+            if phase == "moving", let marker = finishedMarker(restoreTarget, identity: identity, source: source, sha: options.sha256) {
+                // Every byte was in place before the interruption; finish moving it.
+                log("finishing the interrupted move of \(source) into \(restoreTarget.path)")
+                try restoreTarget.commit(marker: marker, replaceExisting: replace)
+                return Summary(source: source, target: restoreTarget.path, format: nil, archiveBytes: info.size, sha256: nil,
+                               stats: TarExtractionStats(), seconds: (clock.now - started).seconds, alreadyRestored: false)
+            }
+            // An archive stream cannot resume mid-way: start over.
+            restoreTarget.discardStaging()
+        case .fresh(let replace):
+            replaceExisting = replace
+        }
+
+        let named = options.format ?? ArchiveFormat.fromName(key)
+        if options.checkSpace {
+            let factor = options.expansion ?? (named ?? .tarZstd).assumedExpansion
+            let needed = Int64(Double(info.size) * factor)
+            log("free-space check: \(ByteCount.format(info.size)) archive, assuming the tree is up to \(factor)x that (\(ByteCount.format(needed)); pass a different expansion if the data compresses more)")
+            try restoreTarget.checkSpace(bytes: needed, inodes: 0)
+        }
+        try restoreTarget.beginStaging(identity: identity, replaceExisting: replaceExisting)
+        let result: ArchiveStream.Result
+        do {
+            result = try await ArchiveStream(store: store, key: key, size: info.size, root: restoreTarget.stagingTree,
+                                             options: options).run()
+        } catch {
+            restoreTarget.discardStaging()
+            throw error
+        }
+        let marker = RestoreMarker(kind: "archive", identity: identity, source: source, bytes: result.stats.fileBytes,
+                                   sha256: result.sha256)
+        try restoreTarget.commit(marker: marker, replaceExisting: replaceExisting)
+        return Summary(source: source, target: restoreTarget.path, format: result.format, archiveBytes: info.size,
+                       sha256: result.sha256, stats: result.stats, seconds: (clock.now - started).seconds, alreadyRestored: false)
+    }
+
+    private static func finishedMarker(_ t: RestoreTarget, identity: String, source: String, sha: String?) -> RestoreMarker? {
+        RestoreMarker(kind: "archive", identity: identity, source: source, bytes: 0, sha256: sha?.lowercased())
+    }
+
+    /// Picks the format from the explicit choice, the key's extension and the first bytes.
+    /// The bytes win over the name (with a message); a name promising compression the bytes do not show is an error.
+    static func chooseFormat(key: String, explicit: ArchiveFormat?, prefix: UnsafeRawBufferPointer,
+                             log: (@Sendable (String) -> Void)?) throws -> ArchiveFormat {
+        let named = explicit ?? ArchiveFormat.fromName(key)
+        let sniffed = ArchiveFormat.sniff(prefix)
+        switch (named, sniffed) {
+        case (let n?, let s?) where n != s:
+            log?("'\(key)' is named as \(n.rawValue) but its bytes are \(s.rawValue); reading it as \(s.rawValue)")
+            return s
+        case (_, let s?):
+            return s
+        case (let n?, nil) where n != .tar:
+            let head = Hex.encode(prefix.prefix(4))
+            throw ChainsnapError(.unsupportedFormat, "'\(key)' should be \(n.compressionName)-compressed but does not start like it (first bytes \(head))",
+                                 object: key, hint: "the file is not a \(n.rawValue) archive (an HTML error page?); check the URL")
+        default:
+            // Old (v7) tar has no magic; the header checksum will tell.
+            return .tar
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let c = components
+        return Double(c.seconds) + Double(c.attoseconds) / 1e18
+    }
+}

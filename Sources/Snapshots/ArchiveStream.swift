@@ -1,0 +1,228 @@
+import Codecs
+import Foundation
+import SnapshotCore
+import Stores
+
+/// The streaming core of an archive restore: ranged downloads in parallel, reassembled in
+/// order, hashed, decompressed and extracted — three stages that overlap:
+///
+///     downloads (async, up to `window` ranges) ─in order─▶ decode thread ─blocks─▶ extract thread
+///
+/// Memory is bounded: at most `window` ranges are downloaded or waiting, plus a small pool of
+/// decompressed blocks.
+struct ArchiveStream {
+    let store: any ObjectStore
+    let key: String
+    let size: Int64
+    let root: String
+    let options: ArchiveRestore.Options
+
+    /// Decompressed blocks passed from the decode stage to the extract stage.
+    static let blockSize = 4 << 20
+    static let blockCount = 6
+
+    struct Result {
+        var format: ArchiveFormat
+        var sha256: String?
+        var stats: TarExtractionStats
+    }
+
+    /// How many ranges may be downloaded or buffered at once.
+    var window: Int {
+        let budget = max(options.memoryLimit - Int64(ArchiveStream.blockSize * ArchiveStream.blockCount), Int64(options.rangeSize) * 2)
+        return max(2, min(options.connections, Int(budget / Int64(options.rangeSize))))
+    }
+
+    func run() async throws -> Result {
+        let rangeSize = Int64(options.rangeSize)
+        let rangeCount = Int((size + rangeSize - 1) / rangeSize)
+        let failure = ArchiveFailure()
+        let permits = ArchivePermits(window)
+        let ranges = ArchiveQueue<[UInt8]>()
+        let full = ArchiveQueue<ArchiveBlock>()
+        let free = ArchiveQueue<ArchiveBlock>()
+        for _ in 0..<ArchiveStream.blockCount { free.push(ArchiveBlock(capacity: ArchiveStream.blockSize)) }
+        let formatBox = ResultBox<(ArchiveFormat, String?)>()
+        let statsBox = ResultBox<TarExtractionStats>()
+
+        @Sendable func fail(_ e: any Error) {
+            failure.record(e)
+            permits.cancel()
+            ranges.close(discard: true)
+            full.close(discard: true)
+            free.close(discard: true)
+        }
+
+        let decode = DecodeStage(key: key, options: options, ranges: ranges, full: full, free: free,
+                                 permits: permits, failure: failure, result: formatBox)
+        let extract = ExtractStage(root: root, options: options, full: full, free: free, failure: failure, result: statsBox)
+        async let decoded: Void = runOnThread("archive-decode") {
+            do { try decode.run() } catch { fail(error) }
+        }
+        async let extracted: Void = runOnThread("archive-extract") {
+            do { try extract.run() } catch { fail(error) }
+        }
+
+        do {
+            try await download(rangeCount: rangeCount, permits: permits, ranges: ranges, failure: failure)
+            ranges.close()
+        } catch {
+            fail(error)
+        }
+        await decoded
+        await extracted
+        if let e = failure.current { throw e }
+        guard let (format, sha) = formatBox.value, let stats = statsBox.value else {
+            throw ChainsnapError(.io, "archive restore stopped without a result", object: key)
+        }
+        return Result(format: format, sha256: sha, stats: stats)
+    }
+
+    /// Fetches ranges with up to `window` in flight and hands them to the decode stage in order.
+    private func download(rangeCount: Int, permits: ArchivePermits, ranges: ArchiveQueue<[UInt8]>,
+                          failure: ArchiveFailure) async throws {
+        let store = self.store, key = self.key, size = self.size, rangeSize = Int64(options.rangeSize)
+        try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
+            var next = 0
+            var deliver = 0
+            var inFlight = 0
+            var pending: [Int: [UInt8]] = [:]
+            func start(_ i: Int) {
+                let lo = Int64(i) * rangeSize
+                let hi = min(size, lo + rangeSize)
+                group.addTask {
+                    let bytes = try await store.get(key, range: lo..<hi)
+                    guard bytes.count == Int(hi - lo) else {
+                        throw ChainsnapError(.corrupt,
+                                             "reading bytes \(lo)-\(hi - 1) of '\(key)' returned \(bytes.count) bytes instead of \(hi - lo)",
+                                             object: key, hint: "the archive changed or was truncated on the server; run the restore again",
+                                             retryable: true)
+                    }
+                    return (i, bytes)
+                }
+                inFlight += 1
+            }
+            while deliver < rangeCount {
+                if let e = failure.current { throw e }
+                while next < rangeCount && permits.tryAcquire() {
+                    start(next)
+                    next += 1
+                }
+                if inFlight == 0 {
+                    // Everything fetched so far is with the decoder: wait for it to free a slot.
+                    await permits.acquire()
+                    if let e = failure.current { throw e }
+                    start(next)
+                    next += 1
+                    continue
+                }
+                guard let (i, bytes) = try await group.next() else { break }
+                inFlight -= 1
+                pending[i] = bytes
+                while let b = pending.removeValue(forKey: deliver) {
+                    ranges.push(b)
+                    deliver += 1
+                }
+            }
+        }
+    }
+}
+
+/// A value set once by a stage and read after it finished.
+final class ResultBox<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: T?
+    var value: T? {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}
+
+/// Stage 2: hashes the compressed stream, picks the format, decompresses into blocks.
+private struct DecodeStage: @unchecked Sendable {
+    let key: String
+    let options: ArchiveRestore.Options
+    let ranges: ArchiveQueue<[UInt8]>
+    let full: ArchiveQueue<ArchiveBlock>
+    let free: ArchiveQueue<ArchiveBlock>
+    let permits: ArchivePermits
+    let failure: ArchiveFailure
+    let result: ResultBox<(ArchiveFormat, String?)>
+
+    func run() throws {
+        let hasher = options.sha256 != nil ? SHA256Hasher() : nil
+        var decoder: ArchiveDecoder?
+        guard var block = free.pop() else { return }
+        block.count = 0
+        var consumed: Int64 = 0
+        while let range = ranges.pop() {
+            try range.withUnsafeBytes { buf in
+                hasher?.update(buf)
+                if decoder == nil {
+                    let format = try ArchiveRestore.chooseFormat(key: key, explicit: options.format, prefix: buf, log: options.log)
+                    decoder = ArchiveDecoder(format: format)
+                }
+                try decoder!.feed(buf) { out in
+                    var p = 0
+                    while p < out.count {
+                        let take = min(out.count - p, block.capacity - block.count)
+                        (block.base + block.count).copyMemory(from: out.baseAddress! + p, byteCount: take)
+                        block.count += take
+                        p += take
+                        if block.count == block.capacity {
+                            guard full.push(block), let b = free.pop() else { throw ArchiveStopped() }
+                            block = b
+                            block.count = 0
+                        }
+                    }
+                }
+            }
+            consumed += Int64(range.count)
+            permits.release()
+            options.onProgress?(Int64(range.count))
+        }
+        if failure.failed { return }
+        guard let decoder else {
+            throw ChainsnapError(.corrupt, "archive '\(key)' is empty", object: key, hint: "check the URL; the object has no bytes")
+        }
+        try decoder.finish()
+        if block.count > 0 { full.push(block) }
+        var digest: String?
+        if let hasher {
+            let got = hasher.finishHex()
+            digest = got
+            if got != options.sha256!.lowercased() {
+                throw ChainsnapError(.corrupt, "archive '\(key)' has SHA-256 \(got), expected \(options.sha256!.lowercased())",
+                                     object: key, hint: "the archive is not the one published (or was damaged in transit); nothing was changed in the target — check the checksum and the URL")
+            }
+        }
+        result.value = (decoder.format, digest)
+        full.close()
+    }
+}
+
+/// Thrown inside a stage when another stage failed and the queues were closed.
+struct ArchiveStopped: Error {}
+
+/// Stage 3: parses tar and writes the tree.
+private struct ExtractStage: @unchecked Sendable {
+    let root: String
+    let options: ArchiveRestore.Options
+    let full: ArchiveQueue<ArchiveBlock>
+    let free: ArchiveQueue<ArchiveBlock>
+    let failure: ArchiveFailure
+    let result: ResultBox<TarExtractionStats>
+
+    func run() throws {
+        let extractor = TarExtractor(root: root, options: TarExtractor.Options(
+            preserveOwnership: options.preserveOwnership, reservedTopLevelNames: ReservedNames.all, log: options.log))
+        while let block = full.pop() {
+            try extractor.feed(block.bytes)
+            block.count = 0
+            free.push(block)
+        }
+        if failure.failed { return }
+        try extractor.finish()
+        result.value = extractor.stats
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import SnapshotCore
+import Snapshots
+import Stores
+import Testing
+import TestSupport
+
+/// The tar extractor gives the same tree whatever the read boundaries.
+@Suite("Tar extractor")
+struct TarExtractorTests {
+    static func extract(_ bytes: [UInt8], into root: String, pieces: (Int) -> Int) throws -> TarExtractionStats {
+        try FS.makeDirectories(root)
+        let x = TarExtractor(root: root, options: .init(preserveOwnership: false))
+        try bytes.withUnsafeBytes { all in
+            var p = 0
+            var i = 0
+            while p < all.count {
+                let n = min(all.count - p, max(1, pieces(i)))
+                try x.feed(UnsafeRawBufferPointer(rebasing: all[p..<(p + n)]))
+                p += n
+                i += 1
+            }
+        }
+        try x.finish()
+        return x.stats
+    }
+
+    @Test("fed one byte at a time, in odd pieces or whole: same tree as GNU tar's source", arguments: ["gnu", "pax", "ustar"])
+    func readBoundaries(format: String) throws {
+        guard try ArchiveRestoreTests.requireTar() else { return }
+        let tmp = TempDir("tar-bytes")
+        let src = tmp.sub("src")
+        try FS.makeDirectories(src)
+        try ArchiveFixtures.makeTree(at: src, bigFileBytes: 30_000, compressibleBytes: 9_000)
+        if format == "ustar" {
+            try FS.removeTree(src + "/long-folder-name")
+            try FS.removeTree(src + "/long-link")
+        }
+        let archive = try ArchiveFixtures.gnuTar(src, to: tmp.sub("a.tar"), flags: ["--format=\(format)"])
+        let bytes = try FS.readFile(archive)
+        let want = try ArchiveFixtures.listing(src)
+        var rng = SplitMix(seed: 7)
+        let whole = try Self.extract(bytes, into: tmp.sub("whole"), pieces: { _ in Int.max })
+        let single = try Self.extract(bytes, into: tmp.sub("single"), pieces: { _ in 1 })
+        let odd = try Self.extract(bytes, into: tmp.sub("odd"), pieces: { _ in Int(rng.next() % 1500) + 1 })
+        #expect(whole == single && single == odd)
+        #expect(whole.files >= 25 && whole.hardLinks == 1)
+        for dir in ["whole", "single", "odd"] {
+            let got = try ArchiveFixtures.listing(tmp.sub(dir))
+            #expect(got == want, "\(dir) differs:\n\(diff(want, got))")
+        }
+    }
+
+    @Test("devices and FIFOs are skipped with a message; sparse files are refused")
+    func specialEntries() throws {
+        let tmp = TempDir("tar-special")
+        var t = TarBuilder()
+        t.entry("fifo", type: "6")
+        t.entry("dev", type: "3")
+        t.entry("file", content: [1, 2, 3])
+        t.end()
+        let messages = MessageLog()
+        let x = TarExtractor(root: tmp.path, options: .init(preserveOwnership: false, log: { messages.add($0) }))
+        try t.bytes.withUnsafeBytes { try x.feed($0) }
+        try x.finish()
+        #expect(x.stats.skipped == 2 && x.stats.files == 1)
+        #expect(messages.all.contains { $0.contains("fifo") && $0.contains("not restored") })
+        #expect(try FS.listDirectory(tmp.path) == ["file"])
+
+        var s = TarBuilder()
+        s.entry("sparse", type: "S", content: [0])
+        s.end()
+        let y = TarExtractor(root: tmp.sub("y"), options: .init(preserveOwnership: false))
+        #expect { try s.bytes.withUnsafeBytes { try y.feed($0) } } throws: { "\($0)".contains("sparse") }
+    }
+
+    @Test("an empty stream and a cut header are reported as truncated")
+    func truncation() throws {
+        let tmp = TempDir("tar-trunc")
+        let x = TarExtractor(root: tmp.path, options: .init(preserveOwnership: false))
+        #expect { try x.finish() } throws: { "\($0)".contains("truncated") }
+        var t = TarBuilder()
+        t.entry("a", content: [1])
+        let y = TarExtractor(root: tmp.path, options: .init(preserveOwnership: false))
+        try Array(t.bytes.prefix(300)).withUnsafeBytes { try y.feed($0) }
+        #expect { try y.finish() } throws: { "\($0)".contains("truncated") }
+    }
+}
+
+final class MessageLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var messages: [String] = []
+    func add(_ m: String) { lock.withLock { messages.append(m) } }
+    var all: [String] { lock.withLock { messages } }
+}
