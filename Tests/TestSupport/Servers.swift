@@ -1,0 +1,169 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Shared plumbing for the real servers the tests start on 127.0.0.1 (nginx, SeaweedFS,
+/// the fault server): finding tools, free ports, waiting for readiness, and child processes
+/// that are always stopped (explicitly, or at the latest when their owner is released).
+public enum Servers {
+    /// `CHAINSNAP_REQUIRE_SERVERS=1`: a missing server tool fails the test instead of skipping it.
+    public static var required: Bool {
+        ProcessInfo.processInfo.environment["CHAINSNAP_REQUIRE_SERVERS"] == "1"
+    }
+
+    /// The full path of a tool, looked up on PATH, in the package's `.venv/bin` and in `/usr/sbin`.
+    public static func tool(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        let dirs = path.split(separator: ":").map(String.init)
+            + [Paths.packageRoot + "/.venv/bin", "/usr/sbin", "/usr/local/sbin", "/usr/local/bin", "/usr/bin"]
+        for d in dirs {
+            let p = d + "/" + name
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return nil
+    }
+
+    /// Whether tests needing these tools should run: they are present, or servers are required
+    /// (then a missing tool makes the test fail with a clear message rather than skip).
+    public static func enabled(_ tools: String...) -> Bool {
+        required || tools.allSatisfy { tool($0) != nil }
+    }
+
+    /// Throws a clear error naming the package to install when a tool is missing.
+    public static func need(_ name: String, package: String) throws -> String {
+        if let p = tool(name) { return p }
+        throw ServerError("'\(name)' is not installed; run scripts/setup.sh (it installs \(package))")
+    }
+
+    /// A TCP port on 127.0.0.1 that is free right now (bind to port 0, read it back, close).
+    public static func freePort() -> Int {
+        for _ in 0..<50 {
+            if let p = bindProbe(0) { return p }
+        }
+        return 20000 + Int.random(in: 0..<20000)
+    }
+
+    /// A base port `b` such that `b..<b+count` and `b+offset..<b+offset+count` are all free
+    /// (SeaweedFS puts each gRPC port 10000 above its HTTP port).
+    public static func freePortBlock(count: Int, offset: Int = 10000) -> Int {
+        for _ in 0..<200 {
+            let base = Int.random(in: 20000..<(55000 - offset))
+            let all = (0..<count).flatMap { [base + $0, base + offset + $0] }
+            if all.allSatisfy({ bindProbe($0) != nil }) { return base }
+        }
+        return 20000 + Int.random(in: 0..<10000)
+    }
+
+    /// Binds 127.0.0.1:`port` (0 = any) and returns the bound port, or nil if it is taken.
+    static func bindProbe(_ port: Int) -> Int? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        guard ok else { return nil }
+        var out = sockaddr_in()
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &out) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        return Int(UInt16(bigEndian: out.sin_port))
+    }
+
+    /// Whether something accepts TCP connections on 127.0.0.1:`port`.
+    public static func isListening(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    /// Waits until `ready()` holds, or throws after `timeout` seconds (with the server's log, if given).
+    public static func wait(for what: String, timeout: Double, process: ManagedProcess? = nil,
+                            _ ready: () -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if ready() { return }
+            if let process, !process.isRunning {
+                throw ServerError("\(what) exited before it was ready: \(process.logTail())")
+            }
+            usleep(50_000)
+        }
+        throw ServerError("\(what) was not ready after \(timeout) s\(process.map { ": " + $0.logTail() } ?? "")")
+    }
+}
+
+/// A test-server failure with a readable message.
+public struct ServerError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ message: String) { description = message }
+}
+
+/// A child process owned by a test. `stop()` is idempotent; `deinit` stops it too.
+public final class ManagedProcess: @unchecked Sendable {
+    public let process = Process()
+    public let logPath: String
+    private let lock = NSLock()
+    private var stopped = false
+    /// Send SIGKILL straight away (servers whose state lives in a temp folder).
+    public var killImmediately: Bool
+
+    /// Starts `executable args`, stdout+stderr appended to `logPath` (or piped, see `stdoutPipe`).
+    public init(_ executable: String, _ args: [String], logPath: String, environment: [String: String]? = nil,
+                stdoutPipe: Pipe? = nil, killImmediately: Bool = false) throws {
+        self.logPath = logPath
+        self.killImmediately = killImmediately
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = FileHandle(forWritingAtPath: logPath)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = args
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, n in n }
+        }
+        process.standardOutput = stdoutPipe ?? log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    deinit { stop() }
+
+    public var isRunning: Bool { process.isRunning }
+
+    /// Stops the process: SIGTERM, then SIGKILL after `grace` seconds (or at once if `killImmediately`).
+    public func stop(grace: Double = 3) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !stopped else { return }
+        stopped = true
+        guard process.isRunning else { return }
+        let pid = process.processIdentifier
+        if killImmediately {
+            kill(pid, SIGKILL)
+        } else {
+            kill(pid, SIGTERM)
+            let deadline = Date().addingTimeInterval(grace)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+            if process.isRunning { kill(pid, SIGKILL) }
+        }
+        process.waitUntilExit()
+    }
+
+    /// The last lines of the process's log, for error messages.
+    public func logTail(_ bytes: Int = 2000) -> String {
+        guard let d = FileManager.default.contents(atPath: logPath) else { return "(no log)" }
+        return String(decoding: d.suffix(bytes), as: UTF8.self)
+    }
+}

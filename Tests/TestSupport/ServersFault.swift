@@ -1,0 +1,51 @@
+import Foundation
+
+/// The misbehaving HTTP server (`Tests/servers/fault_server.py`) serving files from a folder.
+///
+/// URLs: `\(baseURL)/<mode>/<times>/<file>`; see the script's header for the modes
+/// (ok, drop, 500, 503, 429, stall, short, norange, etag, wrongrange).
+public final class FaultServer: @unchecked Sendable {
+    public let port: Int
+    public let root: String
+    let proc: ManagedProcess
+
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// The URL for `file` served with `mode`, faulty for the first `times` requests (0 = always).
+    public func url(_ mode: String, times: Int = 0, _ file: String) -> String {
+        "\(baseURL)/\(mode)/\(times)/\(file)"
+    }
+
+    /// Starts the server on a free port; `stallSeconds` is how long the `stall` mode goes silent.
+    public init(root: String, stallSeconds: Double = 3, logDir: String) throws {
+        let python = try Servers.need("python3", package: "python3")
+        let script = Paths.packageRoot + "/Tests/servers/fault_server.py"
+        let pipe = Pipe()
+        proc = try ManagedProcess(python, [script, "--root", root, "--stall", String(stallSeconds)],
+                                  logPath: logDir + "/fault-server.log", stdoutPipe: pipe, killImmediately: true)
+        self.root = root
+        // The script prints its port once it listens.
+        var line = ""
+        let deadline = Date().addingTimeInterval(15)
+        let h = pipe.fileHandleForReading
+        while !line.contains("\n") && Date() < deadline {
+            let d = h.availableData
+            if d.isEmpty { break }
+            line += String(decoding: d, as: UTF8.self)
+        }
+        guard let p = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            proc.stop()
+            throw ServerError("fault server did not start: \(proc.logTail())")
+        }
+        port = p
+    }
+
+    public func stop() { proc.stop() }
+
+    /// How many requests each path received.
+    public func stats() throws -> [String: Int] {
+        let r = try run("/usr/bin/curl", ["-s", baseURL + "/_stats"])
+        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
+        return (obj as? [String: Int]) ?? [:]
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import SnapshotCore
+import TestSupport
+import Testing
+import Transfer
+
+/// Every injected fault either recovers with exactly the right bytes or fails with a clear error.
+@Suite("Parallel fetcher against the fault server", .enabled(if: Servers.enabled("python3")))
+struct FaultServerTests {
+    func options(_ connections: Int = 8, stall: Int = 30, log: Bool = false) -> TransferOptions {
+        TransferOptions(connections: connections, memoryLimit: 64 << 20, workers: 3, retry: quickRetry,
+                        stallSeconds: stall)
+    }
+
+    @Test func healthyServerGivesExactBytes() async throws {
+        try await withFaultServer(size: 3 << 20) { server, data in
+            let reqs = rangedRequests(server.url("ok", "data.bin"), size: data.count, part: 256 << 10)
+            let got = try await fetchAssembled(reqs, options: options())
+            #expect(got == data)
+            // The whole object without a range, size unknown.
+            let whole = try await fetchAssembled([TransferRequest(url: server.url("ok", "data.bin"))], options: options())
+            #expect(whole == data)
+        }
+    }
+
+    @Test func smallMemoryBudgetStillCompletes() async throws {
+        try await withFaultServer(size: 2 << 20) { server, data in
+            var o = options(16)
+            o.memoryLimit = 300 << 10  // room for one 256 KiB range at a time
+            let reqs = rangedRequests(server.url("ok", "data.bin"), size: data.count, part: 256 << 10)
+            let fetched1 = try await fetchAssembled(reqs, options: o)
+            #expect(fetched1 == data)
+        }
+    }
+
+    @Test(arguments: [("drop", 2), ("500", 2), ("503", 2), ("429", 1), ("short", 2)])
+    func transientFaultsRecoverWithCorrectBytes(mode: String, times: Int) async throws {
+        try await withFaultServer(size: 1 << 20) { server, data in
+            let reqs = rangedRequests(server.url(mode, times: times, "data.bin"), size: data.count, part: 128 << 10)
+            let got = try await fetchAssembled(reqs, options: options(4))
+            #expect(got == data)
+            let stats = try server.stats()
+            #expect(stats.values.reduce(0, +) >= reqs.count + times, "the faults were really injected")
+        }
+    }
+
+    @Test func shortBodyOfAWholeObjectIsRetried() async throws {
+        try await withFaultServer(size: 1 << 20) { server, data in
+            let req = TransferRequest(url: server.url("short", times: 2, "data.bin"), expectedSize: Int64(data.count))
+            let fetched2 = try await fetchAssembled([req], options: options())
+            #expect(fetched2 == data)
+        }
+    }
+
+    @Test func stalledTransferIsRetried() async throws {
+        try await withFaultServer(size: 512 << 10, stall: 8) { server, data in
+            let req = TransferRequest(url: server.url("stall", times: 1, "data.bin"), expectedSize: Int64(data.count))
+            let start = Date()
+            let fetched3 = try await fetchAssembled([req], options: options(stall: 1))
+            #expect(fetched3 == data)
+            #expect(Date().timeIntervalSince(start) < 7.5, "the stall was cut short, not waited out")
+        }
+    }
+
+    @Test func serverIgnoringRangeIsSliced() async throws {
+        try await withFaultServer(size: 1 << 20) { server, data in
+            let reqs = rangedRequests(server.url("norange", "data.bin"), size: data.count, part: 200 << 10)
+            let fetched4 = try await fetchAssembled(reqs, options: options(4))
+            #expect(fetched4 == data)
+        }
+    }
+
+    @Test func wrongRangeIsRejectedNotPassedOn() async throws {
+        try await withFaultServer(size: 256 << 10) { server, data in
+            let reqs = rangedRequests(server.url("wrongrange", "data.bin"), size: data.count, part: 64 << 10)
+            let err = await chainsnapError { _ = try await fetchAssembled(Array(reqs.dropFirst()), options: options()) }
+            #expect(err?.message.contains("not used") == true, "\(String(describing: err))")
+        }
+    }
+
+    @Test func changedETagFailsTheObject() async throws {
+        try await withFaultServer(size: 1 << 20) { server, data in
+            let reqs = rangedRequests(server.url("etag", times: 1, "data.bin"), size: data.count, part: 128 << 10)
+            let err = await chainsnapError { _ = try await fetchAssembled(reqs, options: options(1)) }
+            #expect(err?.code == .corrupt)
+            #expect(err?.message.contains("changed while it was being downloaded") == true, "\(String(describing: err))")
+        }
+    }
+
+    @Test func persistentFaultsFailClearly() async throws {
+        try await withFaultServer(size: 256 << 10) { server, data in
+            let drop = await chainsnapError {
+                _ = try await fetchAssembled([TransferRequest(url: server.url("drop", "data.bin"))], options: options())
+            }
+            #expect(drop?.code == .network)
+            #expect(drop?.message.contains("gave up after 4 attempts") == true, "\(String(describing: drop))")
+            let short = await chainsnapError {
+                _ = try await fetchAssembled([TransferRequest(url: server.url("short", "data.bin"), expectedSize: Int64(data.count))],
+                                             options: options())
+            }
+            #expect(short?.message.contains("ended after") == true, "\(String(describing: short))")
+            let slow = await chainsnapError {
+                _ = try await fetchAssembled([TransferRequest(url: server.url("503", "data.bin"))], options: options())
+            }
+            #expect(slow?.message.contains("SlowDown") == true, "\(String(describing: slow))")
+            let missing = await chainsnapError {
+                _ = try await fetchAssembled([TransferRequest(url: server.url("ok", "nope.bin"))], options: options())
+            }
+            #expect(missing?.code == .notFound)
+        }
+    }
+
+    @Test func consumeErrorStopsTheRest() async throws {
+        try await withFaultServer(size: 1 << 20) { server, data in
+            let reqs = rangedRequests(server.url("ok", "data.bin"), size: data.count, part: 16 << 10)
+            let c = Collected()
+            struct Boom: Error {}
+            await #expect(throws: Boom.self) {
+                try await ParallelFetcher(options: options(2)).fetchAll(reqs) { req, body in
+                    c.add(req.tag, body)
+                    if req.tag == 3 { throw Boom() }
+                }
+            }
+            #expect(c.count < reqs.count)
+        }
+    }
+}
