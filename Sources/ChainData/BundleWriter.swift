@@ -1,0 +1,168 @@
+import Codecs
+import SnapshotCore
+import Stores
+
+/// Cuts a verified block stream into compressed parts and publishes them to a bundle.
+///
+/// Blocks arrive one at a time (`add`, synchronous so scanners can call it); finished
+/// parts wait in memory until `drain()` compresses and uploads them. The manifest is
+/// written after its parts (`drain(checkpoint: true)` or `finish()`), so a killed run
+/// leaves the bundle exactly as it was before, plus at most some unlisted part objects.
+///
+/// Appending: blocks at or below the bundle's last block are skipped (the last one must
+/// have the same hash); the first new block must be the next number and name the
+/// bundle's last hash as its parent, otherwise the writer refuses.
+public final class BundleWriter {
+    public let store: any ObjectStore
+    public let network: String
+    public private(set) var manifest: BundleManifest
+    public let cut: PartCut
+    /// Whether the bundle existed before this writer.
+    public let appending: Bool
+    private let compressor: ZstdCompressor
+    private var checker: ChainLinkChecker
+    private var skipUpTo: (number: UInt64, hash: Hash32)?
+    /// Hashes the manifest records (each part's first and last block), to check skipped blocks.
+    private var knownHashes: [UInt64: Hash32] = [:]
+    private var raw: [UInt8] = []
+    private var first: BlockInfo?
+    private var last: BlockInfo?
+    private var count = 0
+    private var pending: [(first: BlockInfo, last: BlockInfo, count: Int, bytes: [UInt8])] = []
+    private var manifestDirty = false
+    private let log: (String) -> Void
+    /// Blocks skipped because the bundle already had them.
+    public private(set) var skipped = 0
+    /// Blocks and raw/stored bytes written by this writer.
+    public private(set) var blocksWritten = 0
+    public private(set) var rawBytesWritten: Int64 = 0
+    public private(set) var storedBytesWritten: Int64 = 0
+
+    /// Opens the bundle of `network` in `store` (creating it when absent). `cut` defaults to the bundle's own.
+    public init(store: any ObjectStore, network: String, cut: PartCut?, tool: String, level: Int = 3,
+                workers: Int = 2, log: @escaping (String) -> Void = { _ in }) async throws {
+        try BundleManifest.checkNetworkName(network)
+        try store.requireWritable()
+        self.store = store
+        self.network = network
+        self.log = log
+        let key = BundleManifest.key(network: network)
+        if try await store.head(key) != nil {
+            let m = try BundleManifest.decode(try await store.get(key), source: store.displayURL + "/" + key)
+            try m.verifyLinks()
+            manifest = m
+            appending = !m.parts.isEmpty
+            self.cut = cut ?? PartCut(text: m.cut) ?? .size(64 << 20)
+        } else {
+            let c = cut ?? .size(64 << 20)
+            manifest = BundleManifest(network: network, cut: c, tool: tool, now: BundleManifest.now())
+            appending = false
+            self.cut = c
+        }
+        manifest.tool = tool
+        if let lp = manifest.lastPart, let h = Hash32(hex: lp.lastHash) {
+            checker = ChainLinkChecker(after: (lp.lastNumber, h))
+            skipUpTo = (lp.lastNumber, h)
+            for p in manifest.parts {
+                knownHashes[p.firstNumber] = Hash32(hex: p.firstHash)
+                knownHashes[p.lastNumber] = Hash32(hex: p.lastHash)
+            }
+        } else {
+            checker = ChainLinkChecker()
+        }
+        compressor = ZstdCompressor(level: level, workers: workers)
+    }
+
+    /// The number the next block must have, when the bundle is not empty.
+    public var nextNumber: UInt64? { manifest.lastPart.map { $0.lastNumber + 1 } }
+
+    /// Adds one verified block (`raw` is its RLP). Throws on a gap or a parent-hash break.
+    public func add(_ b: BlockInfo, raw bytes: UnsafeRawBufferPointer) throws {
+        if let s = skipUpTo, b.number <= s.number {
+            if let known = b.number == s.number ? s.hash : knownHashes[b.number], known != b.hash {
+                throw ChainsnapError(.chainMismatch,
+                    "block #\(b.number) is \(b.hash) here but \(known) in the bundle \(network): this is a different chain",
+                    object: "block \(b.number)", hint: "export from a node on the same chain, or publish to a new --network name")
+            }
+            skipped += 1
+            return
+        }
+        skipUpTo = nil
+        if let br = checker.add(b) {
+            let tail = manifest.lastPart.map { " (the bundle ends at #\($0.lastNumber) \($0.lastHash))" } ?? ""
+            let firstNew = first == nil && pending.isEmpty && blocksWritten == 0
+            throw ChainsnapError(.chainMismatch, "refusing to write a broken chain: \(br)\(firstNew ? tail : "")",
+                                 object: "block \(b.number)",
+                                 hint: br.kind == .numberGap ? "blocks are missing; export or split the missing range first"
+                                     : "the blocks do not continue the bundle's chain; check the source node or file")
+        }
+        if shouldCut(before: b) { cutPart() }
+        if first == nil { first = b }
+        last = b
+        count += 1
+        raw.append(contentsOf: bytes)
+    }
+
+    private func shouldCut(before b: BlockInfo) -> Bool {
+        guard let f = first else { return false }
+        switch cut {
+        case .blocks(let n): return count >= n
+        case .size(let s): return Int64(raw.count + b.size) > s
+        case .day: return UTCDay.dayNumber(b.timestamp) != UTCDay.dayNumber(f.timestamp)
+        }
+    }
+
+    private func cutPart() {
+        guard let f = first, let l = last else { return }
+        pending.append((f, l, count, raw))
+        raw = []
+        raw.reserveCapacity(pending.last!.bytes.count)
+        first = nil
+        last = nil
+        count = 0
+    }
+
+    /// The first block of the part being filled, if any.
+    public var openPartFirst: BlockInfo? { first }
+
+    /// Compresses and uploads finished parts; with `checkpoint`, then writes the manifest listing them.
+    public func drain(checkpoint: Bool = false) async throws {
+        while !pending.isEmpty {
+            let p = pending.removeFirst()
+            let stored = try p.bytes.withUnsafeBytes { try compressor.compress($0) }
+            let key = BundleManifest.partKey(first: p.first.number, last: p.last.number)
+            let part = BundlePart(
+                key: key, firstNumber: p.first.number, lastNumber: p.last.number,
+                firstHash: p.first.hash.hex, lastHash: p.last.hash.hex, firstParentHash: p.first.parentHash.hex,
+                blocks: p.count, firstTimestamp: p.first.timestamp, lastTimestamp: p.last.timestamp,
+                firstDay: UTCDay.string(fromTimestamp: p.first.timestamp), lastDay: UTCDay.string(fromTimestamp: p.last.timestamp),
+                rawSize: Int64(p.bytes.count), rawSHA256: SHA256Hasher.hex(p.bytes),
+                storedSize: Int64(stored.count), storedSHA256: SHA256Hasher.hex(stored))
+            try await store.put(BundleManifest.storeKey(network: network, part: key), bytes: stored)
+            manifest.parts.append(part)
+            manifestDirty = true
+            blocksWritten += p.count
+            rawBytesWritten += part.rawSize
+            storedBytesWritten += part.storedSize
+            log("part \(key): blocks #\(part.firstNumber)…#\(part.lastNumber) (\(part.blocks)), \(ByteCount.format(part.rawSize)) → \(ByteCount.format(part.storedSize))")
+        }
+        if checkpoint { try await writeManifest() }
+    }
+
+    /// Cuts the open part (unless `keepOpenPart`), uploads everything and writes the manifest.
+    /// With `keepOpenPart` the unfinished part is dropped: the next run exports it again
+    /// (by-day exports use this so a day's part is written once the day is over).
+    public func finish(keepOpenPart: Bool = false) async throws {
+        if !keepOpenPart { cutPart() } else { raw = []; first = nil; last = nil; count = 0 }
+        try await drain()
+        try await writeManifest()
+    }
+
+    private func writeManifest() async throws {
+        guard manifestDirty else { return }
+        try manifest.verifyLinks()
+        manifest.updatedAt = BundleManifest.now()
+        try await store.put(BundleManifest.key(network: network), bytes: try manifest.encoded())
+        manifestDirty = false
+    }
+}
