@@ -1,10 +1,257 @@
 import ArgumentParser
+import Codecs
+import SnapshotCore
+import Snapshots
+import Stores
 
 /// `chainsnap snapshot …`: volume snapshots.
 struct SnapshotCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snapshot",
         abstract: "Create, restore, list, verify and prune volume snapshots.",
-        subcommands: []
+        subcommands: [SnapshotCreate.self, SnapshotRestore.self, SnapshotList.self, SnapshotVerify.self, SnapshotPrune.self]
     )
+}
+
+/// `chainsnap snapshot create DIR --to STORE_URL`.
+struct SnapshotCreate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create",
+        abstract: "Snapshot a data folder into a store; prints the new snapshot id on stdout.",
+        discussion: "Only chunks the store lacks are written; the summary on stderr says how many bytes were written and reused."
+    )
+
+    @Argument(help: "The node's data folder.") var directory: String
+    @Option(help: "Store URL: file:///path or s3://bucket/prefix.") var to: String
+    @Option(help: "Network name (mainnet, testnet, …).") var network: String?
+    @Option(help: "Chain id.") var chainId: String?
+    @Option(help: "Block height at snapshot time.") var height: UInt64?
+    @Option(help: "Block hash at that height.") var blockHash: String?
+    @Option(help: "Node software version.") var nodeVersion: String?
+    @Option(name: .customLong("label"), help: "Free-form metadata k=v (repeatable).") var labels: [String] = []
+    @Option(help: "Chunk codec: zstd or lz4.") var compression: String = "zstd"
+    @Option(help: "Compression level (zstd 1-19, default 3; lz4 0-12).") var level: Int?
+    @Option(help: "Chunk size (e.g. 4MiB).") var chunkSize: String = "4MiB"
+    @Option(help: "Seconds between progress lines when stderr is not a terminal.") var progressInterval: Double?
+    @OptionGroup var store: StoreFlags
+
+    func validate() throws {
+        for l in labels where !l.contains("=") || l.hasPrefix("=") {
+            throw ValidationError("--label '\(l)' must look like key=value")
+        }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            var o = CreateOptions()
+            o.codec = try ChunkCodec(parsing: compression)
+            o.level = level ?? (o.codec == .zstd ? 3 : 0)
+            guard (o.codec == .zstd && (1...19).contains(o.level)) || (o.codec == .lz4 && (0...12).contains(o.level)) else {
+                throw ChainsnapError(.invalidArgument, "--level \(o.level) is out of range for \(o.codec.rawValue)",
+                                     hint: "zstd takes 1-19, lz4 0-12")
+            }
+            o.chunkSize = try ByteCount.parse(chunkSize)
+            o.progressInterval = progressInterval
+            var labelMap: [String: String] = [:]
+            for l in labels {
+                let kv = l.split(separator: "=", maxSplits: 1)
+                labelMap[String(kv[0])] = kv.count > 1 ? String(kv[1]) : ""
+            }
+            o.source = SourceInfo(network: network, chainId: chainId, height: height, blockHash: blockHash,
+                                  nodeVersion: nodeVersion, labels: labelMap)
+            let s = try await SnapshotCreator(store: store.open(to), options: o).run(directory: directory)
+            let t = s.manifest.totals
+            writeStderr("""
+                snapshot \(s.id): \(t.files) files, \(t.dirs) folders, \(t.symlinks) symlinks, \(ByteCount.format(t.bytes))
+                  wrote \(s.newChunks) new chunks: \(ByteCount.format(s.newRawBytes)) raw as \(ByteCount.format(s.newStoredBytes)) stored
+                  reused \(s.reusedChunks) chunks already in the store: \(ByteCount.format(s.reusedRawBytes))\(s.zeroBytes > 0 ? "\n  skipped \(ByteCount.format(s.zeroBytes)) of all-zero regions" : "")
+                  took \(formatDuration(s.seconds)) (\(ByteCount.formatRate(Double(t.bytes) / max(s.seconds, 0.001))))
+
+                """)
+            print(s.id)
+        }
+    }
+}
+
+/// `chainsnap snapshot restore --from STORE_URL [--snapshot ID|latest] DIR`.
+struct SnapshotRestore: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Restore a snapshot (or a .tar.zst/.tar.lz4/.tar.gz/.tar archive) into a folder, safely.",
+        discussion: """
+            Refuses a non-empty target unless --force (exit 3). Checks free space first, builds the tree
+            in TARGET/.chainsnap-staging and moves it into place only when every chunk is verified. A killed
+            restore resumes when run again. A marker (TARGET/.chainsnap-restore.json) makes a second run of
+            the same restore a no-op.
+            """
+    )
+
+    @Option(help: "Store URL (file://, s3://, https://) or an archive URL.") var from: String
+    @Option(help: "Snapshot id, or 'latest'.") var snapshot: String = "latest"
+    @Argument(help: "Target folder (created if missing).") var directory: String
+    @Flag(help: "Replace the target's existing contents.") var force = false
+    @Flag(help: "Keep data the target already has (an older restore); fetch only what changed.") var reuseExisting = false
+    @Option(help: "Expected SHA-256 of an archive (archives only).") var sha256: String?
+    @Option(help: "Seconds between progress lines when stderr is not a terminal.") var progressInterval: Double?
+    @Option(help: "Write machine-readable progress (JSON) to this file while running.") var progressFile: String?
+    @Flag(help: "Print the summary as JSON on stdout.") var json = false
+    @OptionGroup var store: StoreFlags
+
+    func run() async throws {
+        try await reportingErrors {
+            var o = RestoreOptions()
+            o.snapshot = snapshot
+            o.force = force
+            o.reuseExisting = reuseExisting
+            o.progressInterval = progressInterval
+            o.progressFile = progressFile
+            let so = try store.options()
+            o.parallel = so.connections
+            o.memoryLimit = so.memoryLimit
+            if sha256 != nil {
+                throw ChainsnapError(.invalidArgument, "--sha256 applies to archive restores only",
+                                     hint: "snapshot chunks are always verified against their SHA-256")
+            }
+            let s = try await SnapshotRestorer(store: store.open(from), options: o).run(into: directory)
+            if !s.alreadyRestored {
+                var line = "restored snapshot \(s.snapshot) into \(s.target): \(s.files) files, \(ByteCount.format(s.treeBytes))"
+                line += "; fetched \(s.fetchedChunks) chunks (\(ByteCount.format(s.fetchedBytes)))"
+                if s.resumedChunks > 0 { line += ", \(s.resumedChunks) chunks kept from the interrupted run" }
+                if s.reuseExistingUsed { line += ", reused \(s.reusedChunks) chunks (\(ByteCount.format(s.reusedBytes))) from the existing target" }
+                line += " in \(formatDuration(s.seconds))"
+                writeStderr(line + "\n")
+            }
+            if json { try printJSON(s) }
+        }
+    }
+}
+
+extension RestoreSummary {
+    var reuseExistingUsed: Bool { reusedChunks > 0 }
+}
+
+/// `chainsnap snapshot list STORE_URL`.
+struct SnapshotList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the snapshots in a store.")
+
+    @Argument(help: "Store URL.") var storeURL: String
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var store: StoreFlags
+
+    struct Row: Encodable {
+        var id: String
+        var createdAt: String
+        var bytes: Int64
+        var storedBytes: Int64
+        var newBytes: Int64
+        var files: Int
+        var source: SourceInfo
+        var compression: String
+        var tool: String
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let s = try store.open(storeURL)
+            let catalog = SnapshotCatalog(store: s)
+            var rows: [Row] = []
+            for id in try await catalog.ids() {
+                let m = try await catalog.load(id)
+                rows.append(Row(id: id, createdAt: m.createdAt, bytes: m.totals.bytes, storedBytes: m.totals.storedBytes,
+                                newBytes: m.totals.newBytes, files: m.totals.files, source: m.source,
+                                compression: m.compression, tool: m.tool))
+            }
+            if json { try printJSON(rows); return }
+            if rows.isEmpty { writeStderr("no snapshots in \(s.displayURL)\n"); return }
+            print("ID                         CREATED               SIZE        STORED      FILES  METADATA")
+            for r in rows {
+                var meta: [String] = []
+                if let n = r.source.network { meta.append("network=\(n)") }
+                if let c = r.source.chainId { meta.append("chain-id=\(c)") }
+                if let h = r.source.height { meta.append("height=\(h)") }
+                if let b = r.source.blockHash { meta.append("hash=\(b.prefix(12))…") }
+                if let v = r.source.nodeVersion { meta.append("node=\(v)") }
+                for (k, v) in r.source.labels.sorted(by: { $0.key < $1.key }) { meta.append("\(k)=\(v)") }
+                print(pad(r.id, 27) + pad(r.createdAt, 22) + pad(ByteCount.format(r.bytes), 12)
+                      + pad(ByteCount.format(r.storedBytes), 12) + pad(String(r.files), 7) + meta.joined(separator: " "))
+            }
+        }
+    }
+}
+
+func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+
+/// `chainsnap snapshot verify STORE_URL [--snapshot ID] [--deep]`.
+struct SnapshotVerify: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check that snapshots are complete: every chunk present with the right size; --deep also hashes every chunk.",
+        discussion: "Without --snapshot every snapshot in the store is checked. Exits 1 when anything is wrong."
+    )
+
+    @Argument(help: "Store URL.") var storeURL: String
+    @Option(help: "Snapshot id or 'latest' (default: all).") var snapshot: String?
+    @Flag(help: "Download, decompress and hash every chunk.") var deep = false
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var store: StoreFlags
+
+    struct Report: Encodable { var ok: Bool; var deep: Bool; var snapshots: [SnapshotCheck] }
+
+    func run() async throws {
+        try await reportingErrors {
+            let s = try store.open(storeURL)
+            let catalog = SnapshotCatalog(store: s)
+            let ids = snapshot == nil ? try await catalog.ids() : [try await catalog.resolve(snapshot)]
+            if ids.isEmpty {
+                throw ChainsnapError(.notFound, "no snapshots in \(s.displayURL)", hint: "check the store URL")
+            }
+            let checks = try await SnapshotVerifier(store: s, deep: deep, parallel: try store.options().connections, quiet: json)
+                .verify(ids: ids)
+            let ok = checks.allSatisfy(\.ok)
+            if json {
+                try printJSON(Report(ok: ok, deep: deep, snapshots: checks))
+            } else {
+                for c in checks {
+                    if c.ok { print("\(c.id): ok (\(c.chunks) chunks\(deep ? ", all hashed" : ""))"); continue }
+                    var why: [String] = []
+                    if let m = c.manifestError { why.append("manifest: \(m)") }
+                    if !c.missing.isEmpty { why.append("\(c.missing.count) chunks missing (e.g. \(c.missing[0]))") }
+                    if !c.wrongSize.isEmpty { why.append("\(c.wrongSize.count) chunks with the wrong size (e.g. \(c.wrongSize[0]))") }
+                    if !c.corrupt.isEmpty { why.append("\(c.corrupt.count) chunks corrupt (e.g. \(c.corrupt[0]))") }
+                    print("\(c.id): BROKEN: " + why.joined(separator: "; "))
+                }
+            }
+            if !ok {
+                writeStderr("chainsnap: error: some snapshots are damaged; do not restore them (restore an older one) and re-create a fresh snapshot\n")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+/// `chainsnap snapshot prune STORE_URL --keep-last N`.
+struct SnapshotPrune: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune",
+        abstract: "Remove all but the newest N snapshots and the chunks only they used.",
+        discussion: "Never removes a chunk a remaining snapshot references; leaves chunks alone while a snapshot is being created."
+    )
+
+    @Argument(help: "Store URL.") var storeURL: String
+    @Option(help: "How many of the newest snapshots to keep (at least 1).") var keepLast: Int
+    @Flag(help: "Only say what would be removed.") var dryRun = false
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var store: StoreFlags
+
+    func validate() throws {
+        if keepLast < 1 { throw ValidationError("--keep-last must be at least 1") }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let s = try await SnapshotPruner(store: store.open(storeURL), keepLast: keepLast, dryRun: dryRun)
+                .run(log: { writeStderr($0 + "\n") })
+            if json { try printJSON(s) }
+        }
+    }
 }
