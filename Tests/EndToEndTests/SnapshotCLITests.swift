@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Runs the built `chainsnap` binary the way operators' manifests call it.
+@Suite struct SnapshotCLITests {
+    let bin = Paths.chainsnapBinary
+
+    @Test func createPrintsIdRestoreListVerifyAndExitCodes() throws {
+        let t = TempDir("cli")
+        try Trees.makeSample(at: t.sub("src"), largeFileSize: 1 << 20)
+        let store = "file://" + t.sub("store")
+        let c = try run(bin, ["snapshot", "create", t.sub("src"), "--to", store, "--network", "devnet", "--chain-id", "96369",
+                              "--height", "1234", "--block-hash", "0xabc", "--node-version", "luxd/1.2.3", "--label", "tier=hot",
+                              "--chunk-size", "256KiB"])
+        #expect(c.status == 0, "\(c.stderr)")
+        let id = c.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(id.count == 25 && !id.contains(" "), "stdout holds only the id: '\(c.stdout)'")
+        #expect(c.stderr.contains("wrote"))
+        #expect(c.stderr.contains("reused 0 chunks"))
+
+        let c2 = try run(bin, ["snapshot", "create", t.sub("src"), "--to", store, "--chunk-size", "256KiB"])
+        #expect(c2.status == 0)
+        #expect(c2.stderr.contains("wrote 0 new chunks"), "unchanged tree writes nothing new: \(c2.stderr)")
+
+        let l = try run(bin, ["snapshot", "list", store, "--json"])
+        #expect(l.status == 0)
+        let rows = try JSONSerialization.jsonObject(with: Data(l.stdout.utf8)) as! [[String: Any]]
+        #expect(rows.count == 2)
+        let src = rows[0]["source"] as! [String: Any]
+        #expect(src["network"] as? String == "devnet")
+        #expect(src["height"] as? Int == 1234)
+        #expect((src["labels"] as? [String: String])?["tier"] == "hot")
+
+        let target = t.sub("restore")
+        let r = try run(bin, ["snapshot", "restore", "--from", store, "--snapshot", id, target, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try Trees.describe(target) == Trees.describe(t.sub("src")))
+        let again = try run(bin, ["snapshot", "restore", "--from", store, "--snapshot", id, target])
+        #expect(again.status == 0)
+        #expect(again.stderr.contains("nothing to do"))
+
+        // A different snapshot into the restored folder: refused with exit code 3.
+        let latest = try run(bin, ["snapshot", "restore", "--from", store, target])
+        #expect(latest.status == 3, "\(latest.stderr)")
+        #expect(latest.stderr.contains("--force"))
+
+        let v = try run(bin, ["snapshot", "verify", store, "--deep", "--json"])
+        #expect(v.status == 0)
+        let report = try JSONSerialization.jsonObject(with: Data(v.stdout.utf8)) as! [String: Any]
+        #expect(report["ok"] as? Bool == true)
+
+        let p = try run(bin, ["snapshot", "prune", store, "--keep-last", "1", "--dry-run", "--json"])
+        #expect(p.status == 0)
+        #expect(p.stderr.contains("would remove snapshot \(id)"))
+    }
+
+    @Test func badInputGetsClearErrors() throws {
+        let t = TempDir("cli-bad")
+        let cases: [([String], String)] = [
+            (["snapshot", "create", t.sub("missing"), "--to", "file://" + t.sub("s")], "is not a folder"),
+            (["snapshot", "create", t.path, "--to", "file://relative/path"], "absolute path"),
+            (["snapshot", "create", t.path, "--to", "ftp://x/y"], "unsupported store URL"),
+            (["snapshot", "create", t.path, "--to", "file://" + t.sub("s"), "--chunk-size", "lots"], "cannot read size"),
+            (["snapshot", "create", t.path, "--to", "file://" + t.sub("s"), "--compression", "brotli"], "unknown compression"),
+            (["snapshot", "restore", "--from", "file://" + t.sub("empty-store"), t.sub("out")], "no snapshots"),
+            (["snapshot", "restore", "--from", "file://" + t.sub("s"), "--snapshot", "nope", t.sub("out")], "not a snapshot id"),
+        ]
+        for (args, fragment) in cases {
+            let r = try run(bin, args)
+            #expect(r.status != 0, "\(args) should fail")
+            #expect(r.stderr.contains(fragment), "\(args): \(r.stderr)")
+        }
+    }
+
+    /// SIGKILL in the middle of a restore, then the same command again: it completes, the tree
+    /// is identical, and chunks the first run finished are not fetched again.
+    @Test func killedRestoreResumesWithoutRefetching() throws {
+        let t = TempDir("kill")
+        try FileManager.default.createDirectory(atPath: t.sub("src"), withIntermediateDirectories: true)
+        for i in 0..<12 {
+            try Data(Trees.compressibleBytes(4 << 20, seed: UInt64(i))).write(to: URL(fileURLWithPath: t.sub("src") + "/data-\(i).sst"))
+        }
+        let store = "file://" + t.sub("store")
+        let c = try run(bin, ["snapshot", "create", t.sub("src"), "--to", store, "--chunk-size", "64KiB"])
+        #expect(c.status == 0, "\(c.stderr)")
+        let target = t.sub("node")
+        let journal = target + "/.chainsnap-staging/journal"
+
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: bin)
+        p.arguments = ["snapshot", "restore", "--from", store, target, "--connections", "2"]
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // Kill it once it has finished some, but not all, of its 768 chunks.
+        let deadline = Date().addingTimeInterval(60)
+        var lines = 0
+        while Date() < deadline {
+            lines = ((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "").split(separator: "\n").count
+            if lines >= 40 || !p.isRunning { break }
+            usleep(2000)
+        }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        try #require(lines >= 40 && lines < 768, "restore finished too fast to interrupt (\(lines) chunks)")
+        #expect(!FileManager.default.fileExists(atPath: target + "/data-0.sst"), "nothing is moved into place before verification")
+
+        let r = try run(bin, ["snapshot", "restore", "--from", store, target, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let s = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let resumed = s["resumedChunks"] as! Int
+        let fetched = s["fetchedChunks"] as! Int
+        #expect(s["resumed"] as? Bool == true)
+        #expect(resumed >= 40)
+        #expect(resumed + fetched == 768, "each chunk fetched once in total (\(resumed) + \(fetched))")
+        #expect(try Trees.describe(target) == Trees.describe(t.sub("src")))
+    }
+}
