@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `chainsnap node …` and `chainsnap k8s …` commands, run as the built binary.
+@Suite("chainsnap node supervise / prepare-data / k8s jobs (binary)", .serialized)
+struct SupervisorCLITests {
+    static let standin = Paths.packageRoot + "/Tests/servers/standin_node.py"
+    static let required = ProcessInfo.processInfo.environment["CHAINSNAP_REQUIRE_SERVERS"] == "1"
+
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    static func events(_ path: String) -> [[String: Any]] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    static func pythonPresent() -> Bool {
+        if haveTool("python3") { return true }
+        if required { Issue.record("python3 is required for the stand-in node (CHAINSNAP_REQUIRE_SERVERS=1)") }
+        return false
+    }
+
+    @Test("SIGTERM to chainsnap reaches the node, and chainsnap exits with the node's status")
+    func forwardsSigterm() throws {
+        guard Self.pythonPresent() else { return }
+        let tmp = TempDir("supcli")
+        let record = tmp.sub("calls.jsonl")
+        let port = Self.freePort()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Paths.chainsnapBinary)
+        p.arguments = ["node", "supervise", "--rpc", "http://127.0.0.1:\(port)", "--health-interval", "0.1", "--alias", "C=evm",
+                       "--", "python3", Self.standin, "--port", "\(port)", "--record", record, "--healthy-after", "0.3", "--exit-status", "42"]
+        let errPipe = Pipe()
+        p.standardError = errPipe
+        try p.run()
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, !Self.events(record).contains(where: { $0["method"] as? String == "admin.aliasChain" }) { usleep(50_000) }
+        usleep(200_000)
+        p.terminate()  // SIGTERM to the supervisor only, as the kubelet does
+        p.waitUntilExit()
+        let log = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationReason == .exit)
+        #expect(p.terminationStatus == 42, "log:\n\(log)")
+        let ev = Self.events(record)
+        #expect(ev.contains { $0["event"] as? String == "signal" && $0["signal"] as? Int == Int(SIGTERM) })
+        #expect(log.contains("aliased chain C as evm"))
+        #expect(log.contains("passing it to the node"))
+    }
+
+    @Test("a node that never gets healthy: clear message, exit 1, node stopped")
+    func neverHealthy() throws {
+        guard Self.pythonPresent() else { return }
+        let tmp = TempDir("supcli")
+        let record = tmp.sub("calls.jsonl")
+        let port = Self.freePort()
+        let r = try run(Paths.chainsnapBinary, ["node", "supervise", "--rpc", "http://127.0.0.1:\(port)", "--health-timeout", "1",
+                                                "--health-interval", "0.1", "--stop-grace", "5", "--",
+                                                "python3", Self.standin, "--port", "\(port)", "--record", record, "--never-healthy"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("not healthy") && r.stderr.contains("--health-timeout"), "stderr:\n\(r.stderr)")
+        #expect(Self.events(record).contains { $0["event"] as? String == "signal" })
+    }
+
+    @Test("supervise rejects bad arguments with a usage error")
+    func badArguments() throws {
+        let noNode = try run(Paths.chainsnapBinary, ["node", "supervise", "--alias", "C=evm"])
+        #expect(noNode.status != 0 && noNode.stderr.contains("after `--`"))
+        let badAlias = try run(Paths.chainsnapBinary, ["node", "supervise", "--alias", "C", "--", "luxd"])
+        #expect(badAlias.status != 0 && badAlias.stderr.contains("CHAIN=ALIAS"))
+        let importHalf = try run(Paths.chainsnapBinary, ["node", "supervise", "--import-from", "s3://b/p", "--", "luxd"])
+        #expect(importHalf.status != 0 && importHalf.stderr.contains("--network"))
+    }
+
+    @Test("prepare-data: leaves unmarked data, does nothing on a marker, clears only chain data")
+    func prepareData() throws {
+        let tmp = TempDir("prep")
+        let data = tmp.sub("data")
+        let fm = FileManager.default
+        for d in ["staking", "db/x", "chainData/C", "logs"] { try fm.createDirectory(atPath: data + "/" + d, withIntermediateDirectories: true) }
+        for f in ["staking/staker.key", "db/x/1.ldb", "chainData/C/s", "logs/l"] { try "v".write(toFile: data + "/" + f, atomically: false, encoding: .utf8) }
+        let base = ["node", "prepare-data", "--data-dir", data, "--chain-data", "db", "--chain-data", "chainData", "--from", "file://" + tmp.sub("store")]
+
+        let leave = try run(Paths.chainsnapBinary, base)
+        #expect(leave.status == 0 && leave.stdout.contains("decision: leave as is"), "\(leave.output)")
+        #expect(fm.fileExists(atPath: data + "/db/x/1.ldb"))
+
+        try "{\"snapshot\":\"s1\"}".write(toFile: data + "/db/.chainsnap-restore.json", atomically: false, encoding: .utf8)
+        let marked = try run(Paths.chainsnapBinary, base)
+        #expect(marked.status == 0 && marked.stdout.contains("already restored"), "\(marked.output)")
+
+        let dry = try run(Paths.chainsnapBinary, base + ["--clear-data", "--dry-run"])
+        #expect(dry.status == 0 && dry.stdout.contains("would remove") && fm.fileExists(atPath: data + "/db/x/1.ldb"), "\(dry.output)")
+
+        // The restore from an empty store may fail; what matters here is what was removed.
+        let clear = try run(Paths.chainsnapBinary, base + ["--clear-data"])
+        #expect(clear.stdout.contains("decision: clear and restore"), "\(clear.output)")
+        #expect(!fm.fileExists(atPath: data + "/db/x/1.ldb") && !fm.fileExists(atPath: data + "/chainData/C/s"))
+        #expect(fm.fileExists(atPath: data + "/staking/staker.key") && fm.fileExists(atPath: data + "/logs/l"))
+
+        let staking = try run(Paths.chainsnapBinary, ["node", "prepare-data", "--data-dir", data, "--chain-data", "staking", "--from", "file:///x", "--clear-data"])
+        #expect(staking.status != 0 && staking.stderr.contains("overlaps protected path"))
+        #expect(fm.fileExists(atPath: data + "/staking/staker.key"))
+    }
+
+    @Test("k8s restore-job prints a Job with the PVC, the restore command and a Secret reference")
+    func restoreJob() throws {
+        let r = try run(Paths.chainsnapBinary, ["k8s", "restore-job", "--pvc", "data-luxd-3", "--from", "s3://snaps/lux-mainnet",
+                                                "--namespace", "lux-mainnet", "--snapshot", "20260101T000000Z-abc", "--credentials-secret", "store"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("kind: \"Job\""))
+        #expect(r.stdout.contains("claimName: \"data-luxd-3\""))
+        #expect(r.stdout.contains("secretName: \"store\""))
+        #expect(r.stdout.contains("- \"restore\"\n        - \"--from\"\n        - \"s3://snaps/lux-mainnet\"\n        - \"--snapshot\"\n        - \"20260101T000000Z-abc\"\n        - \"/data/db\""), "\(r.stdout)")
+        let creds = try run(Paths.chainsnapBinary, ["k8s", "restore-job", "--pvc", "p", "--from", "https://key:secret@host/x"])
+        #expect(creds.status != 0 && !creds.stdout.contains("secret@"))
+    }
+}

@@ -1,0 +1,580 @@
+#!/usr/bin/env python3
+"""Checks charts/lux and jobs/ without a cluster; run by Tests/EndToEndTests/K8sChartTests.swift.
+
+For every values file (values.yaml alone, then with each values-<network>.yaml) and for a few
+scenarios (all features on, clearData, a tenant), this renders the chart with Helm's own engine
+(helm-python-sdk), runs Helm's lint, validates every rendered object -- and the manifests the
+snapshot CronJob keeps in its ConfigMap -- against the Kubernetes 1.30 schemas in strict mode
+(kubernetes-validate; VolumeSnapshot against its CRD schema in crds/), and asserts:
+  - the StatefulSet updates OnDelete; every probe is a TCP probe on the HTTP port;
+  - the init container's and the supervisor's chainsnap arguments are accepted by the real
+    binary (run with --dry-run), and the flags of every other chainsnap command in the chart and
+    jobs/ (snapshot restore/create/prune, rlp export/import) appear in that subcommand's --help;
+  - no Secret object or secret value is rendered: credentials only as Secret references;
+  - clearData=true removes only the chain data paths (run for real on a scratch folder);
+  - tenant values put every object into lux-{tenant}-{network};
+  - values typos fail the schema (values.schema.json, additionalProperties false).
+Every file in jobs/ and the output of `chainsnap k8s restore-job|reimport-job` are validated too.
+
+Usage: check_chart.py --root PACKAGE_ROOT --chainsnap PATH/TO/chainsnap [-v]
+Exit status 0 when every check passed. Needs: helm-python-sdk kubernetes-validate pyyaml jsonschema.
+"""
+import argparse
+import copy
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import jsonschema
+import kubernetes_validate
+import yaml
+
+import helm_python
+
+KUBE_VERSION = "1.30.0"
+SECRET_ENV = re.compile(r"(SECRET|PASSWORD|TOKEN|ACCESS_KEY|PRIVATE_KEY)", re.I)
+AWS_KEY = re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")
+URL_USERINFO = re.compile(r"\b[a-z0-9+.-]+://[^/\s\"']*@")
+
+
+class Failures:
+    def __init__(self, verbose):
+        self.items = []
+        self.verbose = verbose
+
+    def fail(self, where, msg):
+        self.items.append("%s: %s" % (where, msg))
+        print("FAIL  %s: %s" % (where, msg))
+
+    def ok(self, where, msg):
+        if self.verbose:
+            print("ok    %s: %s" % (where, msg))
+
+    def check(self, cond, where, msg):
+        (self.ok if cond else self.fail)(where, msg)
+        return cond
+
+
+# ---------------------------------------------------------------- schema validation
+# strictify/load_crds/all_errors follow ../shared/fixtures/k8s/chart_check.py.
+
+def strictify(schema):
+    """Make a CRD openAPIV3Schema reject unknown fields, as `kubectl --validate=strict` does."""
+    if isinstance(schema, dict):
+        s = {k: strictify(v) for k, v in schema.items()}
+        if s.get("x-kubernetes-int-or-string"):
+            s.setdefault("anyOf", [{"type": "integer"}, {"type": "string"}])
+        if s.get("nullable") and "type" in s:
+            s["type"] = [s["type"], "null"]
+        if "properties" in s and not s.get("x-kubernetes-preserve-unknown-fields") and "additionalProperties" not in s:
+            s["additionalProperties"] = False
+        return s
+    if isinstance(schema, list):
+        return [strictify(x) for x in schema]
+    return schema
+
+
+def load_crds(folder):
+    crds = {}
+    for f in sorted(glob.glob(os.path.join(folder, "*.yaml"))):
+        with open(f) as fh:
+            for doc in yaml.safe_load_all(fh):
+                if not doc or doc.get("kind") != "CustomResourceDefinition":
+                    continue
+                spec = doc["spec"]
+                for v in spec["versions"]:
+                    sch = (v.get("schema") or {}).get("openAPIV3Schema")
+                    if sch:
+                        sch = copy.deepcopy(sch)
+                        props = sch.setdefault("properties", {})
+                        props.setdefault("apiVersion", {"type": "string"})
+                        props.setdefault("kind", {"type": "string"})
+                        props.setdefault("metadata", {"type": "object"})
+                        crds[("%s/%s" % (spec["group"], v["name"]), spec["names"]["kind"])] = strictify(sch)
+    return crds
+
+
+def all_errors(doc):
+    try:
+        from referencing import Registry, Resource
+        from kubernetes_validate import utils as kvu
+        want = kvu.major_minor(KUBE_VERSION)
+        version = [v for v in kvu.all_versions() if kvu.major_minor(v) <= want][-1]
+        api = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", doc["apiVersion"])
+        d = "kubernetes-json-schema/v%s-local-strict" % version
+        schema = kvu.schema_contents("%s/%s-%s.json" % (d, doc["kind"].lower(), api), KUBE_VERSION)
+        defs = kvu.schema_contents("%s/_definitions.json" % d, KUBE_VERSION)
+        reg = Resource.from_contents(defs) @ (Resource.from_contents(schema) @ Registry())
+        v = jsonschema.validators.Draft202012Validator(schema, registry=reg)
+        return sorted(v.iter_errors(doc), key=lambda e: list(map(str, e.path)))
+    except Exception:  # noqa: BLE001 - the caller falls back to the first error
+        return None
+
+
+def validate(doc, where, crds, out):
+    kind, api = doc.get("kind"), doc.get("apiVersion")
+    label = "%s %s/%s" % (where, kind, (doc.get("metadata") or {}).get("name", "?"))
+    if (api, kind) in crds:
+        errs = list(jsonschema.Draft7Validator(crds[(api, kind)]).iter_errors(doc))
+        for e in errs:
+            out.fail(label, "%s (at %s) [CRD schema]" % (e.message, "/".join(map(str, e.path)) or "."))
+        if not errs:
+            out.ok(label, "valid (CRD schema)")
+        return
+    try:
+        kubernetes_validate.validate(doc, KUBE_VERSION, strict=True)
+        out.ok(label, "valid (Kubernetes %s, strict)" % KUBE_VERSION)
+    except kubernetes_validate.SchemaNotFoundError:
+        out.fail(label, "no schema for %s %s" % (api, kind))
+    except kubernetes_validate.ValidationError as e:
+        for err in all_errors(doc) or [e]:
+            out.fail(label, "%s (at %s)" % (err.message, "/".join(map(str, err.path)) or "."))
+
+
+def load_docs(text, where, out):
+    try:
+        return [d for d in yaml.safe_load_all(text) if d]
+    except yaml.YAMLError as e:
+        out.fail(where, "YAML error: %s" % e)
+        return []
+
+
+# ---------------------------------------------------------------- Helm
+
+def deep_merge(base, over):
+    res = copy.deepcopy(base)
+    for k, v in (over or {}).items():
+        if isinstance(v, dict) and isinstance(res.get(k), dict):
+            res[k] = deep_merge(res[k], v)
+        else:
+            res[k] = copy.deepcopy(v)
+    return res
+
+
+def values_of(chart, files, extra=None):
+    vals = {}
+    for f in files:
+        with open(os.path.join(chart, f)) as fh:
+            vals = deep_merge(vals, helm_python.values_from_yaml(fh.read()) or {})
+    return deep_merge(vals, extra or {})
+
+
+def render(chart, vals, namespace="lux"):
+    """Returns (docs by template, error text)."""
+    c = helm_python.Chart.load(chart)
+    try:
+        rendered = c.render(vals, name="lux", namespace=namespace, is_install=True)
+    except helm_python.HelmError as e:
+        return None, str(e)
+    finally:
+        c.close()
+    return {p: t for p, t in rendered.items() if not p.endswith("NOTES.txt") and t.strip()}, None
+
+
+def lint(chart, vals, where, out, namespace="lux"):
+    report = helm_python.lint(chart, vals, strict=False, namespace=namespace, kube_version="v" + KUBE_VERSION)
+    for m in report.get("messages", []) or []:
+        if m.get("severity", 0) >= 2:  # warnings and errors
+            out.fail(where, "helm lint %s: %s" % (m.get("path"), m.get("error")))
+    for e in report.get("errors", []) or []:
+        out.fail(where, "helm lint: %s" % e)
+
+
+# ---------------------------------------------------------------- the chainsnap binary
+
+class Binary:
+    def __init__(self, path):
+        self.path = path
+        self.helps = {}
+
+    def run(self, args, timeout=60):
+        p = subprocess.run([self.path] + args, capture_output=True, text=True, timeout=timeout,
+                           env=dict(os.environ, HOSTNAME="luxd-0"))
+        return p.returncode, p.stdout + p.stderr
+
+    def help(self, sub):
+        """(exists, help text) of a subcommand path such as ('snapshot', 'restore')."""
+        if sub not in self.helps:
+            code, text = self.run(list(sub) + ["--help"])
+            # ArgumentParser prints the parent's help when the subcommand is unknown: look for its usage line.
+            exists = code == 0 and ("USAGE: chainsnap %s" % " ".join(sub)) in text
+            self.helps[sub] = (exists, text)
+        return self.helps[sub]
+
+
+SUBCOMMANDS = [("snapshot", "restore"), ("snapshot", "create"), ("snapshot", "prune"), ("snapshot", "list"),
+               ("snapshot", "verify"), ("rlp", "export"), ("rlp", "import"), ("node", "prepare-data"),
+               ("node", "supervise")]
+
+
+def check_flags(binary, args, where, out, warnings):
+    """The options in a chainsnap argument list must be ones its subcommand's --help lists."""
+    sub = next((s for s in SUBCOMMANDS if tuple(args[:len(s)]) == s), None)
+    if sub is None:
+        out.fail(where, "not a known chainsnap subcommand: %s" % " ".join(args[:2]))
+        return
+    exists, text = binary.help(sub)
+    if not exists:
+        warnings.append("%s: `chainsnap %s` is not in this binary yet; its flags were not checked" % (where, " ".join(sub)))
+        return
+    flags = [a.split("=", 1)[0] for a in args[len(sub):] if a.startswith("--") and a != "--"]
+    if "--" in args:
+        flags = [a.split("=", 1)[0] for a in args[len(sub):args.index("--")] if a.startswith("--")]
+    missing = [f for f in flags if not re.search(r"(?<![\w-])%s(?![\w-])" % re.escape(f), text)]
+    out.check(not missing, where, "`chainsnap %s` accepts %s%s" % (
+        " ".join(sub), ", ".join(sorted(set(flags))) or "(no options)",
+        "" if not missing else " -- NOT accepted: %s" % ", ".join(missing)))
+
+
+def chainsnap_commands(doc):
+    """(container label, args after 'chainsnap') for every container running chainsnap in a workload."""
+    spec = doc.get("spec") or {}
+    if doc.get("kind") == "CronJob":
+        spec = spec["jobTemplate"]["spec"]
+    pod = (spec.get("template") or {}).get("spec") or {}
+    for c in (pod.get("initContainers") or []) + (pod.get("containers") or []):
+        cmd = (c.get("command") or []) + (c.get("args") or [])
+        if cmd and os.path.basename(cmd[0]) == "chainsnap":
+            yield c["name"], cmd[1:], c
+        elif cmd and cmd[0] == "cp":
+            continue
+
+
+# ---------------------------------------------------------------- assertions on a rendered chart
+
+def by_kind(docs, kind):
+    return [d for d in docs if d.get("kind") == kind]
+
+
+def walk_strings(obj):
+    if isinstance(obj, dict):
+        for v in obj.values():
+            yield from walk_strings(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from walk_strings(v)
+    elif isinstance(obj, str):
+        yield obj
+
+
+def embedded_manifests(docs):
+    """The manifests the snapshot CronJob applies at run time, with its placeholders filled."""
+    for cm in by_kind(docs, "ConfigMap"):
+        if cm["metadata"]["name"] != "luxd-snapshot-script":
+            continue
+        for key, text in sorted(cm["data"].items()):
+            if key.endswith(".yaml"):
+                text = text.replace("__NAME__", "luxd-snap-20260101-000000").replace("__SIZE__", "500Gi")
+                for d in yaml.safe_load_all(text):
+                    if d:
+                        d.setdefault("metadata", {})["namespace"] = cm["metadata"]["namespace"]
+                        yield key, d
+
+
+def check_rendered(name, vals, docs, ctx, out, warnings):
+    binary = ctx["binary"]
+    ns_expected = vals.get("namespace", {}).get("name") or (
+        "lux-%s-%s" % (vals["tenant"], vals["network"]["name"]) if vals.get("tenant") else "lux")
+    # Namespaces: every namespaced object carries metadata.namespace, the expected one.
+    for d in docs:
+        if d["kind"] == "Namespace":
+            out.check(d["metadata"]["name"] == ns_expected, name, "Namespace object is %s" % d["metadata"]["name"])
+            continue
+        got = d["metadata"].get("namespace")
+        out.check(got == ns_expected, name, "%s/%s in namespace %s (want %s)" % (d["kind"], d["metadata"]["name"], got, ns_expected))
+    if vals.get("namespace", {}).get("create"):
+        out.check(len(by_kind(docs, "Namespace")) == 1, name, "namespace.create renders one Namespace")
+
+    sts = by_kind(docs, "StatefulSet")
+    if not out.check(len(sts) == 1, name, "one StatefulSet"):
+        return
+    sts = sts[0]
+    spec = sts["spec"]
+    out.check(spec.get("updateStrategy", {}).get("type") == "OnDelete", name, "StatefulSet updateStrategy OnDelete")
+    out.check(spec["replicas"] == vals["replicas"], name, "replicas %s" % spec["replicas"])
+    out.check(spec["serviceName"] == "luxd-headless", name, "serviceName luxd-headless")
+    pod = spec["template"]["spec"]
+    luxd = next(c for c in pod["containers"] if c["name"] == "luxd")
+    ports = {p["name"]: p["containerPort"] for p in luxd["ports"]}
+    out.check(ports == {"http": vals["ports"]["http"], "staking": vals["ports"]["staking"]}, name, "container ports %s" % ports)
+    for c in pod["containers"] + pod.get("initContainers", []):
+        for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+            if probe in c:
+                p = c[probe]
+                out.check("tcpSocket" in p and not ({"httpGet", "exec", "grpc"} & set(p)), name,
+                          "%s %s is a TCP probe" % (c["name"], probe))
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        out.check(luxd.get(probe, {}).get("tcpSocket", {}).get("port") == "http", name, "luxd has a TCP %s on http" % probe)
+    st = luxd["startupProbe"]
+    out.check(st["periodSeconds"] * st["failureThreshold"] >= 3600, name, "startup probe allows >= 1 h for start and import")
+    vct = spec["volumeClaimTemplates"][0]["spec"]
+    out.check(vct["resources"]["requests"]["storage"] == vals["storage"]["size"], name, "PVC size from values")
+
+    # Services: headless (publishNotReadyAddresses), RPC, one LoadBalancer per pod.
+    svcs = {s["metadata"]["name"]: s for s in by_kind(docs, "Service")}
+    h = svcs.get("luxd-headless", {}).get("spec", {})
+    out.check(h.get("clusterIP") == "None" and h.get("publishNotReadyAddresses") is True, name, "headless service")
+    if vals["services"]["perPodLoadBalancer"]["enabled"]:
+        for i in range(vals["replicas"]):
+            s = svcs.get("luxd-%d" % i, {}).get("spec", {})
+            out.check(s.get("type") == "LoadBalancer" and s.get("selector", {}).get("statefulset.kubernetes.io/pod-name") == "luxd-%d" % i,
+                      name, "LoadBalancer for pod luxd-%d" % i)
+    else:
+        out.check(not any(s["spec"].get("type") == "LoadBalancer" for s in svcs.values()), name, "no LoadBalancer when turned off")
+
+    # Genesis from genesis/{network}.json.
+    gen = next((c for c in by_kind(docs, "ConfigMap") if c["metadata"]["name"] == "luxd-genesis"), None)
+    if out.check(gen is not None, name, "genesis ConfigMap"):
+        with open(os.path.join(ctx["chart"], "genesis", "%s.json" % vals["network"]["name"])) as fh:
+            out.check(gen["data"]["genesis.json"].strip() == fh.read().strip(), name, "genesis is genesis/%s.json" % vals["network"]["name"])
+
+    # No Secret values: no Secret objects, no secret-looking env values, no keys or URL credentials anywhere.
+    out.check(not by_kind(docs, "Secret"), name, "no Secret object rendered")
+    for d in docs:
+        for s in walk_strings(d):
+            if AWS_KEY.search(s) or URL_USERINFO.search(s):
+                out.fail(name, "%s/%s holds a credential-looking string" % (d["kind"], d["metadata"]["name"]))
+        for w in [d] + [x for _, x in embedded_manifests([d])]:
+            spec_ = w.get("spec") or {}
+            if w.get("kind") == "CronJob":
+                spec_ = spec_["jobTemplate"]["spec"]
+            p = (spec_.get("template") or {}).get("spec") or {}
+            for c in p.get("initContainers", []) + p.get("containers", []):
+                for e in c.get("env", []) or []:
+                    if SECRET_ENV.search(e["name"]):
+                        out.check("value" not in e, name, "env %s of %s comes from a Secret reference" % (e["name"], c["name"]))
+            for v in p.get("volumes", []) or []:
+                if "secret" in v:
+                    out.check(v["secret"]["secretName"] == vals["store"]["credentialsSecret"], name,
+                              "secret volume references store.credentialsSecret")
+    sec = vals["store"]["credentialsSecret"]
+    if sec:
+        out.check(any(v.get("secret", {}).get("secretName") == sec for v in pod["volumes"]), name,
+                  "store credentials mounted from Secret %s" % sec)
+
+    # The init container: chain data paths and protection as in values; the real binary accepts it.
+    init = {c["name"]: c for c in pod.get("initContainers", [])}
+    prep = init.get("prepare-data")
+    if vals["initMode"]["enabled"] and out.check(prep is not None, name, "prepare-data init container"):
+        args = prep["args"]
+        out.check(prep["command"] == ["chainsnap"] and args[:2] == ["node", "prepare-data"], name, "init container runs chainsnap node prepare-data")
+        chain = [args[i + 1] for i, a in enumerate(args) if a == "--chain-data"]
+        protect = [args[i + 1] for i, a in enumerate(args) if a == "--protect"]
+        out.check(chain == vals["initMode"]["chainDataPaths"], name, "--chain-data %s are initMode.chainDataPaths" % chain)
+        out.check("staking" in protect and not any(c == "staking" or c.startswith("staking/") for c in chain), name,
+                  "staking keys protected and never listed as chain data")
+        out.check(("--clear-data" in args) == bool(vals["initMode"]["clearData"]), name, "--clear-data only with initMode.clearData")
+        out.check(all(not a.startswith("--access") and not a.startswith("--secret") for a in args), name, "no credential flags")
+        check_prepare_data(name, vals, args, ctx, out)
+        check_flags(binary, ["snapshot", "restore", "--from", "x", "--snapshot", "x", "--sha256", "x", "/data/db"]
+                    + [a for a in args if a in ("--endpoint", "--region", "--credentials-dir", "--ca-file", "--connections", "--memory-limit")],
+                    name + " (restore run by prepare-data)", out, warnings)
+
+    # The supervisor: the luxd container's command is chainsnap node supervise -- luxd ...; the real binary accepts it.
+    out.check(luxd["command"] == [vals["supervisor"]["binary"]] and luxd["args"][:2] == ["node", "supervise"], name,
+              "luxd runs under chainsnap node supervise")
+    sargs = luxd["args"]
+    if out.check("--" in sargs, name, "supervisor has `--` before the node command"):
+        node = sargs[sargs.index("--") + 1:]
+        out.check(node[0] == vals["node"]["binary"], name, "node command is node.binary")
+        peers = [sargs[i + 1] for i, a in enumerate(sargs) if a == "--bootstrap-peer"]
+        if vals["bootstrap"]["enabled"]:
+            want = ["luxd-%d.luxd-headless.%s.svc.cluster.local:%d" % (i, ns_expected, vals["ports"]["staking"])
+                    for i in range(vals["bootstrap"]["count"] or vals["replicas"])]
+            out.check(peers == want, name, "bootstrap peers by in-cluster DNS (%d)" % len(peers))
+        code, text = binary.run(["node", "supervise", "--dry-run"] + sargs[2:])
+        out.check(code == 0, name, "`chainsnap node supervise --dry-run ...` accepts the supervisor's arguments%s"
+                  % ("" if code == 0 else ": exit %d: %s" % (code, text.strip()[:400])))
+        if code == 0 and vals["rlpImport"]["enabled"]:
+            imp = [l for l in text.splitlines() if l.startswith("import:")]
+            if out.check(imp and "rlp import" in imp[0], name, "supervisor runs chainsnap rlp import"):
+                iargs = imp[0].split("chainsnap ", 1)[1].split()
+                check_flags(binary, [a.strip("'") for a in iargs], name + " (supervisor's rlp import)", out, warnings)
+
+    # CronJobs and other workloads running chainsnap: flags accepted.
+    for d in by_kind(docs, "CronJob") + [x for _, x in embedded_manifests(docs)]:
+        for cname, args, _ in chainsnap_commands(d):
+            check_flags(binary, args, "%s %s/%s %s" % (name, d["kind"], d["metadata"]["name"], cname), out, warnings)
+    snap = [x for _, x in embedded_manifests(docs)]
+    if vals["cronJobs"]["snapshot"]["enabled"]:
+        kinds = sorted(x["kind"] for x in snap)
+        out.check(kinds == ["Job", "PersistentVolumeClaim", "VolumeSnapshot"], name, "snapshot CronJob manifests %s" % kinds)
+        role = next(r for r in by_kind(docs, "Role") if r["metadata"]["name"] == "luxd-snapshot")
+        out.check(all(v not in ("*",) for rule in role["rules"] for v in rule["verbs"] + rule["resources"]), name,
+                  "snapshot Role has no wildcards")
+
+
+def check_prepare_data(name, vals, args, ctx, out):
+    """Runs the init container's exact arguments on a scratch data folder.
+
+    Without clearData on data the node wrote itself: nothing may change. With clearData: only the
+    chain data paths go (the restore from an empty store then fails or not; only the wipe is checked)."""
+    tmp = tempfile.mkdtemp(prefix="lux-prep-")
+    try:
+        data = os.path.join(tmp, "data")
+        files = {"staking/staker.key": "KEY", "staking/staker.crt": "CRT", "db/mainnet/000001.ldb": "x" * 100,
+                 "chainData/C/state": "s", "logs/main.log": "log", "configs/chains/C/config.json": "{}"}
+        for rel, body in files.items():
+            os.makedirs(os.path.dirname(os.path.join(data, rel)), exist_ok=True)
+            with open(os.path.join(data, rel), "w") as fh:
+                fh.write(body)
+        store = os.path.join(tmp, "empty-store")
+        os.makedirs(store)
+        a = list(args)
+        a[a.index("--data-dir") + 1] = data
+        if "--from" in a:
+            a[a.index("--from") + 1] = "file://" + store
+        elif vals["initMode"]["clearData"]:
+            out.fail(name, "clearData without --from")
+        # Store options point at in-cluster paths; they only pass through to `snapshot restore`.
+        code, text = ctx["binary"].run(a, timeout=120)
+        chain = vals["initMode"]["chainDataPaths"]
+        left = {rel for rel in files if os.path.exists(os.path.join(data, rel))}
+        gone = set(files) - left
+        if vals["initMode"]["clearData"]:
+            out.check("decision: clear and restore" in text, name, "prepare-data decided to clear and restore")
+            want_gone = {rel for rel in files if any(rel == c or rel.startswith(c + "/") for c in chain)}
+            out.check(gone == want_gone, name, "clearData removed exactly the chain data paths %s (removed: %s)"
+                      % (sorted(chain), sorted(gone)))
+            out.check(all(os.path.exists(os.path.join(data, rel)) for rel in files if rel.startswith("staking/")), name,
+                      "clearData kept the staking keys")
+        else:
+            out.check(code == 0 and not gone, name, "prepare-data without clearData leaves a synced node's data alone (exit %d%s)"
+                      % (code, "" if not gone else ", removed %s" % sorted(gone)))
+            out.check("decision: leave as is" in text, name, "prepare-data says why it left the data alone")
+            # And on an empty volume it decides to restore (dry run: nothing runs).
+            empty = os.path.join(tmp, "empty")
+            os.makedirs(empty)
+            b = list(a)
+            b[b.index("--data-dir") + 1] = empty
+            code, text = ctx["binary"].run(b + ["--dry-run"])
+            want = "decision: restore" if "--from" in a else "decision: nothing to do"
+            out.check(code == 0 and want in text, name, "prepare-data on an empty volume: %s" % want)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--root", required=True, help="package root (holds charts/lux and jobs/)")
+    ap.add_argument("--chainsnap", required=True, help="the built chainsnap binary")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    a = ap.parse_args()
+    t0 = time.time()
+    out = Failures(a.verbose)
+    warnings = []
+    here = os.path.dirname(os.path.abspath(__file__))
+    chart = os.path.join(a.root, "charts", "lux")
+    crds = load_crds(os.path.join(here, "crds"))
+    binary = Binary(a.chainsnap)
+    ctx = {"binary": binary, "chart": chart}
+    helm_python.disable_logging() if hasattr(helm_python, "disable_logging") else None
+
+    full = {"initMode": {"from": "s3://lux-snapshots/mainnet", "snapshot": "latest"},
+            "store": {"endpoint": "https://nyc3.digitaloceanspaces.com", "region": "nyc3", "credentialsSecret": "snapshot-store",
+                      "memoryLimit": "1GiB"},
+            "rlpImport": {"enabled": True, "from": "s3://lux-rlp/mainnet", "minHeight": 1000},
+            "cronJobs": {"rlpExport": {"enabled": True, "to": "s3://lux-rlp/mainnet"},
+                         "snapshot": {"enabled": True, "to": "s3://lux-snapshots/mainnet", "volumeSnapshotClass": "csi-snapclass"}}}
+    scenarios = [("values.yaml", ["values.yaml"], {})]
+    for f in sorted(glob.glob(os.path.join(chart, "values-*.yaml"))):
+        scenarios.append((os.path.basename(f), ["values.yaml", os.path.basename(f)], {}))
+    scenarios += [
+        ("mainnet+all features", ["values.yaml", "values-mainnet.yaml"], full),
+        ("testnet+clearData", ["values.yaml", "values-testnet.yaml"],
+         deep_merge(full, {"initMode": {"clearData": True}, "cronJobs": {"snapshot": {"enabled": False}}})),
+        ("tenant acme testnet", ["values.yaml", "values-testnet.yaml"],
+         deep_merge(full, {"tenant": "acme", "namespace": {"create": True}, "replicas": 3,
+                           "services": {"perPodLoadBalancer": {"enabled": False}}, "bootstrap": {"count": 2}})),
+    ]
+    seen_networks = set()
+    for name, files, extra in scenarios:
+        vals = values_of(chart, files, extra)
+        seen_networks.add(vals["network"]["name"])
+        lint(chart, vals, name, out)
+        rendered, err = render(chart, vals)
+        if err:
+            out.fail(name, "render failed: %s" % err)
+            continue
+        docs = []
+        for path, text in sorted(rendered.items()):
+            for d in load_docs(text, path, out):
+                validate(d, "%s %s" % (name, os.path.basename(path)), crds, out)
+                docs.append(d)
+        for key, d in embedded_manifests(docs):
+            validate(d, "%s luxd-snapshot-script/%s" % (name, key), crds, out)
+        check_rendered(name, vals, docs, ctx, out, warnings)
+        print("done  %-24s %d objects" % (name, len(docs)))
+    out.check({"mainnet", "testnet", "devnet"} <= seen_networks, "values", "mainnet, testnet and devnet values files rendered")
+    want_ports = {"mainnet": (9630, 9631), "testnet": (9640, 9641), "devnet": (9650, 9651)}
+    for net, (http, staking) in want_ports.items():
+        v = values_of(chart, ["values.yaml", "values-%s.yaml" % net])
+        out.check((v["ports"]["http"], v["ports"]["staking"]) == (http, staking), "values-%s.yaml" % net, "ports %d/%d" % (http, staking))
+
+    # Typos and forbidden values fail the schema at install (render validates values.schema.json).
+    base = values_of(chart, ["values.yaml"])
+    for label, extra, why in [("top-level typo replicsa", {"replicsa": 3}, "'replicsa' not allowed"),
+                              ("nested typo initMode.clearDta", {"initMode": {"clearDta": True}}, "'clearDta' not allowed"),
+                              ("wrong type replicas", {"replicas": "five"}, "/replicas"),
+                              ("credentials in values", {"store": {"secretAccessKey": "abc"}}, "'secretAccessKey' not allowed"),
+                              ("credentials in a store URL", {"initMode": {"from": "s3://AKIAAAAAAAAAAAAAAAAA:x@bucket/p"}}, "/initMode/from"),
+                              ("chain data path escaping the volume", {"initMode": {"chainDataPaths": ["../staking"]}}, "/initMode/chainDataPaths/0"),
+                              ("unknown antiAffinity", {"antiAffinity": "sometimes"}, "/antiAffinity")]:
+        _, err = render(chart, deep_merge(base, extra))
+        out.check(err is not None and why in err, "schema", "%s is rejected by values.schema.json (%s)%s"
+                  % (label, why, "" if err and why in err else ": got %r" % (err or "no error")[:300]))
+    _, err = render(chart, deep_merge(base, {"initMode": {"chainDataPaths": ["db", "staking"], "from": "s3://b/p"}}))
+    out.check(err is not None and "overlaps protected path" in err, "chart", "chain data overlapping the staking keys fails the render")
+
+    # jobs/: strict validation and chainsnap flags.
+    for f in sorted(glob.glob(os.path.join(a.root, "jobs", "*.y*ml"))):
+        rel = os.path.relpath(f, a.root)
+        with open(f) as fh:
+            text = fh.read()
+        out.check(text.lstrip().startswith("#"), rel, "starts with a header comment on how to use it")
+        docs = load_docs(text, rel, out)
+        for d in docs:
+            validate(d, rel, crds, out)
+            out.check(bool(d.get("metadata", {}).get("namespace")) or d["kind"] == "Namespace", rel,
+                      "%s/%s names its namespace" % (d["kind"], d["metadata"]["name"]))
+            for cname, args, _ in chainsnap_commands(d):
+                if args[:2] == ["node", "prepare-data"]:
+                    code, t = binary.run(args + ["--dry-run"])
+                    out.check(code == 0, rel, "`chainsnap %s --dry-run` accepted%s" % (" ".join(args[:2]), "" if code == 0 else ": " + t[:300]))
+                check_flags(binary, args, "%s %s" % (rel, cname), out, warnings)
+        for key, d in embedded_manifests(docs):
+            validate(d, "%s luxd-snapshot-script/%s" % (rel, key), crds, out)
+            for cname, args, _ in chainsnap_commands(d):
+                check_flags(binary, args, "%s %s %s" % (rel, key, cname), out, warnings)
+
+    # chainsnap k8s restore-job / reimport-job print valid Jobs.
+    for cmd in (["k8s", "restore-job", "--pvc", "data-luxd-0", "--from", "s3://lux-snapshots/mainnet", "--namespace", "lux-mainnet",
+                 "--snapshot", "latest", "--credentials-secret", "snapshot-store", "--endpoint", "https://nyc3.digitaloceanspaces.com"],
+                ["k8s", "reimport-job", "--pvc", "data-luxd-2", "--from", "s3://lux-snapshots/mainnet", "--namespace", "lux-mainnet",
+                 "--chain-data", "db", "--chain-data", "chainData"]):
+        code, text = binary.run(cmd)
+        label = "chainsnap " + " ".join(cmd[:2])
+        if out.check(code == 0, label, "exit %d" % code):
+            for d in load_docs(text, label, out):
+                validate(d, label, crds, out)
+                for cname, args, _ in chainsnap_commands(d):
+                    if args[:2] == ["node", "prepare-data"]:
+                        c2, t2 = binary.run(args + ["--dry-run"])
+                        out.check(c2 == 0, label, "its prepare-data arguments are accepted%s" % ("" if c2 == 0 else ": " + t2[:300]))
+                    check_flags(binary, args, label, out, warnings)
+
+    for w in warnings:
+        print("WARN  %s" % w)
+    print("%s: %d failures, %d warnings, %.1f s" % ("FAILED" if out.items else "PASSED", len(out.items), len(warnings), time.time() - t0))
+    sys.exit(1 if out.items else 0)
+
+
+if __name__ == "__main__":
+    main()
