@@ -19,7 +19,7 @@ final class ArchiveBlock: @unchecked Sendable {
 /// A FIFO between threads: `pop` blocks until an item arrives or the queue is closed.
 final class ArchiveQueue<T>: @unchecked Sendable {
     private let cond = NSCondition()
-    private var items: [T] = []
+    private var items: [T?] = []
     private var head = 0
     private var closed = false
 
@@ -41,6 +41,7 @@ final class ArchiveQueue<T>: @unchecked Sendable {
         while head == items.count && !closed { cond.wait() }
         guard head < items.count else { return nil }
         let item = items[head]
+        items[head] = nil  // release it now: items can be large buffers
         head += 1
         if head > 64 && head * 2 > items.count {
             items.removeFirst(head)

@@ -37,13 +37,16 @@ public enum ArchiveRestore {
         public var preserveOwnership: Bool
         /// Messages for the operator (format decisions, skipped entries).
         public var log: (@Sendable (String) -> Void)?
-        /// Called with each number of archive bytes consumed (for a progress display).
+        /// Called with each number of archive bytes consumed.
         public var onProgress: (@Sendable (Int64) -> Void)?
+        /// Progress display: its total is set to the archive size, then archive bytes are added as consumed.
+        public var progress: ProgressReporter?
 
         public init(sha256: String? = nil, force: Bool = false, format: ArchiveFormat? = nil, rangeSize: Int = 8 << 20,
                     connections: Int = 16, memoryLimit: Int64 = 256 << 20, checkSpace: Bool = true,
                     expansion: Double? = nil, preserveOwnership: Bool = geteuid() == 0,
-                    log: (@Sendable (String) -> Void)? = nil, onProgress: (@Sendable (Int64) -> Void)? = nil) {
+                    log: (@Sendable (String) -> Void)? = nil, onProgress: (@Sendable (Int64) -> Void)? = nil,
+                    progress: ProgressReporter? = nil) {
             self.sha256 = sha256
             self.force = force
             self.format = format
@@ -55,6 +58,7 @@ public enum ArchiveRestore {
             self.preserveOwnership = preserveOwnership
             self.log = log
             self.onProgress = onProgress
+            self.progress = progress
         }
     }
 
@@ -114,12 +118,15 @@ public enum ArchiveRestore {
         return (base, key)
     }
 
-    /// Restores the archive at `url` into `target`.
+    /// Restores the archive at `url` into `target`. `connections` and `memoryLimit` come from `storeOptions`.
     public static func run(from url: String, to target: String, storeOptions: StoreOptions = StoreOptions(),
                            options: Options = Options()) async throws -> Summary {
         let (base, key) = try splitURL(url)
         let store = try openStore(base, options: storeOptions)
-        return try await run(store: store, key: key, to: target, options: options)
+        var o = options
+        o.connections = storeOptions.connections
+        o.memoryLimit = storeOptions.memoryLimit
+        return try await run(store: store, key: key, to: target, options: o)
     }
 
     /// Restores the archive `key` of `store` into `target`.
@@ -147,9 +154,11 @@ public enum ArchiveRestore {
                            stats: TarExtractionStats(), seconds: 0, alreadyRestored: true)
         case .resume(let phase, let replace):
             replaceExisting = replace
-            if phase == "moving", let marker = finishedMarker(restoreTarget, identity: identity, source: source, sha: options.sha256) {
-                // Every byte was in place before the interruption; finish moving it.
+            if phase == "moving" {
+                // Every byte was extracted and checked before the interruption; finish moving it.
                 log("finishing the interrupted move of \(source) into \(restoreTarget.path)")
+                let marker = RestoreMarker(kind: "archive", identity: identity, source: source, bytes: 0,
+                                           sha256: options.sha256?.lowercased())
                 try restoreTarget.commit(marker: marker, replaceExisting: replace)
                 return Summary(source: source, target: restoreTarget.path, format: nil, archiveBytes: info.size, sha256: nil,
                                stats: TarExtractionStats(), seconds: (clock.now - started).seconds, alreadyRestored: false)
@@ -169,10 +178,14 @@ public enum ArchiveRestore {
         }
         try restoreTarget.beginStaging(identity: identity, replaceExisting: replaceExisting)
         let result: ArchiveStream.Result
+        options.progress?.setTotal(info.size)
+        options.progress?.start()
         do {
             result = try await ArchiveStream(store: store, key: key, size: info.size, root: restoreTarget.stagingTree,
                                              options: options).run()
+            options.progress?.finish()
         } catch {
+            options.progress?.finish()
             restoreTarget.discardStaging()
             throw error
         }
@@ -181,10 +194,6 @@ public enum ArchiveRestore {
         try restoreTarget.commit(marker: marker, replaceExisting: replaceExisting)
         return Summary(source: source, target: restoreTarget.path, format: result.format, archiveBytes: info.size,
                        sha256: result.sha256, stats: result.stats, seconds: (clock.now - started).seconds, alreadyRestored: false)
-    }
-
-    private static func finishedMarker(_ t: RestoreTarget, identity: String, source: String, sha: String?) -> RestoreMarker? {
-        RestoreMarker(kind: "archive", identity: identity, source: source, bytes: 0, sha256: sha?.lowercased())
     }
 
     /// Picks the format from the explicit choice, the key's extension and the first bytes.

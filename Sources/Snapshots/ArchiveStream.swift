@@ -30,7 +30,9 @@ struct ArchiveStream {
     /// How many ranges may be downloaded or buffered at once.
     var window: Int {
         let budget = max(options.memoryLimit - Int64(ArchiveStream.blockSize * ArchiveStream.blockCount), Int64(options.rangeSize) * 2)
-        return max(2, min(options.connections, Int(budget / Int64(options.rangeSize))))
+        // Local files gain nothing from many reads at once: a few keep the decoder fed.
+        let connections = store is FileStore ? min(options.connections, 4) : options.connections
+        return max(2, min(connections, Int(budget / Int64(options.rangeSize))))
     }
 
     func run() async throws -> Result {
@@ -154,7 +156,6 @@ private struct DecodeStage: @unchecked Sendable {
         var decoder: ArchiveDecoder?
         guard var block = free.pop() else { return }
         block.count = 0
-        var consumed: Int64 = 0
         while let range = ranges.pop() {
             try range.withUnsafeBytes { buf in
                 hasher?.update(buf)
@@ -177,9 +178,9 @@ private struct DecodeStage: @unchecked Sendable {
                     }
                 }
             }
-            consumed += Int64(range.count)
             permits.release()
             options.onProgress?(Int64(range.count))
+            options.progress?.add(Int64(range.count))
         }
         if failure.failed { return }
         guard let decoder else {
