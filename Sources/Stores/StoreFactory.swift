@@ -1,14 +1,12 @@
 import SnapshotCore
 
-/// Builds the network stores. (The S3 and HTTPS stores arrive with the transfer engine.)
+/// Builds the network stores from parsed URLs and options.
 enum StoreFactory {
     static func makeS3(bucket: String, prefix: String, options: StoreOptions) throws -> any ObjectStore {
-        throw ChainsnapError(.unsupportedFormat, "s3:// stores are not available in this build",
-                             hint: "use a file:// store")
+        try S3Store(bucket: bucket, prefix: prefix, options: options)
     }
 
     static func makeHTTP(baseURL: String, options: StoreOptions) throws -> any ObjectStore {
-        throw ChainsnapError(.unsupportedFormat, "https:// stores are not available in this build",
-                             hint: "use a file:// store")
+        HTTPStore(baseURL: baseURL, options: options)
     }
 }

@@ -171,8 +171,9 @@ final class ResponseSink {
         guard let colon = line.firstIndex(of: ":") else { return }
         let name = line[..<colon].lowercased()
         var value = line[line.index(after: colon)...]
-        while value.first == " " { value = value.dropFirst() }
-        while let l = value.last, l == "\r" || l == "\n" || l == " " { value = value.dropLast() }
+        // "\r\n" is one Character in Swift, so compare by whitespace, not by "\r".
+        while let f = value.first, f.isWhitespace { value = value.dropFirst() }
+        while let l = value.last, l.isWhitespace { value = value.dropLast() }
         headers[name] = String(value)
     }
 }
