@@ -18,7 +18,7 @@ struct K8sJobOptions: ParsableArguments {
     @Option(help: "The chainsnap container image.")
     var image: String = "ghcr.io/luxfi/chainsnap:\(Chainsnap.version)"
 
-    @Option(help: ArgumentHelp("Secret with the store credentials (keys AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), mounted as files.", valueName: "name"))
+    @Option(help: ArgumentHelp("Secret with the store credentials (keys access-key-id, secret-access-key), mounted as files.", valueName: "name"))
     var credentialsSecret: String?
 
     @Option(help: ArgumentHelp("Where the PVC is mounted in the Job's pod.", valueName: "path"))
@@ -32,6 +32,9 @@ struct K8sJobOptions: ParsableArguments {
 
     @Option(help: "S3 region.")
     var region: String?
+
+    @Flag(help: "Path-style S3 addressing (MinIO, SeaweedFS, Ceph).")
+    var pathStyle = false
 
     @Option(help: "Job name (default: derived from the PVC name).")
     var name: String?
@@ -72,6 +75,7 @@ struct K8sJobOptions: ParsableArguments {
         var a: [String] = []
         if let endpoint { a += ["--endpoint", endpoint] }
         if let region { a += ["--region", region] }
+        if pathStyle { a.append("--path-style") }
         if credentialsSecret != nil { a += ["--credentials-dir", Self.credentialsMount] }
         return a
     }

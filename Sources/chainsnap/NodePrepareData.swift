@@ -95,7 +95,9 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
     func run() async throws {
         let fm = FileManager.default
         let marker = (target as NSString).appendingPathComponent(".chainsnap-restore.json")
-        let entries = (try? fm.contentsOfDirectory(atPath: target)) ?? []
+        let all = (try? fm.contentsOfDirectory(atPath: target)) ?? []
+        // The restore's own staging folder (a restore killed midway) does not count as data: restoring resumes it.
+        let entries = all.filter { !$0.hasPrefix(".chainsnap-staging") }
         say("data dir \(dataDir); chain data \(chainData.joined(separator: ", ")); restore target \(target)")
 
         if clearData {
@@ -122,7 +124,8 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
                 say("decision: nothing to do — \(target) is empty and no --from was given; the node will sync from its peers")
                 return
             }
-            say("decision: restore — \(target) is empty")
+            say(all.isEmpty ? "decision: restore — \(target) is empty"
+                : "decision: restore — \(target) holds only an interrupted restore's staging folder; restoring resumes it")
             try await restore()
             return
         }

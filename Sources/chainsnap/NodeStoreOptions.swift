@@ -8,6 +8,8 @@ struct NodePassthroughStoreOptions: ParsableArguments {
     var endpoint: String?
     @Option(help: "S3 region (passed on to the store).")
     var region: String?
+    @Flag(help: "Path-style S3 addressing (passed on to the store).")
+    var pathStyle = false
     @Option(help: ArgumentHelp("Folder of a mounted Secret holding the store credentials.", valueName: "dir"))
     var credentialsDir: String?
     @Option(help: ArgumentHelp("CA bundle for the store's TLS.", valueName: "file"))
@@ -22,6 +24,7 @@ struct NodePassthroughStoreOptions: ParsableArguments {
         var a: [String] = []
         if let endpoint { a += ["--endpoint", endpoint] }
         if let region { a += ["--region", region] }
+        if pathStyle { a.append("--path-style") }
         if let credentialsDir { a += ["--credentials-dir", credentialsDir] }
         if let caFile { a += ["--ca-file", caFile] }
         if let connections { a += ["--connections", String(connections)] }

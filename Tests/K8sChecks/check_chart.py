@@ -479,7 +479,7 @@ def main():
 
     full = {"initMode": {"from": "s3://lux-snapshots/mainnet", "snapshot": "latest"},
             "store": {"endpoint": "https://nyc3.digitaloceanspaces.com", "region": "nyc3", "credentialsSecret": "snapshot-store",
-                      "memoryLimit": "1GiB"},
+                      "memoryLimit": "1GiB", "pathStyle": True},
             "rlpImport": {"enabled": True, "from": "s3://lux-rlp/mainnet", "minHeight": 1000},
             "cronJobs": {"rlpExport": {"enabled": True, "to": "s3://lux-rlp/mainnet"},
                          "snapshot": {"enabled": True, "to": "s3://lux-snapshots/mainnet", "volumeSnapshotClass": "csi-snapclass"}}}

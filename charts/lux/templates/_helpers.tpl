@@ -46,6 +46,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - "--region"
 - {{ . | quote }}
 {{- end }}
+{{- if .Values.store.pathStyle }}
+- "--path-style"
+{{- end }}
 {{- if .Values.store.credentialsSecret }}
 - "--credentials-dir"
 - {{ include "lux.credentialsDir" . | quote }}
