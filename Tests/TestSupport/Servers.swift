@@ -46,13 +46,28 @@ public enum Servers {
 
     /// A base port `b` such that `b..<b+count` and `b+offset..<b+offset+count` are all free
     /// (SeaweedFS puts each gRPC port 10000 above its HTTP port).
+    /// Ports are taken below Linux's ephemeral range (32768+), so outgoing connections cannot
+    /// grab them between the probe and the server's bind, and never handed out twice per process.
     public static func freePortBlock(count: Int, offset: Int = 10000) -> Int {
-        for _ in 0..<200 {
-            let base = Int.random(in: 20000..<(55000 - offset))
+        for _ in 0..<500 {
+            let base = Int.random(in: 20000..<(32768 - offset - count))
             let all = (0..<count).flatMap { [base + $0, base + offset + $0] }
+            guard claim(all) else { continue }
             if all.allSatisfy({ bindProbe($0) != nil }) { return base }
         }
-        return 20000 + Int.random(in: 0..<10000)
+        return 20000 + Int.random(in: 0..<2000)
+    }
+
+    private static let claimedLock = NSLock()
+    nonisolated(unsafe) private static var claimed = Set<Int>()
+
+    /// Reserves ports within this test process; false if any was handed out before.
+    static func claim(_ ports: [Int]) -> Bool {
+        claimedLock.withLock {
+            if ports.contains(where: claimed.contains) { return false }
+            claimed.formUnion(ports)
+            return true
+        }
     }
 
     /// Binds 127.0.0.1:`port` (0 = any) and returns the bound port, or nil if it is taken.

@@ -29,15 +29,31 @@ public final class SeaweedServer: @unchecked Sendable {
         let cfgPath = dataDir + "/s3.json"
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: cfgPath))
         chmod(cfgPath, 0o600)
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let (port, p) = try Self.launch(weed: weed, dataDir: dataDir, workDir: workDir, config: cfgPath)
+                s3Port = port
+                proc = p
+                break
+            } catch {
+                // Another process may have taken a port between the probe and the bind: try new ports.
+                if attempt >= 3 { throw error }
+            }
+        }
+    }
+
+    static func launch(weed: String, dataDir: String, workDir: String, config cfgPath: String) throws -> (Int, ManagedProcess) {
         let base = Servers.freePortBlock(count: 5)
-        s3Port = base
+        let endpoint = "http://127.0.0.1:\(base)"
         let args = [
             "mini", "-dir=" + dataDir, "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-master.telemetry=false",
             "-webdav=false", "-admin.ui=false", "-s3.port=\(base)", "-master.port=\(base + 1)",
             "-volume.port=\(base + 2)", "-filer.port=\(base + 3)", "-admin.port=\(base + 4)",
             "-s3.config=" + cfgPath, "-s3.port.iceberg=0", "-s3.port.lance=0",
         ]
-        proc = try ManagedProcess(weed, args, logPath: workDir + "/seaweed.log", killImmediately: true)
+        let proc = try ManagedProcess(weed, args, logPath: workDir + "/seaweed-\(base).log", killImmediately: true)
         do {
             // The S3 port answers 403 to an anonymous GET / once the gateway is up.
             try Servers.wait(for: "SeaweedFS", timeout: 30, process: proc) {
@@ -49,6 +65,7 @@ public final class SeaweedServer: @unchecked Sendable {
             proc.stop()
             throw error
         }
+        return (base, proc)
     }
 
     public func stop() { proc.stop() }
