@@ -184,6 +184,7 @@ public enum ArchiveRestore {
             result = try await ArchiveStream(store: store, key: key, size: info.size, root: restoreTarget.stagingTree,
                                              options: options).run()
             options.progress?.finish()
+            try await checkUnchanged(store: store, key: key, before: info, source: source)
         } catch {
             options.progress?.finish()
             restoreTarget.discardStaging()
@@ -194,6 +195,21 @@ public enum ArchiveRestore {
         try restoreTarget.commit(marker: marker, replaceExisting: replaceExisting)
         return Summary(source: source, target: restoreTarget.path, format: result.format, archiveBytes: info.size,
                        sha256: result.sha256, stats: result.stats, seconds: (clock.now - started).seconds, alreadyRestored: false)
+    }
+
+    /// Fails when the archive changed on the server while it was read (ranges from two versions
+    /// would mix): its size, ETag and modification time must be what they were at the start.
+    static func checkUnchanged(store: any ObjectStore, key: String, before: ObjectInfo, source: String) async throws {
+        let after = try await store.head(key)
+        guard let after, after.size == before.size, after.etag == before.etag, after.lastModified == before.lastModified else {
+            var what = "it is gone"
+            if let after {
+                what = after.size != before.size ? "size \(before.size) → \(after.size)"
+                    : after.etag != before.etag ? "ETag \(before.etag ?? "-") → \(after.etag ?? "-")" : "modification time changed"
+            }
+            throw ChainsnapError(.corrupt, "archive \(source) changed while it was being restored (\(what)); nothing was changed in the target",
+                                 object: source, hint: "run the restore again once the publisher has finished uploading", retryable: true)
+        }
     }
 
     /// Picks the format from the explicit choice, the key's extension and the first bytes.

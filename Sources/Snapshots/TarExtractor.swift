@@ -89,6 +89,7 @@ public final class TarExtractor {
     private var fileOffset: Int64 = 0
     private var fileMode: UInt32 = 0
     private var fileMtime: Int64 = 0
+    private var fileMtimeNanos = 0
     private var fileUid = 0
     private var fileGid = 0
 
@@ -98,7 +99,7 @@ public final class TarExtractor {
     private var symlinks: Set<String> = []
     private var lastParent = ""
     /// Folder modes and mtimes applied at the end, deepest first.
-    private var directoryFixups: [(path: String, mode: UInt32, mtime: Int64, uid: Int, gid: Int)] = []
+    private var directoryFixups: [(path: String, mode: UInt32, mtime: Int64, nanos: Int, uid: Int, gid: Int)] = []
 
     static let maxMetaSize: Int64 = 1 << 20
 
@@ -189,7 +190,7 @@ public final class TarExtractor {
             let full = root + "/" + d.path
             if options.preserveOwnership { _ = lchown(full, uid_t(truncatingIfNeeded: d.uid), gid_t(truncatingIfNeeded: d.gid)) }
             if chmod(full, mode_t(d.mode & 0o1777)) != 0 { throw sysError("chmod", full) }
-            try setTimes(full, d.mtime, followLinks: false)
+            try setTimes(full, d.mtime, nanos: d.nanos, followLinks: false)
         }
         directoryFixups.removeAll()
     }
@@ -252,7 +253,7 @@ public final class TarExtractor {
         if let v = pax.path { h.name = v }
         if let v = pax.linkPath { h.linkName = v }
         if let v = pax.size { h.size = v }
-        if let v = pax.mtime { h.mtime = v }
+        if let v = pax.mtime { h.mtime = v; h.mtimeNanos = pax.mtimeNanos }
         if let v = pax.uid { h.uid = v }
         if let v = pax.gid { h.gid = v }
         pendingLongName = nil
@@ -321,7 +322,7 @@ public final class TarExtractor {
         case .directory:
             try prepareParents(of: path)
             try makeDirectory(path)
-            directoryFixups.append((path, h.mode, h.mtime, h.uid, h.gid))
+            directoryFixups.append((path, h.mode, h.mtime, h.mtimeNanos, h.uid, h.gid))
             stats.directories += 1
             skipData(dataSize)
         case .symlink:
@@ -333,7 +334,7 @@ public final class TarExtractor {
             guard symlink(h.linkName, full) == 0 else { throw sysError("symlink", full) }
             symlinks.insert(path)
             if options.preserveOwnership { _ = lchown(full, uid_t(truncatingIfNeeded: h.uid), gid_t(truncatingIfNeeded: h.gid)) }
-            try setTimes(full, h.mtime, followLinks: false)
+            try setTimes(full, h.mtime, nanos: h.mtimeNanos, followLinks: false)
             stats.symlinks += 1
             skipData(dataSize)
         case .hardLink:
@@ -496,6 +497,7 @@ public final class TarExtractor {
         fileOffset = 0
         fileMode = h.mode
         fileMtime = h.mtime
+        fileMtimeNanos = h.mtimeNanos
         fileUid = h.uid
         fileGid = h.gid
     }
@@ -519,12 +521,13 @@ public final class TarExtractor {
         if options.preserveOwnership { _ = fchown(fd, uid_t(truncatingIfNeeded: fileUid), gid_t(truncatingIfNeeded: fileGid)) }
         // setuid/setgid are dropped: chain data never needs them and a restore must not grant them.
         guard fchmod(fd, mode_t(fileMode & 0o1777)) == 0 else { throw sysError("chmod", filePath) }
-        var times = [timespec(tv_sec: Int(fileMtime), tv_nsec: 0), timespec(tv_sec: Int(fileMtime), tv_nsec: 0)]
+        var times = [timespec(tv_sec: Int(fileMtime), tv_nsec: fileMtimeNanos),
+                     timespec(tv_sec: Int(fileMtime), tv_nsec: fileMtimeNanos)]
         guard futimens(fd, &times) == 0 else { throw sysError("set mtime of", filePath) }
     }
 
-    private func setTimes(_ full: String, _ mtime: Int64, followLinks: Bool) throws {
-        var times = [timespec(tv_sec: Int(mtime), tv_nsec: 0), timespec(tv_sec: Int(mtime), tv_nsec: 0)]
+    private func setTimes(_ full: String, _ mtime: Int64, nanos: Int = 0, followLinks: Bool) throws {
+        var times = [timespec(tv_sec: Int(mtime), tv_nsec: nanos), timespec(tv_sec: Int(mtime), tv_nsec: nanos)]
         guard utimensat(AT_FDCWD, full, &times, followLinks ? 0 : AT_SYMLINK_NOFOLLOW) == 0 else {
             throw sysError("set mtime of", full)
         }

@@ -38,6 +38,8 @@ struct TarHeader {
     var gid: Int
     var size: Int64
     var mtime: Int64
+    /// Nanoseconds of the mtime (pax headers carry them; ustar/GNU headers do not).
+    var mtimeNanos = 0
     var type: TarEntryType
     var typeFlag: UInt8
 
@@ -143,6 +145,7 @@ struct PaxValues {
     var linkPath: String?
     var size: Int64?
     var mtime: Int64?
+    var mtimeNanos = 0
     var uid: Int?
     var gid: Int?
     var sparse = false
@@ -154,7 +157,7 @@ struct PaxValues {
         if let v = other.path { path = v }
         if let v = other.linkPath { linkPath = v }
         if let v = other.size { size = v }
-        if let v = other.mtime { mtime = v }
+        if let v = other.mtime { mtime = v; mtimeNanos = other.mtimeNanos }
         if let v = other.uid { uid = v }
         if let v = other.gid { gid = v }
         if other.sparse { sparse = true }
@@ -191,10 +194,18 @@ struct PaxValues {
                 guard let v = Int64(value), v >= 0 else { throw bad("size '\(value)'") }
                 out.size = v
             case "mtime":
-                // Seconds with an optional fraction; fractions are dropped.
-                let whole = value.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-                guard let v = Int64(whole) ?? (whole == "-" ? 0 : nil) else { throw bad("mtime '\(value)'") }
+                // Seconds with an optional fraction (GNU tar writes nanoseconds).
+                let parts = value.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+                guard let v = Int64(parts[0]) else { throw bad("mtime '\(value)'") }
                 out.mtime = v
+                out.mtimeNanos = 0
+                if parts.count == 2, !value.hasPrefix("-") {
+                    let digits = String(parts[1].prefix(9))
+                    guard let f = Int(digits), digits.allSatisfy(\.isASCII) else { throw bad("mtime '\(value)'") }
+                    var ns = f
+                    for _ in digits.count..<9 { ns *= 10 }
+                    out.mtimeNanos = ns
+                }
             case "uid": out.uid = Int(value)
             case "gid": out.gid = Int(value)
             default:

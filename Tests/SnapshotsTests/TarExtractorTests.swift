@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import SnapshotCore
 import Snapshots
 import Stores
@@ -72,6 +75,24 @@ struct TarExtractorTests {
         s.end()
         let y = TarExtractor(root: tmp.sub("y"), options: .init(preserveOwnership: false))
         #expect { try s.bytes.withUnsafeBytes { try y.feed($0) } } throws: { "\($0)".contains("sparse") }
+    }
+
+    @Test("pax mtimes keep their nanoseconds")
+    func paxNanoseconds() throws {
+        guard try ArchiveRestoreTests.requireTar() else { return }
+        let tmp = TempDir("tar-ns")
+        try FS.makeDirectories(tmp.sub("src/d"))
+        try FS.writeAtomically(tmp.sub("src/d/f"), bytes: [1, 2, 3])
+        var times = [timespec(tv_sec: 1_609_459_200, tv_nsec: 123_456_789), timespec(tv_sec: 1_609_459_200, tv_nsec: 123_456_789)]
+        utimensat(AT_FDCWD, tmp.sub("src/d/f"), &times, 0)
+        utimensat(AT_FDCWD, tmp.sub("src/d"), &times, 0)
+        let archive = try ArchiveFixtures.gnuTar(tmp.sub("src"), to: tmp.sub("a.tar"), flags: ["--format=pax"])
+        _ = try Self.extract(try FS.readFile(archive), into: tmp.sub("out"), pieces: { _ in 700 })
+        for p in ["out/d/f", "out/d"] {
+            var st = stat()
+            #expect(lstat(tmp.sub(p), &st) == 0)
+            #expect(st.st_mtim.tv_sec == 1_609_459_200 && st.st_mtim.tv_nsec == 123_456_789, "\(p)")
+        }
     }
 
     @Test("an empty stream and a cut header are reported as truncated")
