@@ -23,9 +23,10 @@ public struct ParallelFetcher: Sendable {
     /// (several at once, in no particular order; requests are started in the order given).
     /// The first error thrown by `consume`, or a fetch that cannot succeed, stops the rest
     /// and is rethrown. Task cancellation stops it too.
+    @discardableResult
     public func fetchAll(_ requests: [TransferRequest],
-                         consume: @escaping @Sendable (TransferRequest, [UInt8]) throws -> Void) async throws {
-        if requests.isEmpty { return }
+                         consume: @escaping @Sendable (TransferRequest, [UInt8]) throws -> Void) async throws -> TransferSummary {
+        if requests.isEmpty { return TransferSummary() }
         _ = CurlGlobal.ready
         let run = FetchRun(requests: requests, options: options, consume: consume)
         try await withTaskCancellationHandler {
@@ -35,7 +36,30 @@ public struct ParallelFetcher: Sendable {
         } onCancel: {
             run.cancel()
         }
+        return run.summary
     }
+}
+
+/// What one `fetchAll` did, for summaries, logs and tests.
+public struct TransferSummary: Sendable, Equatable {
+    /// Requests completed and bytes handed to `consume`.
+    public var requests = 0
+    public var bytes: Int64 = 0
+    /// Attempts that failed and were retried.
+    public var retries = 0
+    /// Throttling answers (429 / 503 SlowDown) received.
+    public var throttled = 0
+    /// The lowest number of requests allowed in flight (below `connections` after throttling).
+    public var lowestConcurrency = 0
+    /// The most memory reserved at once (bytes in flight plus bodies waiting for or in a worker).
+    public var peakReservedBytes: Int64 = 0
+    /// Responses that came over HTTP/2.
+    public var http2Responses = 0
+    /// Responses to Range requests that came back whole (200) and were sliced.
+    public var rangeIgnored = 0
+    public var seconds: Double = 0
+
+    public init() {}
 }
 
 /// Seconds on a monotonic clock.
@@ -54,6 +78,7 @@ final class FetchRun: @unchecked Sendable {
     private var queue: [(index: Int, body: [UInt8], reserved: Int64)] = []
     private var queueHead = 0
     private var reserved: Int64 = 0
+    private var peakReserved: Int64 = 0
     private var failure: (any Error)?
     private var cancelled = false
     private var loopDone = false
@@ -68,6 +93,17 @@ final class FetchRun: @unchecked Sendable {
     private var failedAttempts: [Int: Int] = [:]
     private var etags: [String: String] = [:]
     private var governor: ConcurrencyGovernor
+    private var stats = TransferSummary()
+    private let started = monotonicSeconds()
+
+    /// The summary, complete once the run has finished.
+    var summary: TransferSummary {
+        cond.lock()
+        defer { cond.unlock() }
+        var s = stats
+        s.peakReservedBytes = peakReserved
+        return s
+    }
 
     init(requests: [TransferRequest], options: TransferOptions,
          consume: @escaping @Sendable (TransferRequest, [UInt8]) throws -> Void) {
@@ -75,6 +111,7 @@ final class FetchRun: @unchecked Sendable {
         self.options = options
         self.consume = consume
         self.governor = ConcurrencyGovernor(maximum: options.connections)
+        self.stats.lowestConcurrency = governor.limit
     }
 
     func start(_ cont: CheckedContinuation<Void, any Error>) {
@@ -126,6 +163,7 @@ final class FetchRun: @unchecked Sendable {
         defer { cond.unlock() }
         if reserved == 0 || reserved + size <= options.memoryLimit {
             reserved += size
+            peakReserved = max(peakReserved, reserved)
             return true
         }
         return false
@@ -143,6 +181,7 @@ final class FetchRun: @unchecked Sendable {
         guard size != t.reservation else { return }
         cond.lock()
         reserved += size - t.reservation
+        peakReserved = max(peakReserved, reserved)
         cond.unlock()
         t.reservation = size
     }
@@ -212,6 +251,9 @@ final class FetchRun: @unchecked Sendable {
                 guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle else { continue }
                 let code = ccurl_msg_result(msg)
                 if let t = active.removeValue(forKey: Int(bitPattern: easy)) {
+                    var version = 0
+                    _ = ccurl_easy_getinfo_long(easy, CURLINFO_HTTP_VERSION, &version)
+                    t.httpVersion = version == Int(CURL_HTTP_VERSION_2_0) ? 2 : 1
                     _ = curl_multi_remove_handle(m, easy)
                     finish(t, code: code)
                 }
@@ -234,6 +276,7 @@ final class FetchRun: @unchecked Sendable {
         cond.broadcast()
         while liveWorkers > 0 { cond.wait() }
         multi = nil
+        stats.seconds = monotonicSeconds() - started
         let final = outcome ?? failure ?? (cancelled ? ChainsnapError(.cancelled, "download cancelled") : nil)
         let cont = continuation
         continuation = nil
@@ -302,6 +345,10 @@ final class FetchRun: @unchecked Sendable {
             governor.succeeded(now: monotonicSeconds())
             adjustReservation(t, to: Int64(body.count))
             options.onBytes?(Int64(body.count))
+            stats.requests += 1
+            stats.bytes += Int64(body.count)
+            if t.httpVersion == 2 { stats.http2Responses += 1 }
+            if t.request.range != nil && t.status == 200 { stats.rangeIgnored += 1 }
             enqueue(index: t.index, body: body, reserved: t.reservation)
         case .failure(let f):
             release(t.reservation)
@@ -310,6 +357,8 @@ final class FetchRun: @unchecked Sendable {
             let now = monotonicSeconds()
             if f.kind.lowersConcurrency {
                 governor.throttled(now: now)
+                stats.throttled += 1
+                stats.lowestConcurrency = min(stats.lowestConcurrency, governor.limit)
                 options.log?("server throttled (\(f.error.message)); lowering parallel requests to \(governor.limit) for a while")
             }
             switch options.retry.decide(f.kind, failedAttempts: attempts, retryAfter: f.retryAfter,
@@ -317,6 +366,7 @@ final class FetchRun: @unchecked Sendable {
             case .retry(let delay):
                 options.log?("retrying \(Redact.url(req.url))\(rangeText(req.range)) in \(String(format: "%.2f", delay)) s (attempt \(attempts + 1) of \(options.retry.maxAttempts)): \(f.error.message)")
                 retries.append((now + delay, t.index))
+                stats.retries += 1
             case .giveUp:
                 var e = f.error
                 if attempts > 1 && f.kind != .permanent {
@@ -419,6 +469,7 @@ final class Transfer {
     private var headerList: UnsafeMutablePointer<curl_slist>?
 
     var status = 0
+    var httpVersion = 1
     var headers: [String: String] = [:]
     var plan: BodyPlan?
     var body: [UInt8] = []

@@ -33,6 +33,36 @@ struct FaultServerTests {
         }
     }
 
+    @Test func memoryBudgetBoundsBytesInFlightAndQueued() async throws {
+        try await withFaultServer(size: 4 << 20) { server, data in
+            var o = options(16)
+            o.memoryLimit = 640 << 10
+            o.workers = 2
+            let reqs = rangedRequests(server.url("ok", "data.bin"), size: data.count, part: 128 << 10)
+            let c = Collected()
+            // Slow consumers make bodies queue up: the budget must still hold.
+            let summary = try await ParallelFetcher(options: o).fetchAll(reqs) { req, body in
+                usleep(20_000)
+                c.add(req.tag, body)
+            }
+            #expect(c.assembled() == data)
+            #expect(summary.requests == reqs.count && summary.bytes == Int64(data.count))
+            #expect(summary.peakReservedBytes <= 640 << 10, "peak \(summary.peakReservedBytes)")
+            #expect(summary.peakReservedBytes >= 256 << 10, "several requests were in flight at once")
+        }
+    }
+
+    @Test func slowDownLowersConcurrency() async throws {
+        try await withFaultServer(size: 1 << 20) { server, data in
+            let reqs = rangedRequests(server.url("503", times: 3, "data.bin"), size: data.count, part: 64 << 10)
+            let c = Collected()
+            let summary = try await ParallelFetcher(options: options(8)).fetchAll(reqs) { req, body in c.add(req.tag, body) }
+            #expect(c.assembled() == data)
+            #expect(summary.throttled == 3 && summary.retries == 3)
+            #expect(summary.lowestConcurrency < 8, "503 SlowDown lowered the requests in flight")
+        }
+    }
+
     @Test(arguments: [("drop", 2), ("500", 2), ("503", 2), ("429", 1), ("short", 2)])
     func transientFaultsRecoverWithCorrectBytes(mode: String, times: Int) async throws {
         try await withFaultServer(size: 1 << 20) { server, data in
@@ -65,6 +95,10 @@ struct FaultServerTests {
     @Test func serverIgnoringRangeIsSliced() async throws {
         try await withFaultServer(size: 1 << 20) { server, data in
             let reqs = rangedRequests(server.url("norange", "data.bin"), size: data.count, part: 200 << 10)
+            let sliced = Collected()
+            let summary = try await ParallelFetcher(options: options(4)).fetchAll(reqs) { r, b in sliced.add(r.tag, b) }
+            #expect(summary.rangeIgnored == reqs.count)
+            #expect(sliced.assembled() == data)
             let fetched4 = try await fetchAssembled(reqs, options: options(4))
             #expect(fetched4 == data)
         }

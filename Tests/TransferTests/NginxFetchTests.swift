@@ -18,6 +18,14 @@ struct NginxFetchTests {
         try await withNginx(size: 2 << 20) { nginx, data in
             let reqs = rangedRequests(nginx.tlsURL + "/data.bin", size: data.count, part: 256 << 10)
             let o = TransferOptions(connections: 4, caFile: nginx.caFile, http2: true, multiplex: true)
+            let c = Collected()
+            let summary = try await ParallelFetcher(options: o).fetchAll(reqs) { r, b in c.add(r.tag, b) }
+            #expect(summary.http2Responses == reqs.count, "HTTP/2 was negotiated over TLS")
+            #expect(c.assembled() == data)
+            var h1 = o
+            h1.http2 = false
+            let s1 = try await ParallelFetcher(options: h1).fetchAll(reqs) { _, _ in }
+            #expect(s1.http2Responses == 0)
             let fetched2 = try await fetchAssembled(reqs, options: o)
             #expect(fetched2 == data)
             // Without the CA the certificate is refused, with a hint naming --ca-file.
