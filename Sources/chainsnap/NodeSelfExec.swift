@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import NodeRPC
 import SnapshotCore
 
@@ -11,10 +14,19 @@ enum NodeSelfExec {
         return Bundle.main.executablePath ?? CommandLine.arguments[0]
     }
 
-    /// Runs `chainsnap ARGS…` (stdout/stderr inherited) and returns its exit code.
-    static func run(_ arguments: [String]) async throws -> Int32 {
+    /// Runs `chainsnap ARGS…` (stdout/stderr inherited) and returns its exit code. SIGTERM/SIGINT
+    /// received meanwhile are passed on (as PID 1 of an init container this process would
+    /// otherwise ignore SIGTERM), so the child can stop cleanly and leave a resumable state.
+    static func run(_ arguments: [String], forwardSignals: Bool = true) async throws -> Int32 {
         let child = try SupervisedChild.spawn(executable, arguments)
-        return await child.waitForExit()
+        let forwarder = forwardSignals ? SignalForwarder(signals: [SIGTERM, SIGINT]) { child.send($0) } : nil
+        defer { forwarder?.cancel() }
+        // A cancelled caller (the supervised node exited) stops the child too.
+        return await withTaskCancellationHandler {
+            await child.waitForExit()
+        } onCancel: {
+            child.send(SIGTERM)
+        }
     }
 
     /// The command line as a person would type it (for "I will run …" messages; no secrets are ever arguments).
@@ -32,7 +44,8 @@ struct NodeRLPImportStep: NodeStartupStep {
     var summary: String { "RLP import (\(NodeSelfExec.display(arguments)))" }
 
     func run(node: NodeClient) async throws {
-        let status = try await NodeSelfExec.run(arguments)
+        // The supervisor already forwards signals to the node; the import stops when the node does.
+        let status = try await NodeSelfExec.run(arguments, forwardSignals: false)
         guard status == 0 else {
             throw ChainsnapError(.rpc, "`chainsnap rlp import` exited with status \(status)",
                                  hint: "its own messages above say why; the node keeps running without the imported blocks")
