@@ -144,6 +144,21 @@ struct FaultServerTests {
         }
     }
 
+    @Test func cancellationStopsPromptly() async throws {
+        try await withFaultServer(size: 1 << 20, stall: 20) { server, data in
+            let reqs = rangedRequests(server.url("stall", "data.bin"), size: data.count, part: 128 << 10)
+            let fetcher = ParallelFetcher(options: options(4))
+            let task = Task { try await fetcher.fetchAll(reqs) { _, _ in } }
+            try await Task.sleep(nanoseconds: 300_000_000)
+            let start = Date()
+            task.cancel()
+            let result = await task.result
+            #expect(Date().timeIntervalSince(start) < 3)
+            guard case .failure(let e) = result else { Issue.record("a cancelled fetch must throw"); return }
+            #expect((e as? ChainsnapError)?.code == .cancelled)
+        }
+    }
+
     @Test func consumeErrorStopsTheRest() async throws {
         try await withFaultServer(size: 1 << 20) { server, data in
             let reqs = rangedRequests(server.url("ok", "data.bin"), size: data.count, part: 16 << 10)
