@@ -13,7 +13,9 @@ snapshot CronJob keeps in its ConfigMap -- against the Kubernetes 1.30 schemas i
   - no Secret object or secret value is rendered: credentials only as Secret references;
   - clearData=true removes only the chain data paths (run for real on a scratch folder);
   - tenant values put every object into lux-{tenant}-{network};
-  - values typos fail the schema (values.schema.json, additionalProperties false).
+  - values typos fail the schema (values.schema.json, additionalProperties false);
+  - the snapshot CronJob's script, run with a stand-in kubectl, creates VolumeSnapshot -> PVC -> Job
+    (all valid), cleans up, and fails when the Job fails.
 Every file in jobs/ and the output of `chainsnap k8s restore-job|reimport-job` are validated too.
 
 Usage: check_chart.py --root PACKAGE_ROOT --chainsnap PATH/TO/chainsnap [-v]
@@ -459,6 +461,67 @@ def check_prepare_data(name, vals, args, ctx, out):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+STUB_KUBECTL = """#!/bin/sh
+# Stand-in kubectl for the snapshot script: records every call, keeps what `create -f -` receives.
+echo "$*" >> "$STUB_DIR/calls"
+case "$*" in
+  *"create -f -"*) n=$(ls "$STUB_DIR" | grep -c '^created-'); cat > "$STUB_DIR/created-$n.yaml" ;;
+  *"get volumesnapshot"*restoreSize*) printf '%s' 512Gi ;;
+  *"get job"*) printf '%s' "$STUB_JOB_STATE" ;;
+esac
+exit 0
+"""
+
+
+def check_snapshot_script(name, docs, crds, out):
+    """Runs the snapshot CronJob's script with a stand-in kubectl: the calls must go VolumeSnapshot ->
+    wait -> clone PVC -> Job -> cleanup, the created objects must validate, and a failed Job must fail the run."""
+    cm = next((c for c in by_kind(docs, "ConfigMap") if c["metadata"]["name"] == "luxd-snapshot-script"), None)
+    if cm is None:
+        return
+    for job_state, want_code in (("1/", 0), ("/1", 1)):
+        tmp = tempfile.mkdtemp(prefix="lux-snapscript-")
+        try:
+            scripts, stub = os.path.join(tmp, "scripts"), os.path.join(tmp, "stub")
+            os.makedirs(scripts)
+            os.makedirs(os.path.join(stub, "bin"))
+            for k, v in cm["data"].items():
+                with open(os.path.join(scripts, k), "w") as fh:
+                    fh.write(v.replace("/scripts/", scripts + "/"))
+            kc = os.path.join(stub, "bin", "kubectl")
+            with open(kc, "w") as fh:
+                fh.write(STUB_KUBECTL)
+            os.chmod(kc, 0o755)
+            env = dict(os.environ, PATH=os.path.join(stub, "bin") + ":" + os.environ.get("PATH", ""), STUB_DIR=stub,
+                       STUB_JOB_STATE=job_state, POD_NAMESPACE=cm["metadata"]["namespace"], SOURCE_PVC="data-luxd-0",
+                       TIMEOUT_MINUTES="1")
+            p = subprocess.run(["sh", os.path.join(scripts, "snapshot.sh")], capture_output=True, text=True, env=env, timeout=60)
+            label = "%s snapshot.sh (job %s)" % (name, "succeeds" if want_code == 0 else "fails")
+            out.check(p.returncode == want_code, label, "exit %d (want %d): %s" % (p.returncode, want_code, (p.stdout + p.stderr)[-300:]))
+            with open(os.path.join(stub, "calls")) as fh:
+                calls = [l.strip() for l in fh]
+            verbs = [" ".join(c.split()[2:4]) for c in calls]
+            ns_ok = all(c.startswith("--namespace %s " % cm["metadata"]["namespace"]) for c in calls)
+            out.check(ns_ok, label, "every kubectl call names the namespace")
+            order = ["create -f", "wait --for=jsonpath={.status.readyToUse}=true", "get volumesnapshot", "create -f", "create -f", "get job"]
+            out.check(verbs[:6] == order, label, "call order %s" % verbs[:6])
+            out.check(sorted(v for v in verbs if v.startswith("delete")) == ["delete job", "delete pvc", "delete volumesnapshot"],
+                      label, "cleans up the Job, the PVC and the VolumeSnapshot")
+            created = sorted(glob.glob(os.path.join(stub, "created-*.yaml")))
+            kinds = []
+            for f in created:
+                with open(f) as fh:
+                    for d in yaml.safe_load_all(fh):
+                        if d:
+                            kinds.append(d["kind"])
+                            d["metadata"]["namespace"] = cm["metadata"]["namespace"]
+                            validate(d, label + " created", crds, out)
+                            out.check("__" not in yaml.safe_dump(d), label, "%s has no placeholder left" % d["kind"])
+            out.check(kinds == ["VolumeSnapshot", "PersistentVolumeClaim", "Job"], label, "created %s" % kinds)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -511,6 +574,7 @@ def main():
         for key, d in embedded_manifests(docs):
             validate(d, "%s luxd-snapshot-script/%s" % (name, key), crds, out)
         check_rendered(name, vals, docs, ctx, out, warnings)
+        check_snapshot_script(name, docs, crds, out)
         print("done  %-24s %d objects" % (name, len(docs)))
     out.check({"mainnet", "testnet", "devnet"} <= seen_networks, "values", "mainnet, testnet and devnet values files rendered")
     want_ports = {"mainnet": (9630, 9631), "testnet": (9640, 9641), "devnet": (9650, 9651)}
@@ -553,6 +617,7 @@ def main():
             validate(d, "%s luxd-snapshot-script/%s" % (rel, key), crds, out)
             for cname, args, _ in chainsnap_commands(d):
                 check_flags(binary, args, "%s %s %s" % (rel, key, cname), out, warnings)
+        check_snapshot_script(rel, docs, crds, out)
 
     # chainsnap k8s restore-job / reimport-job print valid Jobs.
     for cmd in (["k8s", "restore-job", "--pvc", "data-luxd-0", "--from", "s3://lux-snapshots/mainnet", "--namespace", "lux-mainnet",
