@@ -39,6 +39,25 @@ public enum ArchiveFormat: String, Sendable, CaseIterable {
         return nil
     }
 
+    /// The uncompressed size the stream's first frame header declares, when it does: zstd frames
+    /// written by `zstd FILE` carry it; lz4 frames do with `--content-size`; plain tar is its own size.
+    /// (A stream of several frames declares only the first frame's size: treat it as a hint.)
+    public static func declaredContentSize(_ prefix: UnsafeRawBufferPointer, format: ArchiveFormat) -> Int64? {
+        switch format {
+        case .tarZstd:
+            guard prefix.count >= 18 else { return nil }
+            return ZstdDecompressor.frameContentSize(prefix).map(Int64.init)
+        case .tarLZ4:
+            // Magic (4), FLG, BD, [content size, 8 bytes little-endian when FLG bit 3 is set].
+            guard prefix.count >= 14, prefix[4] & 0x08 != 0 else { return nil }
+            var v: UInt64 = 0
+            for i in (6..<14).reversed() { v = v << 8 | UInt64(prefix[i]) }
+            return v > UInt64(Int64.max) ? nil : Int64(v)
+        default:
+            return nil
+        }
+    }
+
     /// What the compression is called, for messages.
     public var compressionName: String {
         switch self {

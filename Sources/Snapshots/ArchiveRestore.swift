@@ -171,10 +171,8 @@ public enum ArchiveRestore {
 
         let named = options.format ?? ArchiveFormat.fromName(key)
         if options.checkSpace {
-            let factor = options.expansion ?? (named ?? .tarZstd).assumedExpansion
-            let needed = Int64(Double(info.size) * factor)
-            log("free-space check: \(ByteCount.format(info.size)) archive, assuming the tree is up to \(factor)x that (\(ByteCount.format(needed)); pass a different expansion if the data compresses more)")
-            try restoreTarget.checkSpace(bytes: needed, inodes: 0)
+            try await checkSpace(store: store, key: key, info: info, named: named, target: restoreTarget,
+                                 expansion: options.expansion, log: log)
         }
         try restoreTarget.beginStaging(identity: identity, replaceExisting: replaceExisting)
         let result: ArchiveStream.Result
@@ -195,6 +193,27 @@ public enum ArchiveRestore {
         try restoreTarget.commit(marker: marker, replaceExisting: replaceExisting)
         return Summary(source: source, target: restoreTarget.path, format: result.format, archiveBytes: info.size,
                        sha256: result.sha256, stats: result.stats, seconds: (clock.now - started).seconds, alreadyRestored: false)
+    }
+
+    /// Free-space check before anything is written: the size the archive's frame header declares
+    /// when it does, else the archive size times the assumed expansion (said in the log).
+    static func checkSpace(store: any ObjectStore, key: String, info: ObjectInfo, named: ArchiveFormat?,
+                           target: RestoreTarget, expansion: Double?, log: (String) -> Void) async throws {
+        let head = try await store.get(key, range: 0..<min(info.size, 64))
+        let format = head.withUnsafeBytes { ArchiveFormat.sniff($0) } ?? named ?? .tar
+        let declared = head.withUnsafeBytes { ArchiveFormat.declaredContentSize($0, format: format) }
+        let needed: Int64
+        if expansion == nil, let declared, declared >= info.size / 2 {
+            needed = declared
+            log("free-space check: the \(format.compressionName) frame declares \(ByteCount.format(declared)) of tar data")
+        } else {
+            let factor = expansion ?? format.assumedExpansion
+            needed = Int64(Double(info.size) * factor)
+            if factor != 1 {
+                log("free-space check: \(ByteCount.format(info.size)) archive, assuming the tree is up to \(factor)x that (\(ByteCount.format(needed)))")
+            }
+        }
+        try target.checkSpace(bytes: needed, inodes: 0)
     }
 
     /// Fails when the archive changed on the server while it was read (ranges from two versions

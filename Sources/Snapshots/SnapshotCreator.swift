@@ -69,7 +69,8 @@ public struct SnapshotCreator: Sendable {
         var entries = try scanner.scan()
         for w in scanner.warnings { writeStderr("warning: \(w)\n") }
 
-        let id = SnapshotID.make(compactUTC: Self.compactNow(), random: UInt32.random(in: 0...UInt32.max))
+        let id = SnapshotID.next(after: try await SnapshotCatalog(store: store).ids().last, compactUTC: Self.compactNow(),
+                                 random: UInt32.random(in: 0...UInt32.max))
         let lock = "{\"id\":\"\(id)\",\"host\":\"\(ProcessInfo.processInfo.hostName)\",\"started\":\"\(Self.rfc3339Now())\"}\n"
         try await store.put(SnapshotLayout.lockKey(id), bytes: Array(lock.utf8))
         do {
@@ -222,18 +223,23 @@ public struct SnapshotCreator: Sendable {
 
     private func process(_ job: Job, root: String, entries: [Entry], known: [String: ChunkInfo],
                          written: Locked<Set<String>>, pool: ContextPool) async throws -> JobResult {
-        var buf = [UInt8](repeating: 0, count: Int(job.length))
-        switch job {
-        case .region(let file, let offset, let length):
-            try readExactly(root + "/" + entries[file].path, into: &buf, at: offset, count: length, bufferOffset: 0)
-            if Self.isAllZero(buf) { return JobResult(chunk: nil, isNew: false) }
-        case .pack(let files, _):
-            var off: Int64 = 0
-            for f in files {
-                try readExactly(root + "/" + entries[f].path, into: &buf, at: 0, count: entries[f].size, bufferOffset: off)
-                off += entries[f].size
+        let buf = try [UInt8](unsafeUninitializedCapacity: Int(job.length)) { p, n in
+            n = 0
+            let raw = UnsafeMutableRawBufferPointer(p)
+            switch job {
+            case .region(let file, let offset, let length):
+                try readExactly(root + "/" + entries[file].path, into: raw, range: 0..<Int(length), at: offset)
+            case .pack(let files, _):
+                var off = 0
+                for f in files {
+                    let size = Int(entries[f].size)
+                    try readExactly(root + "/" + entries[f].path, into: raw, range: off..<(off + size), at: 0)
+                    off += size
+                }
             }
+            n = Int(job.length)
         }
+        if case .region = job, Self.isAllZero(buf) { return JobResult(chunk: nil, isNew: false) }
         let hash = SHA256Hasher.hex(buf)
         if let k = known[hash] { return JobResult(chunk: k, isNew: false) }
         let claimed = written.withLock { $0.insert(hash).inserted }
@@ -250,13 +256,11 @@ public struct SnapshotCreator: Sendable {
                          isNew: claimed)
     }
 
-    private func readExactly(_ path: String, into buf: inout [UInt8], at offset: Int64, count: Int64, bufferOffset: Int64) throws {
+    private func readExactly(_ path: String, into buf: UnsafeMutableRawBufferPointer, range: Range<Int>, at offset: Int64) throws {
         let f = try RawFile(readingAt: path)
-        let n = try buf.withUnsafeMutableBytes { p in
-            try f.read(into: UnsafeMutableRawBufferPointer(rebasing: p[Int(bufferOffset)..<Int(bufferOffset + count)]), at: offset)
-        }
-        guard n == count else {
-            throw ChainsnapError(.io, "'\(path)' shrank while it was being read (expected \(count) bytes at offset \(offset), got \(n))",
+        let n = try f.read(into: UnsafeMutableRawBufferPointer(rebasing: buf[range]), at: offset)
+        guard n == range.count else {
+            throw ChainsnapError(.io, "'\(path)' shrank while it was being read (expected \(range.count) bytes at offset \(offset), got \(n))",
                                  object: path, hint: "snapshot a stopped node or a VolumeSnapshot clone, not a volume being written")
         }
     }

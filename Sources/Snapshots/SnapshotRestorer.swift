@@ -291,12 +291,15 @@ final class ChunkWriter: Sendable {
             throw ChainsnapError(.corrupt, "chunk \(info.id) is \(stored.count) bytes in the store, the manifest says \(info.stored) (truncated or replaced)",
                                  object: info.key, hint: "the store's copy is damaged; restore another snapshot, and run 'chainsnap snapshot verify --deep'")
         }
-        var raw = [UInt8](repeating: 0, count: Int(info.size))
         let ctx = contexts.take()
         defer { contexts.give(ctx) }
+        let raw: [UInt8]
         do {
-            _ = try stored.withUnsafeBytes { s in
-                try raw.withUnsafeMutableBytes { o in try ctx.decompress(s, codec: info.codec, expectedSize: Int(info.size), into: o) }
+            raw = try [UInt8](unsafeUninitializedCapacity: Int(info.size)) { o, n in
+                n = 0
+                n = try stored.withUnsafeBytes { s in
+                    try ctx.decompress(s, codec: info.codec, expectedSize: Int(info.size), into: UnsafeMutableRawBufferPointer(o))
+                }
             }
         } catch {
             throw ChainsnapError(.corrupt, "chunk \(info.id) does not decompress", object: info.key,

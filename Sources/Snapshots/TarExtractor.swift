@@ -348,11 +348,14 @@ public final class TarExtractor {
             try removeExisting(path, full)
             // link() does not follow a symlink at `fullTarget`: it links the (checked) symlink itself.
             if link(fullTarget, full) != 0 {
-                if errno == ENOENT {
+                let e = errno
+                if e == ENOENT {
                     throw ChainsnapError(.corrupt, "tar hard link '\(path)' points to '\(target)', which is not in the archive before it",
                                          object: path, hint: "the archive is corrupt or was made from a partial file list")
                 }
-                throw sysError("link", full)
+                // Filesystems without hard links (EPERM/EMLINK/EXDEV): write a copy instead.
+                guard e == EPERM || e == EMLINK || e == EXDEV || e == ENOTSUP else { throw sysError("link", full, e) }
+                try copyRegularFile(from: fullTarget, to: full, entry: path)
             }
             stats.hardLinks += 1
             skipData(dataSize)
@@ -524,6 +527,39 @@ public final class TarExtractor {
         var times = [timespec(tv_sec: Int(fileMtime), tv_nsec: fileMtimeNanos),
                      timespec(tv_sec: Int(fileMtime), tv_nsec: fileMtimeNanos)]
         guard futimens(fd, &times) == 0 else { throw sysError("set mtime of", filePath) }
+    }
+
+    /// Copies a regular file written earlier (hard-link fallback), keeping its mode and mtime.
+    private func copyRegularFile(from src: String, to dst: String, entry: String) throws {
+        let i = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard i >= 0 else { throw sysError("open", src) }
+        defer { close(i) }
+        var st = stat()
+        guard fstat(i, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            throw ChainsnapError(.unsupportedFormat, "tar hard link '\(entry)' points to something other than a regular file",
+                                 object: entry, hint: "this filesystem has no hard links; only links to regular files can be copied")
+        }
+        let o = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard o >= 0 else { throw sysError("create", dst) }
+        defer { close(o) }
+        let buf = UnsafeMutableRawPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buf.deallocate() }
+        var off: off_t = 0
+        while true {
+            let n = pread(i, buf, 1 << 20, off)
+            if n < 0 { if errno == EINTR { continue }; throw sysError("read", src) }
+            if n == 0 { break }
+            var done = 0
+            while done < n {
+                let w = pwrite(o, buf + done, n - done, off + off_t(done))
+                if w < 0 { if errno == EINTR { continue }; throw sysError("write", dst) }
+                done += w
+            }
+            off += off_t(n)
+        }
+        guard fchmod(o, st.st_mode & 0o1777) == 0 else { throw sysError("chmod", dst) }
+        var times = [st.st_atim, st.st_mtim]
+        guard futimens(o, &times) == 0 else { throw sysError("set mtime of", dst) }
     }
 
     private func setTimes(_ full: String, _ mtime: Int64, nanos: Int = 0, followLinks: Bool) throws {

@@ -61,10 +61,10 @@ public final class RawFile: @unchecked Sendable {
     }
 
     public func read(count: Int, at offset: Int64) throws -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        let n = try out.withUnsafeMutableBytes { try read(into: $0, at: offset) }
-        if n < count { out.removeSubrange(n...) }
-        return out
+        try [UInt8](unsafeUninitializedCapacity: count) { p, n in
+            n = 0
+            n = try read(into: UnsafeMutableRawBufferPointer(p), at: offset)
+        }
     }
 
     /// Writes all of `bytes` at `offset`.

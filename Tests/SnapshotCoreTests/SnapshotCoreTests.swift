@@ -1,0 +1,47 @@
+import Testing
+@testable import SnapshotCore
+
+@Suite struct SnapshotCoreTests {
+    @Test func idsAreMonotonicWithinOneSecond() {
+        let a = SnapshotID.make(compactUTC: "20261123T232819Z", random: 0xffff_0000)
+        let b = SnapshotID.next(after: a, compactUTC: "20261123T232819Z", random: 5)
+        #expect(b > a)
+        #expect(SnapshotID.isValid(b))
+        let skewed = SnapshotID.next(after: a, compactUTC: "20261123T230000Z", random: 5)
+        #expect(skewed > a)
+        let later = SnapshotID.next(after: a, compactUTC: "20261124T000000Z", random: 5)
+        #expect(later.hasPrefix("20261124T000000Z"))
+        #expect(!SnapshotID.isValid("../../etc"))
+        #expect(!SnapshotID.isValid("20261123T232819Z-XYZ00000"))
+    }
+
+    @Test func byteCounts() throws {
+        #expect(try ByteCount.parse("4MiB") == 4 << 20)
+        #expect(try ByteCount.parse("64k") == 64 << 10)
+        #expect(try ByteCount.parse("1.5G") == 3 << 29)
+        #expect(try ByteCount.parse("123") == 123)
+        #expect(throws: ChainsnapError.self) { try ByteCount.parse("lots") }
+        #expect(throws: ChainsnapError.self) { try ByteCount.parse("4XB") }
+        #expect(ByteCount.format(1536) == "1.5 KiB")
+        #expect(formatDuration(3723) == "1h02m03s")
+    }
+
+    @Test(arguments: ["a", "a/b/c", "ünï/日本", "..a", "a..b"])
+    func safePathsPass(path: String) throws {
+        try PathRules.checkEntryPath(path)
+    }
+
+    @Test(arguments: ["", "/abs", "../x", "a/../../b", "a//b", "./a", "a/.", "a\0b"])
+    func unsafePathsFail(path: String) {
+        #expect(throws: ChainsnapError.self) { try PathRules.checkEntryPath(path) }
+    }
+
+    @Test func symlinkRules() throws {
+        try PathRules.checkSymlink(linkPath: "a/b/link", target: "../c")
+        try PathRules.checkSymlink(linkPath: "link", target: "dangling/inside")
+        #expect(throws: ChainsnapError.self) { try PathRules.checkSymlink(linkPath: "link", target: "../out") }
+        #expect(throws: ChainsnapError.self) { try PathRules.checkSymlink(linkPath: "a/link", target: "../../out") }
+        #expect(throws: ChainsnapError.self) { try PathRules.checkSymlink(linkPath: "a/link", target: "/etc/passwd") }
+        #expect(throws: ChainsnapError.self) { try PathRules.checkSymlink(linkPath: "a/link", target: "b/../../../x") }
+    }
+}
