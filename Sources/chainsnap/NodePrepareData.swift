@@ -115,8 +115,13 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
             return
         }
         if fm.fileExists(atPath: marker) {
-            let info = (try? String(contentsOfFile: marker, encoding: .utf8)).map { String($0.prefix(300)) } ?? ""
-            say("decision: nothing to do — \(target) was already restored (marker \(marker): \(info.replacingOccurrences(of: "\n", with: " ")))")
+            let info = (try? Data(contentsOf: URL(fileURLWithPath: marker)))
+                .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
+            let identity = info["identity"] as? String ?? "?"
+            say("decision: nothing to do — \(target) was already restored (\(identity) from \(info["source"] as? String ?? "?") at \(info["restoredAt"] as? String ?? "?"); marker \(marker))")
+            if let snapshot, snapshot != "latest", snapshot != identity {
+                say("note: --snapshot \(snapshot) differs from the restored \(identity); to switch, set clearData (--clear-data) for one rollout")
+            }
             return
         }
         if entries.isEmpty {
