@@ -61,6 +61,46 @@ struct SupervisorCLITests {
         #expect(log.contains("passing it to the node"))
     }
 
+    @Test("--import-from runs `chainsnap rlp import` once healthy; a failed import leaves the node running")
+    func importStepWiring() throws {
+        guard Self.pythonPresent() else { return }
+        let tmp = TempDir("supcli")
+        let record = tmp.sub("calls.jsonl")
+        let port = Self.freePort()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Paths.chainsnapBinary)
+        p.arguments = ["node", "supervise", "--rpc", "http://127.0.0.1:\(port)", "--health-interval", "0.1",
+                       "--import-from", "file://" + tmp.sub("no-such-store"), "--network", "devnet", "--work-dir", tmp.sub("work"),
+                       "--min-height", "5", "--import-timeout", "30",
+                       "--", "python3", Self.standin, "--port", "\(port)", "--record", record, "--exit-status", "3"]
+        let errPipe = Pipe()
+        p.standardError = errPipe
+        p.standardOutput = errPipe
+        try p.run()
+        // Collect the log while it runs; stop once the import step reported back.
+        let log = SupervisorCLILog()
+        let reader = Thread {
+            let h = errPipe.fileHandleForReading
+            while true {
+                let d = h.availableData
+                if d.isEmpty { break }
+                log.append(String(decoding: d, as: UTF8.self))
+            }
+        }
+        reader.start()
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, !log.text.contains("startup complete") { usleep(50_000) }
+        #expect(p.isRunning, "the node must keep running after a failed import")
+        p.terminate()
+        p.waitUntilExit()
+        while !log.text.contains("node exited") && Date() < deadline { usleep(20_000) }
+        let text = log.text
+        #expect(p.terminationStatus == 3, "log:\n\(text)")
+        #expect(text.contains("starting: RLP import (chainsnap rlp import --rpc http://127.0.0.1:\(port) --from file://"), "log:\n\(text)")
+        #expect(text.contains("--network devnet") && text.contains("--min-height 5") && text.contains("--timeout 30"))
+        #expect(text.contains("warning: RLP import"), "log:\n\(text)")
+    }
+
     @Test("a node that never gets healthy: clear message, exit 1, node stopped")
     func neverHealthy() throws {
         guard Self.pythonPresent() else { return }
@@ -128,4 +168,11 @@ struct SupervisorCLITests {
         let creds = try run(Paths.chainsnapBinary, ["k8s", "restore-job", "--pvc", "p", "--from", "https://key:secret@host/x"])
         #expect(creds.status != 0 && !creds.stdout.contains("secret@"))
     }
+}
+
+final class SupervisorCLILog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var buffer = ""
+    func append(_ s: String) { lock.withLock { buffer += s } }
+    var text: String { lock.withLock { buffer } }
 }

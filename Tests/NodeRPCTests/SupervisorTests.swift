@@ -122,6 +122,15 @@ struct SupervisorTests {
         await #expect(throws: (any Error).self) { _ = try await Supervisor(options: options, log: { _ in }).run() }
     }
 
+    @Test("bootstrap peers: names resolve to IP:PORT, the pod itself and unresolvable names are skipped")
+    func peers() {
+        let (ok, skipped) = SupervisorPeers.resolve(
+            ["localhost:9651", "luxd-0.luxd-headless.lux.svc.cluster.local:9651", "no-such-host.invalid:9651", "bad"],
+            selfHost: "luxd-0")
+        #expect(ok == ["127.0.0.1:9651"] || ok == ["[::1]:9651"])
+        #expect(skipped == ["luxd-0.luxd-headless.lux.svc.cluster.local:9651", "no-such-host.invalid:9651", "bad"])
+    }
+
     @Test("CHAIN=ALIAS parsing and wait-status decoding")
     func parsing() {
         #expect(ChainAlias(parsing: "C=evm") == ChainAlias(chain: "C", alias: "evm"))
