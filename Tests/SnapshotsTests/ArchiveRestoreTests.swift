@@ -195,6 +195,34 @@ struct ArchiveRestoreTests {
         #expect(try ArchiveFixtures.listing(target) == before)
     }
 
+    @Test("free space is checked first: from the zstd frame's declared size, or the archive size times the expansion")
+    func freeSpace() async throws {
+        guard try Self.requireTar() else { return }
+        let tmp = TempDir("archive-space")
+        var t = TarBuilder()
+        t.entry("a.bin", content: [UInt8](repeating: 7, count: 200_000))
+        t.end()
+        try FS.writeAtomically(tmp.sub("n.tar"), bytes: t.bytes)
+        // `zstd FILE` writes the content size into the frame header.
+        let z = try run("zstd", ["-q", tmp.sub("n.tar"), "-o", tmp.sub("n.tar.zst")])
+        #expect(z.status == 0, "\(z.output)")
+        let messages = MessageLog()
+        var o = Self.options()
+        o.log = { messages.add($0) }
+        _ = try await ArchiveRestore.run(from: "file://" + tmp.sub("n.tar.zst"), to: tmp.sub("ok"), options: o)
+        #expect(messages.all.contains { $0.contains("frame declares") && $0.contains("KiB") }, "\(messages.all)")
+
+        // An expansion no disk can hold: refused before anything is written.
+        o.expansion = 1e12
+        let target = tmp.sub("full")
+        await #expect {
+            try await ArchiveRestore.run(from: "file://" + tmp.sub("n.tar.zst"), to: target, options: o)
+        } throws: { e in
+            (e as? ChainsnapError)?.code == .insufficientSpace && "\(e)".contains("free space")
+        }
+        #expect(try FS.listDirectory(target).isEmpty)
+    }
+
     @Test("archive URLs are recognised and split into store and key")
     func urls() throws {
         #expect(ArchiveRestore.isArchiveURL("https://snap.example.com/mainnet/node.tar.zst"))
