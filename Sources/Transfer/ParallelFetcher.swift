@@ -416,7 +416,7 @@ final class FetchRun: @unchecked Sendable {
                                            retryAfter: retryAfter))
         }
         if let etag = t.headers["etag"], !etag.isEmpty {
-            if let known = etags[req.objectID], known != etag {
+            if let known = req.expectedETag ?? etags[req.objectID], known != etag {
                 return .failure(AttemptFailure(kind: .permanent, error: ChainsnapError(
                     .corrupt, "\(Redact.url(req.objectID)) changed while it was being downloaded (ETag \(known), now \(etag))",
                     object: Redact.url(req.objectID),

@@ -31,13 +31,19 @@ public struct TransferRequest: Sendable, Hashable {
     public var objectID: String
     /// The caller's own number for this request (an index, a chunk number…).
     public var tag: Int
+    /// The ETag the object must still have (from an earlier HEAD or fetch): a different one fails
+    /// the object as changed. Lets callers that fetch one object over several `fetchAll` calls
+    /// notice a replacement between them.
+    public var expectedETag: String?
 
-    public init(url: String, range: Range<Int64>? = nil, expectedSize: Int64? = nil, objectID: String? = nil, tag: Int = 0) {
+    public init(url: String, range: Range<Int64>? = nil, expectedSize: Int64? = nil, objectID: String? = nil, tag: Int = 0,
+                expectedETag: String? = nil) {
         self.url = url
         self.range = range
         self.expectedSize = expectedSize
         self.objectID = objectID ?? url
         self.tag = tag
+        self.expectedETag = expectedETag
     }
 
     /// The bytes this request is expected to bring, for memory accounting.
