@@ -63,6 +63,6 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
 /// Prints an Encodable value as pretty JSON on stdout.
 func printJSON<T: Encodable>(_ value: T) throws {
     let enc = JSONEncoder()
-    enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+    enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     print(String(decoding: try enc.encode(value), as: UTF8.self))
 }

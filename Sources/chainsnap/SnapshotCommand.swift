@@ -108,6 +108,10 @@ struct SnapshotRestore: AsyncParsableCommand {
             let so = try store.options()
             o.parallel = so.connections
             o.memoryLimit = so.memoryLimit
+            if ArchiveRestore.isArchiveURL(from) {
+                try await restoreArchive(storeOptions: so)
+                return
+            }
             if sha256 != nil {
                 throw ChainsnapError(.invalidArgument, "--sha256 applies to archive restores only",
                                      hint: "snapshot chunks are always verified against their SHA-256")
@@ -122,6 +126,32 @@ struct SnapshotRestore: AsyncParsableCommand {
                 writeStderr(line + "\n")
             }
             if json { try printJSON(s) }
+        }
+    }
+}
+
+extension SnapshotRestore {
+    /// `--from …/node.tar.zst` (or .tar.lz4, .tar.gz, .tar): a streamed archive restore.
+    func restoreArchive(storeOptions: StoreOptions) async throws {
+        if snapshot != "latest" {
+            throw ChainsnapError(.invalidArgument, "--snapshot does not apply to an archive URL", hint: "drop --snapshot")
+        }
+        if reuseExisting {
+            throw ChainsnapError(.invalidArgument, "--reuse-existing needs a chainsnap snapshot store, not an archive",
+                                 hint: "restore archives into an empty folder, or with --force")
+        }
+        let progress = ProgressReporter(label: "restore archive", total: 0, interval: progressInterval, statusFile: progressFile)
+        var o = ArchiveRestore.Options(sha256: sha256?.lowercased(), force: force, log: { writeStderr($0 + "\n") })
+        o.progress = progress
+        let s = try await ArchiveRestore.run(from: from, to: directory, storeOptions: storeOptions, options: o)
+        writeStderr(s.description + "\n")
+        if json {
+            struct Out: Encodable {
+                var kind = "archive", source: String, target: String, alreadyRestored: Bool, archiveBytes: Int64
+                var files: Int, treeBytes: Int64, sha256: String?, seconds: Double
+            }
+            try printJSON(Out(source: s.source, target: s.target, alreadyRestored: s.alreadyRestored, archiveBytes: s.archiveBytes,
+                              files: s.stats.files, treeBytes: s.stats.fileBytes, sha256: s.sha256, seconds: s.seconds))
         }
     }
 }
