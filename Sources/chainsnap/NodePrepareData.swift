@@ -42,6 +42,9 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
     @Flag(help: "Remove the --chain-data paths, then restore. Staking keys and every other path are kept.")
     var clearData = false
 
+    @Option(help: ArgumentHelp("With --clear-data: clear only once per token (recorded in DATA-DIR/.chainsnap-clear-data-token), so a pod recreated later does not wipe again.", valueName: "token"))
+    var clearDataToken: String?
+
     @Flag(help: "Print the decision and the restore command without changing anything.")
     var dryRun = false
 
@@ -62,6 +65,9 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
         }
         if let restorePath, !chainData.contains(restorePath) {
             throw ValidationError("--restore-path '\(restorePath)' must be one of the --chain-data paths")
+        }
+        if clearDataToken != nil && !clearData {
+            throw ValidationError("--clear-data-token only applies with --clear-data")
         }
         if clearData && from == nil {
             throw ValidationError("--clear-data needs --from: clearing without a restore would leave an empty node")
@@ -100,7 +106,12 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
         let entries = all.filter { !$0.hasPrefix(".chainsnap-staging") }
         say("data dir \(dataDir); chain data \(chainData.joined(separator: ", ")); restore target \(target)")
 
-        if clearData {
+        let tokenFile = (dataDir as NSString).appendingPathComponent(".chainsnap-clear-data-token")
+        let doneToken = (try? String(contentsOfFile: tokenFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if clearData, let clearDataToken, doneToken == clearDataToken {
+            say("clearData: already done for token \(clearDataToken) (\(tokenFile)); not clearing again")
+        }
+        if clearData && (clearDataToken == nil || doneToken != clearDataToken) {
             let present = chainData.filter { fm.fileExists(atPath: (dataDir as NSString).appendingPathComponent($0)) || isSymlink((dataDir as NSString).appendingPathComponent($0)) }
             say("decision: clear and restore — clearData is set; removing \(present.isEmpty ? "nothing (no chain data present)" : present.joined(separator: ", ")); keeping \(protected.joined(separator: ", ")) and everything else")
             for p in present {
@@ -112,6 +123,13 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
                 say("removed \(full)")
             }
             try await restore()
+            if let clearDataToken, !dryRun {
+                try? fm.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+                guard fm.createFile(atPath: tokenFile, contents: Data((clearDataToken + "\n").utf8)) else {
+                    throw ChainsnapError(.io, "could not record the clear-data token in \(tokenFile)", object: tokenFile,
+                                         hint: "the next start would clear again; check the volume is writable")
+                }
+            }
             return
         }
         if fm.fileExists(atPath: marker) {

@@ -45,5 +45,16 @@ struct K8sPrepareDataRestoreTests {
         #expect(!fm.fileExists(atPath: data + "/db/JUNK") && !fm.fileExists(atPath: data + "/chainData"))
         #expect(fm.contentsEqual(atPath: src + "/sub/000001.ldb", andPath: data + "/db/sub/000001.ldb"))
         #expect((try? String(contentsOfFile: data + "/staking/staker.key", encoding: .utf8)) == "KEY")
+
+        // With a token, a recreated pod (same values) clears once, not on every start.
+        let once = args + ["--clear-data", "--clear-data-token", "rev-7"]
+        let t1 = try run(bin, once)
+        #expect(t1.status == 0 && t1.stdout.contains("decision: clear and restore"), "\(t1.output)")
+        try "new".write(toFile: data + "/db/NEW-BLOCKS", atomically: false, encoding: .utf8)
+        let t2 = try run(bin, once)
+        #expect(t2.status == 0 && t2.stdout.contains("already done for token rev-7"), "\(t2.output)")
+        #expect(fm.fileExists(atPath: data + "/db/NEW-BLOCKS"))
+        let t3 = try run(bin, args + ["--clear-data", "--clear-data-token", "rev-8"])
+        #expect(t3.status == 0 && !fm.fileExists(atPath: data + "/db/NEW-BLOCKS"), "\(t3.output)")
     }
 }

@@ -415,7 +415,7 @@ def check_prepare_data(name, vals, args, ctx, out):
     """Runs the init container's exact arguments on a scratch data folder.
 
     Without clearData on data the node wrote itself: nothing may change. With clearData: only the
-    chain data paths go (the restore from an empty store then fails or not; only the wipe is checked)."""
+    chain data paths go, the snapshot comes back, and a second start with the same token wipes nothing."""
     tmp = tempfile.mkdtemp(prefix="lux-prep-")
     try:
         data = os.path.join(tmp, "data")
@@ -425,8 +425,14 @@ def check_prepare_data(name, vals, args, ctx, out):
             os.makedirs(os.path.dirname(os.path.join(data, rel)), exist_ok=True)
             with open(os.path.join(data, rel), "w") as fh:
                 fh.write(body)
-        store = os.path.join(tmp, "empty-store")
+        store = os.path.join(tmp, "store")
         os.makedirs(store)
+        # A real snapshot to restore from, when the binary has `snapshot create` (else the store stays empty).
+        src = os.path.join(tmp, "snapshot-src")
+        os.makedirs(os.path.join(src, "mainnet"))
+        with open(os.path.join(src, "mainnet", "000009.ldb"), "w") as fh:
+            fh.write("from the snapshot")
+        have_snapshot = ctx["binary"].run(["snapshot", "create", src, "--to", "file://" + store, "--network", "test"])[0] == 0
         a = list(args)
         a[a.index("--data-dir") + 1] = data
         if "--from" in a:
@@ -445,6 +451,14 @@ def check_prepare_data(name, vals, args, ctx, out):
                       % (sorted(chain), sorted(gone)))
             out.check(all(os.path.exists(os.path.join(data, rel)) for rel in files if rel.startswith("staking/")), name,
                       "clearData kept the staking keys")
+            if have_snapshot and out.check(code == 0 and os.path.exists(os.path.join(data, "db", "mainnet", "000009.ldb")), name,
+                                           "clearData restored the snapshot (exit %d)" % code):
+                # The pod is recreated later with the same values: the token stops a second wipe.
+                with open(os.path.join(data, "db", "written-by-node"), "w") as fh:
+                    fh.write("new blocks")
+                code, text = ctx["binary"].run(a, timeout=120)
+                out.check(code == 0 and os.path.exists(os.path.join(data, "db", "written-by-node")) and "already done for token" in text,
+                          name, "a recreated pod with the same clearDataToken does not wipe again")
         else:
             out.check(code == 0 and not gone, name, "prepare-data without clearData leaves a synced node's data alone (exit %d%s)"
                       % (code, "" if not gone else ", removed %s" % sorted(gone)))
