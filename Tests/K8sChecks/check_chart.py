@@ -335,6 +335,21 @@ def check_rendered(name, vals, docs, ctx, out, warnings):
         with open(os.path.join(ctx["chart"], "genesis", "%s.json" % vals["network"]["name"])) as fh:
             out.check(gen["data"]["genesis.json"].strip() == fh.read().strip(), name, "genesis is genesis/%s.json" % vals["network"]["name"])
 
+    # Node config: network id, ports, chain tracking from values.
+    cfgmap = next((c for c in by_kind(docs, "ConfigMap") if c["metadata"]["name"] == "luxd-config"), None)
+    if out.check(cfgmap is not None, name, "node config ConfigMap"):
+        import json
+        cfg = json.loads(cfgmap["data"]["config.json"])
+        out.check((cfg.get("network-id"), cfg.get("http-port"), cfg.get("staking-port")) ==
+                  (vals["network"]["networkId"], vals["ports"]["http"], vals["ports"]["staking"]), name,
+                  "config.json network-id/http-port/staking-port from values")
+        if vals["node"]["trackAllChains"]:
+            out.check(cfg.get("track-all-chains") is True and "track-chains" not in cfg, name, "config.json tracks all chains")
+        else:
+            out.check(cfg.get("track-chains") == ",".join(vals["node"]["trackChains"]) and "track-all-chains" not in cfg, name,
+                      "config.json tracks %s" % vals["node"]["trackChains"])
+        out.check(cfg.get("db-dir") == vals["node"]["dataDir"] + "/db", name, "db-dir is the restored folder")
+
     # No Secret values: no Secret objects, no secret-looking env values, no keys or URL credentials anywhere.
     out.check(not by_kind(docs, "Secret"), name, "no Secret object rendered")
     for d in docs:
@@ -569,6 +584,7 @@ def main():
          deep_merge(full, {"initMode": {"clearData": True}, "cronJobs": {"snapshot": {"enabled": False}}})),
         ("tenant acme testnet", ["values.yaml", "values-testnet.yaml"],
          deep_merge(full, {"tenant": "acme", "namespace": {"create": True}, "replicas": 3,
+                           "node": {"trackAllChains": False, "trackChains": ["2q9e4r6Mu3U68nU1fYjgbR6JvwrRx36CohpAX5UQxse55x1Q5", "dnmzhuf6"]},
                            "services": {"perPodLoadBalancer": {"enabled": False}}, "bootstrap": {"count": 2}})),
     ]
     seen_networks = set()
