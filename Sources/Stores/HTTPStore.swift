@@ -146,6 +146,6 @@ extension StoreOptions {
     func transferOptions(signer: RequestSigner?) -> TransferOptions {
         TransferOptions(connections: connections, memoryLimit: memoryLimit,
                         workers: max(2, min(4, ProcessInfo.processInfo.activeProcessorCount)),
-                        caFile: caFile, signer: signer, log: log)
+                        caFile: caFile, signer: signer, log: log, pool: ConnectionPool())
     }
 }

@@ -55,6 +55,8 @@ public struct TransferSummary: Sendable, Equatable {
     public var peakReservedBytes: Int64 = 0
     /// Responses that came over HTTP/2.
     public var http2Responses = 0
+    /// New connections opened (the rest of the requests reused one).
+    public var connectionsOpened = 0
     /// Responses to Range requests that came back whole (200) and were sliced.
     public var rangeIgnored = 0
     public var seconds: Double = 0
@@ -115,7 +117,7 @@ final class FetchRun: @unchecked Sendable {
     }
 
     func start(_ cont: CheckedContinuation<Void, any Error>) {
-        guard let m = curl_multi_init() else {
+        guard let m = options.pool?.checkout() ?? curl_multi_init() else {
             cont.resume(throwing: ChainsnapError(.network, "curl_multi_init failed (out of memory?)"))
             return
         }
@@ -253,6 +255,9 @@ final class FetchRun: @unchecked Sendable {
                 if let t = active.removeValue(forKey: Int(bitPattern: easy)) {
                     var version = 0
                     _ = ccurl_easy_getinfo_long(easy, CURLINFO_HTTP_VERSION, &version)
+                    var connects = 0
+                    _ = ccurl_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connects)
+                    stats.connectionsOpened += connects
                     t.httpVersion = version == Int(CURL_HTTP_VERSION_2_0) ? 2 : 1
                     _ = curl_multi_remove_handle(m, easy)
                     finish(t, code: code)
@@ -281,7 +286,11 @@ final class FetchRun: @unchecked Sendable {
         let cont = continuation
         continuation = nil
         cond.unlock()
-        curl_multi_cleanup(m)
+        if let pool = options.pool, outcome == nil {
+            pool.checkin(m)
+        } else {
+            curl_multi_cleanup(m)
+        }
         if let final { cont?.resume(throwing: final) } else { cont?.resume() }
     }
 

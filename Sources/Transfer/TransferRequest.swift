@@ -84,12 +84,15 @@ public struct TransferOptions: Sendable {
     public var log: (@Sendable (String) -> Void)?
     /// Called on the download thread with the size of each completed body.
     public var onBytes: (@Sendable (Int64) -> Void)?
+    /// Keeps connections open between calls (stores pass their own pool); nil = fresh connections per call.
+    public var pool: ConnectionPool?
 
     public init(connections: Int = 16, memoryLimit: Int64 = 256 << 20, workers: Int = 3, caFile: String? = nil,
                 retry: RetryPolicy = RetryPolicy(), stallSeconds: Int = 30, connectTimeout: Double = 15,
                 http2: Bool = true, multiplex: Bool = false, bufferSize: Int = 512 << 10,
                 unknownSizeEstimate: Int64 = 8 << 20, signer: RequestSigner? = nil,
-                log: (@Sendable (String) -> Void)? = nil, onBytes: (@Sendable (Int64) -> Void)? = nil) {
+                log: (@Sendable (String) -> Void)? = nil, onBytes: (@Sendable (Int64) -> Void)? = nil,
+                pool: ConnectionPool? = nil) {
         self.connections = max(1, connections)
         self.memoryLimit = max(1, memoryLimit)
         self.workers = max(1, workers)
@@ -104,5 +107,6 @@ public struct TransferOptions: Sendable {
         self.signer = signer
         self.log = log
         self.onBytes = onBytes
+        self.pool = pool
     }
 }

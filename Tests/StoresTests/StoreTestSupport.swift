@@ -38,7 +38,8 @@ func thrownError(_ work: () async throws -> Void) async -> ChainsnapError? {
 /// A fresh SeaweedFS with one bucket, stopped afterwards whatever happens.
 func withSeaweed<T>(_ body: (SeaweedServer, StoreOptions, AWSCredentials) async throws -> T) async throws -> T {
     let dir = TempDir("s3")
-    let server = try SeaweedServer(workDir: dir.path)
+    let work = dir.path
+    let server = try await offloaded { try SeaweedServer(workDir: work) }
     defer { server.stop() }
     let creds = AWSCredentials(accessKeyID: server.accessKey, secretAccessKey: server.secretKey, source: "test")
     let options = StoreOptions(endpoint: server.endpoint, region: "us-east-1", connections: 8)
@@ -56,7 +57,8 @@ func withNginxServing<T>(_ files: [String: [UInt8]], limitRate: String = "2m",
         try Data(bytes).write(to: URL(fileURLWithPath: full))
     }
     try FileManager.default.createDirectory(atPath: dir.sub("work"), withIntermediateDirectories: true)
-    let server = try NginxServer(root: dir.sub("root"), workDir: dir.sub("work"), limitRate: limitRate)
+    let root = dir.sub("root"), work = dir.sub("work")
+    let server = try await offloaded { try NginxServer(root: root, workDir: work, limitRate: limitRate) }
     defer { server.stop() }
     return try await body(server)
 }

@@ -182,3 +182,12 @@ public final class ManagedProcess: @unchecked Sendable {
         return String(decoding: d.suffix(bytes), as: UTF8.self)
     }
 }
+
+/// Runs blocking work (starting a server, waiting for its port) on its own thread, so it does
+/// not hold one of Swift concurrency's few cooperative threads, which other tests' timings need.
+public func offloaded<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { (cont: CheckedContinuation<T, any Error>) in
+        let t = Thread { cont.resume(with: Result { try work() }) }
+        t.start()
+    }
+}

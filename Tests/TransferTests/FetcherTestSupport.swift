@@ -65,7 +65,8 @@ func withFaultServer<T>(size: Int = 1 << 20, stall: Double = 3,
     try FileManager.default.createDirectory(atPath: dir.sub("root"), withIntermediateDirectories: true)
     let data = testBytes(size)
     try Data(data).write(to: URL(fileURLWithPath: dir.sub("root/data.bin")))
-    let server = try FaultServer(root: dir.sub("root"), stallSeconds: stall, logDir: dir.path)
+    let root = dir.sub("root"), logDir = dir.path
+    let server = try await offloaded { try FaultServer(root: root, stallSeconds: stall, logDir: logDir) }
     defer { server.stop() }
     return try await body(server, data)
 }
@@ -78,7 +79,8 @@ func withNginx<T>(size: Int = 1 << 20, limitRate: String = "2m",
     try FileManager.default.createDirectory(atPath: dir.sub("work"), withIntermediateDirectories: true)
     let data = testBytes(size, seed: 42)
     try Data(data).write(to: URL(fileURLWithPath: dir.sub("root/data.bin")))
-    let server = try NginxServer(root: dir.sub("root"), workDir: dir.sub("work"), limitRate: limitRate)
+    let root = dir.sub("root"), work = dir.sub("work")
+    let server = try await offloaded { try NginxServer(root: root, workDir: work, limitRate: limitRate) }
     defer { server.stop() }
     return try await body(server, data)
 }

@@ -14,6 +14,31 @@ struct NginxFetchTests {
         }
     }
 
+    @Test func poolKeepsConnectionsBetweenCalls() async throws {
+        try await withNginx(size: 1 << 20) { nginx, data in
+            let pool = ConnectionPool()
+            for base in [nginx.plainURL, nginx.tlsURL] {
+                let reqs = rangedRequests(base + "/data.bin", size: data.count, part: 128 << 10)
+                let o = TransferOptions(connections: 4, caFile: nginx.caFile, pool: pool)
+                let first = try await ParallelFetcher(options: o).fetchAll(reqs) { _, _ in }
+                #expect(first.connectionsOpened >= 1 && first.connectionsOpened <= 4)
+                // Range by range, as an archive reader does: no new connection after the first.
+                var opened = 0
+                for r in reqs {
+                    let c = Collected()
+                    let s = try await ParallelFetcher(options: o).fetchAll([r]) { r, b in c.add(r.tag, b) }
+                    #expect(c.assembled() == Array(data[Int(r.range!.lowerBound)..<Int(r.range!.upperBound)]))
+                    opened += s.connectionsOpened
+                }
+                #expect(opened == 0, "\(base): reused pooled connections")
+                let fresh = try await ParallelFetcher(options: TransferOptions(connections: 1, caFile: nginx.caFile))
+                    .fetchAll([reqs[0]]) { _, _ in }
+                #expect(fresh.connectionsOpened == 1)
+            }
+            #expect(pool.idleCount >= 1)
+        }
+    }
+
     @Test func tlsWithPrivateCAOverHTTP2() async throws {
         try await withNginx(size: 2 << 20) { nginx, data in
             let reqs = rangedRequests(nginx.tlsURL + "/data.bin", size: data.count, part: 256 << 10)
