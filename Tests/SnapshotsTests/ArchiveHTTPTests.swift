@@ -6,9 +6,9 @@ import Stores
 import Testing
 import TestSupport
 
-/// Archive restores over real HTTP servers on 127.0.0.1: nginx (plain and TLS with a test CA)
+/// Archive restores over real servers on 127.0.0.1: nginx (plain and TLS with a test CA), SeaweedFS (S3)
 /// and the misbehaving fault server.
-@Suite("Archive restores over HTTP", .serialized)
+@Suite("Archive restores over HTTP and S3", .serialized)
 struct ArchiveHTTPTests {
     static let enabled = Servers.enabled("nginx", "openssl", "python3", "tar", "zstd")
 
@@ -102,5 +102,31 @@ struct ArchiveHTTPTests {
             "\(e)".contains("changed while it was being restored")
         }
         #expect(try FS.listDirectory(target).isEmpty)
+    }
+
+    @Test("from SeaweedFS over S3 (SigV4, credentials from a mounted-Secret folder): identical tree",
+          .enabled(if: Servers.enabled("weed", "tar", "lz4")))
+    func s3() async throws {
+        let f = try Fixture()
+        _ = try ArchiveFixtures.gnuTar(f.src, to: f.tmp.sub("node.tar.lz4"), flags: ["-I", "lz4"])
+        let work = f.tmp.sub("seaweed")
+        try FS.makeDirectories(work)
+        let server = try SeaweedServer(workDir: work)
+        defer { server.stop() }
+        let secrets = f.tmp.sub("secret")
+        try FS.makeDirectories(secrets, mode: 0o700)
+        try FS.writeAtomically(secrets + "/access-key-id", bytes: Array(server.accessKey.utf8), mode: 0o600)
+        try FS.writeAtomically(secrets + "/secret-access-key", bytes: Array(server.secretKey.utf8), mode: 0o600)
+        let so = StoreOptions(endpoint: server.endpoint, region: "us-east-1", credentialsDir: secrets, connections: 4,
+                              memoryLimit: 64 << 20)
+        let uploader = try S3Store(bucket: "archives", prefix: "", options: so)
+        try await uploader.createBucket()
+        try await uploader.putFile("mainnet/node.tar.lz4", path: f.tmp.sub("node.tar.lz4"))
+        let target = f.tmp.sub("target")
+        let s = try await ArchiveRestore.run(from: "s3://archives/mainnet/node.tar.lz4", to: target, storeOptions: so,
+                                             options: Self.options())
+        #expect(s.format == .tarLZ4)
+        #expect(s.source == "s3://archives/mainnet/node.tar.lz4")
+        try f.expectSameTree(target)
     }
 }
