@@ -14,6 +14,8 @@ public struct HTTPStore: BulkFetching {
     public let baseURL: String
     public let options: StoreOptions
     let fetcher: ParallelFetcher
+    /// For single gets: one worker, same connection pool.
+    let single: ParallelFetcher
     let runner: RequestRunner
 
     public var displayURL: String { Redact.url(baseURL) }
@@ -24,7 +26,9 @@ public struct HTTPStore: BulkFetching {
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
         self.options = options
-        self.fetcher = ParallelFetcher(options: options.transferOptions(signer: nil))
+        let transfer = options.transferOptions(signer: nil)
+        self.fetcher = ParallelFetcher(options: transfer)
+        self.single = ParallelFetcher(options: transfer.forSingleRequests)
         self.runner = RequestRunner(caFile: options.caFile, log: options.log)
     }
 
@@ -45,7 +49,7 @@ public struct HTTPStore: BulkFetching {
     func fetchOne(_ request: TransferRequest, key: String) async throws -> [UInt8] {
         let box = BodyBox()
         do {
-            try await fetcher.fetchAll([request]) { _, body in box.set(body) }
+            try await single.fetchAll([request]) { _, body in box.set(body) }
         } catch let e as ChainsnapError where e.code == .notFound {
             throw ChainsnapError(.notFound, "object '\(key)' is missing from \(displayURL)", object: key, underlying: e)
         }
@@ -138,6 +142,15 @@ enum HTTPDate {
             if let d = f.date(from: text) { return d.timeIntervalSince1970 }
         }
         return nil
+    }
+}
+
+extension TransferOptions {
+    /// The same settings with one worker thread, for one-request calls.
+    var forSingleRequests: TransferOptions {
+        var o = self
+        o.workers = 1
+        return o
     }
 }
 

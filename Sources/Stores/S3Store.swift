@@ -18,6 +18,8 @@ public struct S3Store: BulkFetching {
     public let options: StoreOptions
     let signer: SigV4Signer
     let fetcher: ParallelFetcher
+    /// For single gets: one worker, same connection pool.
+    let single: ParallelFetcher
     let runner: RequestRunner
 
     /// Files at least this large are uploaded in parts.
@@ -62,7 +64,9 @@ public struct S3Store: BulkFetching {
         let signer = SigV4Signer(credentials: creds, region: region)
         self.signer = signer
         let sign: RequestSigner = { req in try signer.sign(&req, date: Date()) }
-        self.fetcher = ParallelFetcher(options: options.transferOptions(signer: sign))
+        let transfer = options.transferOptions(signer: sign)
+        self.fetcher = ParallelFetcher(options: transfer)
+        self.single = ParallelFetcher(options: transfer.forSingleRequests)
         self.runner = RequestRunner(caFile: options.caFile, signer: sign, log: options.log)
     }
 
@@ -116,7 +120,7 @@ public struct S3Store: BulkFetching {
     func fetchOne(_ request: TransferRequest, key: String) async throws -> [UInt8] {
         let box = BodyBox()
         do {
-            try await fetcher.fetchAll([request]) { _, body in box.set(body) }
+            try await single.fetchAll([request]) { _, body in box.set(body) }
         } catch let e as ChainsnapError where e.code == .notFound && !e.message.contains("NoSuchBucket") {
             throw ChainsnapError(.notFound, "object '\(key)' is missing from \(displayURL)", object: key, underlying: e)
         }
