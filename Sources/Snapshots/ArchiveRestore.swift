@@ -2,8 +2,10 @@
 import Glibc
 #endif
 import Codecs
+import Foundation
 import SnapshotCore
 import Stores
+import Transfer
 
 /// Restores a monolithic `.tar.zst`, `.tar.lz4`, `.tar.gz` or `.tar` archive — what public
 /// snapshot providers publish — from any store (`file://`, `https://`, `s3://`).
@@ -101,20 +103,31 @@ public enum ArchiveRestore {
         var u = url
         if u.hasPrefix("/") { u = "file://" + u }
         guard let schemeEnd = u.range(of: "://") else {
-            throw ChainsnapError(.invalidArgument, "'\(url)' is not an archive URL",
+            throw ChainsnapError(.invalidArgument, "'\(Redact.url(url))' is not an archive URL",
                                  hint: "use file:///path/node.tar.zst, https://host/path/node.tar.zst or s3://bucket/path/node.tar.zst")
         }
         let afterScheme = u[schemeEnd.upperBound...]
         guard let slash = afterScheme.lastIndex(of: "/") else {
-            throw ChainsnapError(.invalidArgument, "archive URL '\(url)' has no file name",
+            throw ChainsnapError(.invalidArgument, "archive URL '\(Redact.url(url))' has no file name",
                                  hint: "give the archive's full URL, e.g. https://host/path/node.tar.zst")
         }
         var base = String(u[..<slash])
         let key = String(u[u.index(after: slash)...])
         guard !key.isEmpty else {
-            throw ChainsnapError(.invalidArgument, "archive URL '\(url)' ends with '/'", hint: "name the archive file itself")
+            throw ChainsnapError(.invalidArgument, "archive URL '\(Redact.url(url))' ends with '/'", hint: "name the archive file itself")
         }
         if base.hasSuffix("://") { base += "/" }  // file:///x.tar → store file:///
+        if u.hasPrefix("http://") || u.hasPrefix("https://") {
+            if key.contains("?") {
+                throw ChainsnapError(.invalidArgument, "archive URL '\(Redact.url(url))' has a query string, which chainsnap cannot pass on yet",
+                                     hint: "use an URL without '?…' (or s3://bucket/key with credentials instead of a presigned URL)")
+            }
+            // The store percent-encodes keys itself: hand it the decoded name.
+            guard let decoded = key.removingPercentEncoding else {
+                throw ChainsnapError(.invalidArgument, "archive URL '\(Redact.url(url))' has invalid percent-encoding", hint: "check the URL")
+            }
+            return (base, decoded)
+        }
         return (base, key)
     }
 

@@ -236,6 +236,11 @@ struct ArchiveRestoreTests {
         let (s3, k3) = try ArchiveRestore.splitURL("/data/x.tar.zst")
         #expect(s3 == "file:///data" && k3 == "x.tar.zst")
         #expect(throws: ChainsnapError.self) { try ArchiveRestore.splitURL("https://h/dir/") }
+        let (s4, k4) = try ArchiveRestore.splitURL("https://h/snap%20shots/n%C3%BC.tar.zst")
+        #expect(s4 == "https://h/snap%20shots" && k4 == "nü.tar.zst")
+        #expect { try ArchiveRestore.splitURL("https://h/a.tar.zst?X-Amz-Signature=secret") } throws: { e in
+            "\(e)".contains("query string") && !"\(e)".contains("secret")
+        }
     }
 
     @Test("format comes from the bytes when the name is wrong; a name promising compression is checked")
