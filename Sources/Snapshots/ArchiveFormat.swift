@@ -2,7 +2,7 @@ import Codecs
 import SnapshotCore
 
 /// The archive formats public snapshot providers publish.
-public enum ArchiveFormat: String, Sendable, CaseIterable {
+public enum ArchiveFormat: String, Sendable, CaseIterable, Codable {
     case tarZstd = "tar.zst"
     case tarLZ4 = "tar.lz4"
     case tarGzip = "tar.gz"

@@ -65,7 +65,7 @@ public enum ArchiveRestore {
     }
 
     /// What an archive restore did.
-    public struct Summary: Sendable, CustomStringConvertible {
+    public struct Summary: Sendable, Codable, CustomStringConvertible {
         /// The archive's redacted URL.
         public var source: String
         public var target: String

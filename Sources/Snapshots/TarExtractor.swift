@@ -4,7 +4,7 @@ import Glibc
 import SnapshotCore
 
 /// What a tar extraction wrote.
-public struct TarExtractionStats: Sendable, Equatable {
+public struct TarExtractionStats: Sendable, Equatable, Codable {
     public var files = 0
     public var directories = 0
     public var symlinks = 0
