@@ -105,17 +105,27 @@ public struct SnapshotRestorer: Sendable {
         try buildSkeleton(manifest, in: target.stagingTree)
         let journal = try Journal(path: target.stagingRoot + "/journal")
         var work = chunkDestinations(manifest)
-        let done = journal.completed
+        let chunkInfo = Dictionary(manifest.chunks.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var done = journal.completed
+        if !done.isEmpty && journal.predatesBoot {
+            // After a crash or power loss the journal may name chunks whose bytes never reached
+            // the disk: check those against the staging tree before trusting them.
+            log("the machine restarted since the interrupted restore; re-checking \(done.count) finished chunks on disk")
+            done = done.filter { id in
+                guard let info = chunkInfo[id], let dests = work[id],
+                      let raw = Self.assemble(info: info, dests: dests, from: target.stagingTree, entries: manifest.entries) else { return false }
+                return SHA256Hasher.hex(raw) == id
+            }
+        }
         summary.resumedChunks = work.keys.filter { done.contains($0) }.count
         for k in done { work.removeValue(forKey: k) }
         if summary.resumedChunks > 0 { log("\(summary.resumedChunks) chunks were finished by the earlier run and are kept") }
 
-        let chunkInfo = Dictionary(manifest.chunks.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let remainingBytes = work.keys.reduce(Int64(0)) { $0 + chunkInfo[$1]!.size }
         let progress = ProgressReporter(label: "restore \(id)", total: remainingBytes, interval: options.progressInterval,
                                         statusFile: options.progressFile, quiet: options.quiet)
         progress.start()
-        let writer = ChunkWriter(tree: target.stagingTree, entries: manifest.entries, journal: journal)
+        let writer = ChunkWriter(tree: target.stagingTree, entries: manifest.entries, journal: journal, work: work)
 
         if options.reuseExisting && !work.isEmpty {
             let reused = try await reuseFromExisting(work: work, chunkInfo: chunkInfo, target: target.path,
@@ -136,7 +146,7 @@ public struct SnapshotRestorer: Sendable {
         progress.finish()
         (summary.fetchedChunks, summary.fetchedBytes) = fetched.withLock { $0 }
 
-        try finishTree(manifest, in: target.stagingTree)
+        try finishTree(manifest, in: target.stagingTree, writer: writer)
         try target.commit(marker: marker(manifest), replaceExisting: replaceExisting)
         summary.seconds = monotonicSeconds() - started
         return summary
@@ -258,11 +268,14 @@ public struct SnapshotRestorer: Sendable {
     }
 
     /// fsyncs every file, then applies modes and times (folders last, deepest first).
-    private func finishTree(_ m: Manifest, in tree: String) throws {
-        for e in m.entries where e.type == .file {
+    private func finishTree(_ m: Manifest, in tree: String, writer: ChunkWriter) throws {
+        // Files completed during the restore were fsynced in the background; sync the others.
+        let flushed = writer.flushedEntries
+        for (i, e) in m.entries.enumerated() where e.type == .file && !flushed.contains(i) {
             let f = try RawFile(readingAt: tree + "/" + e.path)
             try f.sync()
         }
+        try writer.flusher.wait()
         for e in m.entries where e.type != .dir {
             try TreeMetadata.apply(tree + "/" + e.path, entry: e)
         }
@@ -278,13 +291,23 @@ final class ChunkWriter: Sendable {
     let tree: String
     let entries: [Entry]
     let journal: Journal
+    let flusher = BackgroundFlusher()
     private let contexts = ContextPool(level: 3)
+    /// Chunk pieces each file still waits for; a file that reaches zero is fsynced in the background.
+    private let pending: Locked<[Int: Int]>
+    private let flushed = Locked<Set<Int>>([])
 
-    init(tree: String, entries: [Entry], journal: Journal) {
+    init(tree: String, entries: [Entry], journal: Journal, work: [String: [SnapshotRestorer.Destination]]) {
         self.tree = tree
         self.entries = entries
         self.journal = journal
+        var counts: [Int: Int] = [:]
+        for dests in work.values { for d in dests { counts[d.entry, default: 0] += 1 } }
+        pending = Locked(counts)
     }
+
+    /// Entries whose files were handed to the background flusher.
+    var flushedEntries: Set<Int> { flushed.withLock { $0 } }
 
     func write(info: ChunkInfo, dests: [SnapshotRestorer.Destination], stored: [UInt8]) throws {
         guard stored.count == Int(info.stored) else {
@@ -322,6 +345,18 @@ final class ChunkWriter: Sendable {
             }
         }
         try journal.record(info.id)
+        let complete = pending.withLock { counts -> [Int] in
+            var out: [Int] = []
+            for d in dests {
+                counts[d.entry, default: 1] -= 1
+                if counts[d.entry] == 0 { out.append(d.entry) }
+            }
+            return out
+        }
+        for e in complete {
+            flushed.withLock { _ = $0.insert(e) }
+            flusher.enqueue(tree + "/" + entries[e].path)
+        }
     }
 }
 
@@ -330,6 +365,8 @@ final class ChunkWriter: Sendable {
 final class Journal: Sendable {
     let path: String
     let completed: Set<String>
+    /// The journal was last written before the machine booted (a crash or power loss since).
+    let predatesBoot: Bool
     private let fd: Int32
 
     init(path: String) throws {
@@ -342,11 +379,22 @@ final class Journal: Sendable {
             }
         }
         completed = done
+        var st = stat()
+        predatesBoot = stat(path, &st) == 0 && Double(st.st_mtim.tv_sec) < Journal.bootTime()
         fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw posixErrorPublic("open journal", path: path) }
     }
 
     deinit { close(fd) }
+
+    /// When the machine booted (seconds since the epoch), from /proc/stat; 0 if unknown.
+    static func bootTime() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("btime ") {
+            return Double(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) ?? 0
+        }
+        return 0
+    }
 
     /// Appends one line in a single write(2), so concurrent writers never interleave.
     func record(_ id: String) throws {

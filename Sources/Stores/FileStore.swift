@@ -6,9 +6,11 @@ import SnapshotCore
 /// `file:///path`: a local folder. The embedded default; needs nothing running.
 ///
 /// Writes go to a temporary file in the destination folder and are renamed into
-/// place, so readers never see a partial object; `flush()` makes them durable.
+/// place, so readers never see a partial object. Written objects are fsynced in the
+/// background; `flush()` waits until all of them are durable.
 public struct FileStore: ObjectStore {
     public let root: String
+    private let flusher = BackgroundFlusher()
     public var displayURL: String { "file://" + root }
     public var isWritable: Bool { true }
 
@@ -53,11 +55,12 @@ public struct FileStore: ObjectStore {
         let dir = FS.parent(of: p)
         if !FS.isDirectory(dir) { try FS.makeDirectories(dir) }
         try FS.writeAtomically(p, bytes: bytes, durable: false)
+        flusher.enqueue(p)
     }
 
-    /// `sync(2)`: flushes written objects and renames to disk.
+    /// Waits until every object written so far (and its folder entry) is on disk.
     public func flush() async throws {
-        Glibc.sync()
+        try flusher.wait()
     }
 
     public func putFile(_ key: String, path source: String) async throws {
@@ -76,6 +79,7 @@ public struct FileStore: ObjectStore {
                 off += Int64(n)
             }
             try FS.rename(tmp, p)
+            flusher.enqueue(p)
         } catch {
             unlink(tmp)
             throw error
