@@ -156,9 +156,12 @@ extension TransferOptions {
 
 extension StoreOptions {
     /// The downloader settings these store options imply.
-    func transferOptions(signer: RequestSigner?) -> TransferOptions {
+    /// `CHAINSNAP_HTTP2=1` offers HTTP/2 over TLS (see `TransferOptions.http2`).
+    func transferOptions(signer: RequestSigner?,
+                         environment: [String: String] = ProcessInfo.processInfo.environment) -> TransferOptions {
         TransferOptions(connections: connections, memoryLimit: memoryLimit,
                         workers: max(2, min(4, ProcessInfo.processInfo.activeProcessorCount)),
-                        caFile: caFile, signer: signer, log: log, pool: ConnectionPool())
+                        caFile: caFile, http2: environment["CHAINSNAP_HTTP2"] == "1",
+                        signer: signer, log: log, pool: ConnectionPool())
     }
 }

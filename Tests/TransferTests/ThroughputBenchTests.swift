@@ -11,11 +11,11 @@ struct ThroughputBenchTests {
     @Test func loopbackThroughput() async throws {
         let size = Int(ProcessInfo.processInfo.environment["CHAINSNAP_BENCH_MB"] ?? "512")! << 20
         try await withNginx(size: size, limitRate: "25m") { nginx, data in
-            for (label, base, ca) in [("plain", nginx.plainURL, nil), ("tls", nginx.tlsURL, nginx.caFile),
+            for (label, base, ca) in [("plain", nginx.plainURL, nil), ("tls http/2", nginx.tlsURL, nginx.caFile),
                                       ("tls http/1.1", nginx.tlsURL, nginx.caFile),
                                       ("limit_rate 25m", nginx.limitedURL, nil)] as [(String, String, String?)] {
                 let reqs = rangedRequests(base + "/data.bin", size: data.count, part: 8 << 20)
-                let o = TransferOptions(connections: 16, caFile: ca, http2: label != "tls http/1.1")
+                let o = TransferOptions(connections: 16, caFile: ca, http2: label == "tls http/2")
                 let total = ByteCounter()
                 let summary = try await ParallelFetcher(options: o).fetchAll(reqs) { _, body in total.add(body.count) }
                 #expect(total.value == data.count)
