@@ -1,4 +1,5 @@
 internal import CCurl
+import Foundation
 import Dispatch
 import SnapshotCore
 
@@ -114,8 +115,11 @@ public struct HTTPClient: Sendable {
     /// Blocking variant.
     public static func perform(_ request: HTTPRequest) throws -> HTTPResponse {
         _ = CurlGlobal.ready
-        guard let h = curl_easy_init() else { throw ChainsnapError(.network, "curl_easy_init failed") }
-        defer { curl_easy_cleanup(h) }
+        guard let h = EasyHandlePool.shared.checkout() else { throw ChainsnapError(.network, "curl_easy_init failed") }
+        var reusable = false
+        defer {
+            if reusable { EasyHandlePool.shared.checkin(h) } else { curl_easy_cleanup(h) }
+        }
         let sink = ResponseSink()
         let ctx = Unmanaged.passUnretained(sink).toOpaque()
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
@@ -154,6 +158,7 @@ public struct HTTPClient: Sendable {
             return curl_easy_perform(h)
         }
         guard code == CURLE_OK else { throw curlError(code, url: request.url) }
+        reusable = true
         var status: Int = 0
         _ = ccurl_easy_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
         return HTTPResponse(status: status, headers: sink.headers, body: sink.body)
@@ -175,5 +180,43 @@ final class ResponseSink {
         while let f = value.first, f.isWhitespace { value = value.dropFirst() }
         while let l = value.last, l.isWhitespace { value = value.dropLast() }
         headers[name] = String(value)
+    }
+}
+
+/// Idle curl easy handles kept between `HTTPClient` requests: a handle keeps its open
+/// connections (and TLS sessions) after `curl_easy_reset`, so a burst of small requests
+/// (HEADs, PUTs of chunks) does not pay a TCP and TLS handshake each.
+final class EasyHandlePool: @unchecked Sendable {
+    static let shared = EasyHandlePool(maxIdle: 32)
+
+    private let lock = NSLock()
+    private var idle: [UnsafeMutableRawPointer] = []
+    private let maxIdle: Int
+
+    init(maxIdle: Int) { self.maxIdle = maxIdle }
+
+    /// A reset idle handle, or a new one.
+    func checkout() -> UnsafeMutableRawPointer? {
+        _ = CurlGlobal.ready
+        lock.lock()
+        let h = idle.popLast()
+        lock.unlock()
+        if let h {
+            curl_easy_reset(h)
+            return h
+        }
+        return curl_easy_init()
+    }
+
+    /// Returns a handle after a completed request.
+    func checkin(_ h: UnsafeMutableRawPointer) {
+        lock.lock()
+        if idle.count < maxIdle {
+            idle.append(h)
+            lock.unlock()
+        } else {
+            lock.unlock()
+            curl_easy_cleanup(h)
+        }
     }
 }
