@@ -159,8 +159,9 @@ public enum ArchiveRestore {
         }
         let log = options.log ?? { _ in }
         let restoreTarget = try RestoreTarget(path: target)
-        let identity = "archive " + source + " " + (options.sha256.map { "sha256:" + $0.lowercased() }
-            ?? info.etag.map { "etag:" + $0 } ?? "size:\(info.size)")
+        // What the server says about the object (not the options), so runs with and without --sha256 agree.
+        var identity = "archive \(source) size:\(info.size)"
+        if let etag = info.etag { identity += " etag:" + etag } else if let m = info.lastModified { identity += " mtime:\(Int64(m))" }
         var replaceExisting = false
         switch try restoreTarget.plan(identity: identity, force: options.force, log: log) {
         case .alreadyRestored:
