@@ -6,6 +6,7 @@
 #  3. `chainsnap rlp export` from the Python test node, in blocks per second (target >= 1,000).
 #
 # Usage: benchmarks/rlp.sh [SIZE_MB (default 1100)] [WORK_DIR (default /tmp/chainsnap-bench-rlp)]
+# CHAINSNAP_BIN=/path/to/chainsnap skips the release build.
 # Needs: ./.venv with rlp + eth-hash (scripts/setup.sh), zstd, split. Builds chainsnap in release.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,9 +16,13 @@ PY=./.venv/bin/python3
 [ -x "$PY" ] || { echo "run scripts/setup.sh first (needs ./.venv with rlp and eth-hash)" >&2; exit 1; }
 mkdir -p "$W"
 
-echo "== building chainsnap (release)" >&2
-swift build -c release --scratch-path .build-rlp-release --product chainsnap >&2
-BIN=$(swift build -c release --scratch-path .build-rlp-release --show-bin-path)/chainsnap
+if [ -n "${CHAINSNAP_BIN:-}" ]; then
+  BIN=$CHAINSNAP_BIN
+else
+  echo "== building chainsnap (release)" >&2
+  swift build -c release --scratch-path .build-rlp-release --product chainsnap >&2
+  BIN=$(swift build -c release --scratch-path .build-rlp-release --show-bin-path)/chainsnap
+fi
 
 STREAM="$W/chain.rlp"
 if [ ! -s "$STREAM" ] || [ "$(stat -c %s "$STREAM")" -lt $((SIZE_MB * 1000000)) ]; then
