@@ -156,6 +156,7 @@ private struct DecodeStage: @unchecked Sendable {
         var decoder: ArchiveDecoder?
         guard var block = free.pop() else { return }
         block.count = 0
+        var offset: Int64 = 0
         while let range = ranges.pop() {
             try range.withUnsafeBytes { buf in
                 hasher?.update(buf)
@@ -163,21 +164,13 @@ private struct DecodeStage: @unchecked Sendable {
                     let format = try ArchiveRestore.chooseFormat(key: key, explicit: options.format, prefix: buf, log: options.log)
                     decoder = ArchiveDecoder(format: format)
                 }
-                try decoder!.feed(buf) { out in
-                    var p = 0
-                    while p < out.count {
-                        let take = min(out.count - p, block.capacity - block.count)
-                        (block.base + block.count).copyMemory(from: out.baseAddress! + p, byteCount: take)
-                        block.count += take
-                        p += take
-                        if block.count == block.capacity {
-                            guard full.push(block), let b = free.pop() else { throw ArchiveStopped() }
-                            block = b
-                            block.count = 0
-                        }
-                    }
+                do {
+                    try feed(decoder!, buf, into: &block)
+                } catch let e as ChainsnapError {
+                    throw e.code == .corrupt || e.code == .codec ? decodeError(e, format: decoder!.format, at: offset) : e
                 }
             }
+            offset += Int64(range.count)
             permits.release()
             options.onProgress?(Int64(range.count))
             options.progress?.add(Int64(range.count))
@@ -186,7 +179,11 @@ private struct DecodeStage: @unchecked Sendable {
         guard let decoder else {
             throw ChainsnapError(.corrupt, "archive '\(key)' is empty", object: key, hint: "check the URL; the object has no bytes")
         }
-        try decoder.finish()
+        do {
+            try decoder.finish()
+        } catch let e as ChainsnapError {
+            throw decodeError(e, format: decoder.format, at: offset)
+        }
         if block.count > 0 { full.push(block) }
         var digest: String?
         if let hasher {
@@ -199,6 +196,34 @@ private struct DecodeStage: @unchecked Sendable {
         }
         result.value = (decoder.format, digest)
         full.close()
+    }
+
+    /// Says which archive and where, and what to do, around a codec's error.
+    private func decodeError(_ e: ChainsnapError, format: ArchiveFormat, at offset: Int64) -> ChainsnapError {
+        var hint = "the download is damaged or the file is not a complete \(format.rawValue) archive; fetch it again (--sha256 tells a bad copy from a bad source)"
+        if e.message.contains("too much memory") || e.message.contains("window") {
+            hint = "the archive was compressed with a window larger than chainsnap accepts (zstd --long); recompress it without --long=31"
+        }
+        return ChainsnapError(.corrupt, "archive '\(key)' does not decompress as \(format.compressionName) (in the range starting at byte \(offset)): \(e.message)",
+                              object: key, hint: hint)
+    }
+
+    /// Decompresses one range into blocks for the extract stage.
+    private func feed(_ decoder: ArchiveDecoder, _ buf: UnsafeRawBufferPointer, into block: inout ArchiveBlock) throws {
+        try decoder.feed(buf) { out in
+            var p = 0
+            while p < out.count {
+                let take = min(out.count - p, block.capacity - block.count)
+                (block.base + block.count).copyMemory(from: out.baseAddress! + p, byteCount: take)
+                block.count += take
+                p += take
+                if block.count == block.capacity {
+                    guard full.push(block), let b = free.pop() else { throw ArchiveStopped() }
+                    block = b
+                    block.count = 0
+                }
+            }
+        }
     }
 }
 
