@@ -223,6 +223,25 @@ struct ArchiveRestoreTests {
         #expect(try FS.listDirectory(target).isEmpty)
     }
 
+    @Test("a killed restore's leftover staging folder is discarded and the restore runs again")
+    func leftoverStaging() async throws {
+        let tmp = TempDir("archive-leftover")
+        var t = TarBuilder()
+        t.entry("d/", type: "5", mode: 0o755)
+        t.entry("d/a.txt", content: Array("a".utf8))
+        t.end()
+        try FS.writeAtomically(tmp.sub("n.tar"), bytes: t.bytes)
+        let target = tmp.sub("target")
+        // What a SIGKILL during extraction leaves: a staging folder in phase "writing" with part of the tree.
+        let rt = try RestoreTarget(path: target)
+        try rt.beginStaging(identity: "archive of an earlier run", replaceExisting: false)
+        try FS.writeAtomically(rt.stagingTree + "/half-written.bin", bytes: [1, 2, 3])
+        let s = try await ArchiveRestore.run(from: "file://" + tmp.sub("n.tar"), to: target, options: Self.options())
+        #expect(s.stats.files == 1)
+        #expect(try FS.listDirectory(target).sorted() == [".chainsnap-restore.json", "d"])
+        #expect(try FS.readFile(target + "/d/a.txt") == Array("a".utf8))
+    }
+
     @Test("archive URLs are recognised and split into store and key")
     func urls() throws {
         #expect(ArchiveRestore.isArchiveURL("https://snap.example.com/mainnet/node.tar.zst"))
