@@ -286,7 +286,9 @@ public final class TarExtractor {
                                      object: path, hint: "the archive was not made from a node's data folder; nothing was written to the target")
             }
         }
-        switch h.type {
+        // Old (v7) tars mark folders only by a trailing slash on a regular-file entry.
+        let type: TarEntryType = h.type == .file && h.name.hasSuffix("/") ? .directory : h.type
+        switch type {
         case .file:
             try writer.createFile(path, header: h)
             stats.files += 1

@@ -95,6 +95,36 @@ struct TarExtractorTests {
         }
     }
 
+    @Test("v7-style folder (regular entry with a trailing slash), GNU long names, base-256 sizes")
+    func oddButValidHeaders() throws {
+        let tmp = TempDir("tar-odd")
+        var t = TarBuilder()
+        t.entry("old-dir/", type: "\0", mode: 0o750)
+        t.entry("old-dir/f", content: [9])
+        // GNU long name: an 'L' entry whose content is the name of the next entry.
+        let long = String(repeating: "n", count: 150)
+        t.entry("././@LongLink", type: "L", content: Array(long.utf8) + [0])
+        t.entry(String(long.prefix(99)), content: [1, 2])
+        t.end()
+        // Rewrite the size of "old-dir/f" in base-256 (GNU's encoding for sizes >= 8 GiB).
+        var b = t.bytes
+        let h = 512
+        for i in 124..<136 { b[h + i] = 0 }
+        b[h + 124] = 0x80
+        b[h + 135] = 1
+        for i in 148..<156 { b[h + i] = 0x20 }
+        let sum = b[h..<(h + 512)].reduce(0) { $0 + Int($1) }
+        let oct = Array(String(sum, radix: 8).utf8)
+        for i in 0..<6 { b[h + 148 + i] = 0x30 }
+        for (i, c) in oct.enumerated() { b[h + 148 + 6 - oct.count + i] = c }
+        b[h + 154] = 0
+        _ = try Self.extract(b, into: tmp.sub("out"), pieces: { _ in 100 })
+        var st = stat()
+        #expect(lstat(tmp.sub("out/old-dir"), &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR && st.st_mode & 0o777 == 0o750)
+        #expect(try FS.readFile(tmp.sub("out/old-dir/f")) == [9])
+        #expect(try FS.readFile(tmp.sub("out/" + long)) == [1, 2])
+    }
+
     @Test("an empty stream and a cut header are reported as truncated")
     func truncation() throws {
         let tmp = TempDir("tar-trunc")
