@@ -164,7 +164,12 @@ public enum ArchiveRestore {
         if let etag = info.etag { identity += " etag:" + etag } else if let m = info.lastModified { identity += " mtime:\(Int64(m))" }
         var replaceExisting = false
         switch try restoreTarget.plan(identity: identity, force: options.force, log: log) {
-        case .alreadyRestored:
+        case .alreadyRestored(let marker):
+            if let want = options.sha256?.lowercased(), let had = marker.sha256, had != want {
+                throw ChainsnapError(.targetNotEmpty,
+                                     "'\(restoreTarget.path)' holds \(source) with SHA-256 \(had), not the \(want) asked for; nothing was changed",
+                                     object: restoreTarget.path, hint: "check --sha256; to restore again anyway, delete \(ReservedNames.marker) and pass --force")
+            }
             return Summary(source: source, target: restoreTarget.path, format: nil, archiveBytes: info.size, sha256: nil,
                            stats: TarExtractionStats(), seconds: 0, alreadyRestored: true)
         case .resume(let phase, let replace):

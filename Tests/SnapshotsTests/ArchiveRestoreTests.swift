@@ -81,6 +81,11 @@ struct ArchiveRestoreTests {
         let s = try await ArchiveRestore.run(from: "file://" + archive, to: good, options: Self.options(sha256: sha.uppercased()))
         #expect(s.sha256 == sha)
         #expect(try ArchiveFixtures.listing(good, skip: [".chainsnap-restore.json"]) == ArchiveFixtures.listing(src))
+        // Already restored with that checksum: a run asking for another one is refused, not silently skipped.
+        await #expect {
+            try await ArchiveRestore.run(from: "file://" + archive, to: good, options: Self.options(sha256: wrong))
+        } throws: { e in (e as? ChainsnapError)?.code == .targetNotEmpty && "\(e)".contains(wrong) }
+        #expect(try await ArchiveRestore.run(from: "file://" + archive, to: good, options: Self.options(sha256: sha)).alreadyRestored)
     }
 
     @Test("a non-empty target is refused without --force, replaced with it")
