@@ -17,9 +17,10 @@ struct ArchiveStream {
     let root: String
     let options: ArchiveRestore.Options
 
-    /// Decompressed blocks passed from the decode stage to the extract stage.
-    static let blockSize = 4 << 20
+    /// Decompressed blocks passed from the decode stage to the extract stage: 6 of them,
+    /// 4 MiB each, smaller when the memory limit is small (they take at most 1/8 of it).
     static let blockCount = 6
+    var blockSize: Int { Int(min(max(options.memoryLimit / 48, 256 << 10), 4 << 20)) }
 
     struct Result {
         var format: ArchiveFormat
@@ -27,23 +28,27 @@ struct ArchiveStream {
         var stats: TarExtractionStats
     }
 
-    /// How many ranges may be downloaded or buffered at once.
+    /// Bytes per ranged request: as asked, but at most 1/16 of the memory limit (and at least 1 MiB).
+    var rangeSize: Int64 {
+        min(Int64(options.rangeSize), max(options.memoryLimit / 16, 1 << 20))
+    }
+
+    /// How many ranges may be downloaded or buffered at once: the connections, within ~3/4 of the memory limit.
     var window: Int {
-        let budget = max(options.memoryLimit - Int64(ArchiveStream.blockSize * ArchiveStream.blockCount), Int64(options.rangeSize) * 2)
         // Local files gain nothing from many reads at once: a few keep the decoder fed.
         let connections = store is FileStore ? min(options.connections, 4) : options.connections
-        return max(2, min(connections, Int(budget / Int64(options.rangeSize))))
+        return max(2, min(connections, Int(options.memoryLimit * 3 / 4 / rangeSize)))
     }
 
     func run() async throws -> Result {
-        let rangeSize = Int64(options.rangeSize)
+        let rangeSize = self.rangeSize
         let rangeCount = Int((size + rangeSize - 1) / rangeSize)
         let failure = ArchiveFailure()
         let permits = ArchivePermits(window)
         let ranges = ArchiveQueue<[UInt8]>()
         let full = ArchiveQueue<ArchiveBlock>()
         let free = ArchiveQueue<ArchiveBlock>()
-        for _ in 0..<ArchiveStream.blockCount { free.push(ArchiveBlock(capacity: ArchiveStream.blockSize)) }
+        for _ in 0..<ArchiveStream.blockCount { free.push(ArchiveBlock(capacity: blockSize)) }
         let formatBox = ResultBox<(ArchiveFormat, String?)>()
         let statsBox = ResultBox<TarExtractionStats>()
 
@@ -83,7 +88,7 @@ struct ArchiveStream {
     /// Fetches ranges with up to `window` in flight and hands them to the decode stage in order.
     private func download(rangeCount: Int, permits: ArchivePermits, ranges: ArchiveQueue<[UInt8]>,
                           failure: ArchiveFailure) async throws {
-        let store = self.store, key = self.key, size = self.size, rangeSize = Int64(options.rangeSize)
+        let store = self.store, key = self.key, size = self.size, rangeSize = self.rangeSize
         try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
             var next = 0
             var deliver = 0
