@@ -67,7 +67,9 @@ public struct S3Store: BulkFetching {
         let transfer = options.transferOptions(signer: sign)
         self.fetcher = ParallelFetcher(options: transfer)
         self.single = ParallelFetcher(options: transfer.forSingleRequests)
-        self.runner = RequestRunner(caFile: options.caFile, signer: sign, log: options.log)
+        // Uploads and other single requests share one bound that S3's SlowDown lowers.
+        self.runner = RequestRunner(caFile: options.caFile, signer: sign, log: options.log,
+                                    gate: RequestGate(maximum: max(1, options.connections)))
     }
 
     // MARK: addressing

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The misbehaving HTTP server (`Tests/servers/fault_server.py`) serving files from a folder.
 ///
@@ -25,13 +28,16 @@ public final class FaultServer: @unchecked Sendable {
                                   logPath: logDir + "/fault-server.log", stdoutPipe: pipe, killImmediately: true)
         self.root = root
         // The script prints its port once it listens.
+        // Read with read(2) and retry EINTR: FileHandle.availableData traps on an interrupted read.
         var line = ""
         let deadline = Date().addingTimeInterval(15)
-        let h = pipe.fileHandleForReading
+        let fd = pipe.fileHandleForReading.fileDescriptor
+        var buf = [UInt8](repeating: 0, count: 256)
         while !line.contains("\n") && Date() < deadline {
-            let d = h.availableData
-            if d.isEmpty { break }
-            line += String(decoding: d, as: UTF8.self)
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            line += String(decoding: buf[0..<n], as: UTF8.self)
         }
         guard let p = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             proc.stop()

@@ -24,6 +24,21 @@ struct RequestRunnerTests {
         }
     }
 
+    @Test func gateLowersParallelRequestsOnSlowDown() async throws {
+        try await withFaultServer(size: 10_000) { server, data in
+            let gate = RequestGate(maximum: 8)
+            let runner = RequestRunner(retry: quickRetry, gate: gate)
+            let url = server.url("503", times: 3, "data.bin")
+            try await withThrowingTaskGroup(of: HTTPResponse.self) { g in
+                for _ in 0..<16 { g.addTask { try await runner.send("GET", url) } }
+                for try await r in g {
+                    #expect(r.status == 200 && r.body == data)
+                }
+            }
+            #expect(gate.lowestLimit < 8, "SlowDown lowered the bound (lowest \(gate.lowestLimit))")
+        }
+    }
+
     @Test func pinnedETagDetectsAReplacementBetweenCalls() async throws {
         try await withFaultServer(size: 100_000) { server, data in
             let url = server.url("etag", times: 1, "data.bin")
