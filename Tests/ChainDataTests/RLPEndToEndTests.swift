@@ -166,3 +166,42 @@ import TestSupport
         for i in 1..<rows.count { #expect(UInt64(rows[i][2])! == UInt64(rows[i - 1][3])! + 1) }
     }
 }
+
+@Suite(.serialized) struct RLPExportSafetyTests {
+    /// An export that fails part way (the node lacks the blocks) leaves a consistent bundle, and the next run continues it.
+    @Test func failedExportLeavesAConsistentBundle() throws {
+        let dir = TempDir("rlp-export-fail")
+        let (bytes, hashes) = BlockBuilder.chain(count: 90, fields: 17)
+        let chain = dir.sub("c.rlp")
+        try Data(bytes).write(to: URL(fileURLWithPath: chain))
+        guard let node = try TestNode.start(["--chain", chain, "--height", "50"]) else { return }
+        let store = "file://" + dir.sub("s")
+        var r = try chainsnap(["rlp", "export", "--rpc", node.url, "--to", store, "--network", "x", "--to-block", "80",
+                               "--blocks-per-part", "20", "--batch", "10", "--parallel", "1"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("debug_getRawBlock"), "\(r.stderr)")
+        let mpath = dir.sub("s/rlp/x/manifest.json")
+        if FileManager.default.fileExists(atPath: mpath) {
+            let m = try BundleManifest.decode(try FS.readFile(mpath), source: mpath)
+            try m.verifyLinks()
+            #expect((m.parts.last?.lastNumber ?? 0) <= 50)
+            #expect(m.parts.last.map { $0.lastHash == hashes[Int($0.lastNumber) - 1].hex } ?? true)
+        }
+        r = try chainsnap(["rlp", "export", "--rpc", node.url, "--to", store, "--network", "x"])
+        #expect(r.status == 0, "\(r.output)")
+        let m = try BundleManifest.decode(try FS.readFile(mpath), source: mpath)
+        try m.verifyLinks()
+        #expect(m.parts.first?.firstNumber == 1)
+        #expect(m.parts.last?.lastNumber == 50)
+        #expect(m.parts.last?.lastHash == hashes[49].hex)
+        // An export from a node on another chain is refused: nothing is appended.
+        let (otherBytes, _) = BlockBuilder.chain(count: 60, fields: 16, startTime: 1_600_000_000)
+        try Data(otherBytes).write(to: URL(fileURLWithPath: dir.sub("o.rlp")))
+        guard let other = try TestNode.start(["--chain", dir.sub("o.rlp")]) else { return }
+        r = try chainsnap(["rlp", "export", "--rpc", other.url, "--to", store, "--network", "x"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("#51"), "\(r.stderr)")
+        let after = try BundleManifest.decode(try FS.readFile(mpath), source: mpath)
+        #expect(after.parts == m.parts)
+    }
+}

@@ -2,6 +2,7 @@ import ChainData
 import Codecs
 import Foundation
 import SnapshotCore
+import Stores
 import Testing
 import TestSupport
 
@@ -84,5 +85,39 @@ struct RLPFixtureTests {
             #expect(e.message.contains("offset 70178"), "\(e.message)")
             #expect(e.message.contains("not a list"))
         }
+    }
+}
+
+@Suite(.enabled(if: RLPFixtures.dir != nil, "shared RLP fixtures are absent"))
+struct RLPFixtureBundleTests {
+    /// geth's gzip exports: the halfchain, then the fullchain appended to the same bundle.
+    @Test func gzipExportsSplitAndAppend() async throws {
+        let dir = RLPFixtures.dir! + "/go-ethereum"
+        let rows = try fixtureRows(RLPFixtures.dir!)
+        let full = try #require(rows.first { $0.file.hasSuffix("ethtest-fullchain-2020.rlp.gz") })
+        let tmp = TempDir("rlp-fix-bundle")
+        let store = FileStore(root: tmp.path)
+        var w = try await BundleWriter(store: store, network: "geth2020", cut: .blocks(300), tool: "test")
+        let half = try await RLPSplitter.split(source: dir + "/ethtest-halfchain-2020.rlp.gz", into: w)
+        #expect(half.blocks == 999)
+        w = try await BundleWriter(store: store, network: "geth2020", cut: nil, tool: "test")
+        #expect(w.appending)
+        _ = try await RLPSplitter.split(source: dir + "/ethtest-fullchain-2020.rlp.gz", into: w)
+        #expect(w.skipped == 999)
+        let m = w.manifest
+        try m.verifyLinks()
+        #expect(m.blockCount == full.blocks)
+        #expect(m.parts.first?.firstHash == full.firstHash)
+        #expect(m.parts.first?.firstParentHash == full.firstParent)
+        #expect(m.parts.last?.lastHash == full.lastHash)
+        #expect(m.cut == "blocks:300")
+        // A different chain cannot be appended.
+        let other = try await BundleWriter(store: store, network: "geth2020", cut: nil, tool: "test")
+        await #expect(throws: ChainsnapError.self) {
+            _ = try await RLPSplitter.split(source: RLPFixtures.dir! + "/hive/sync-chain.rlp", into: other)
+        }
+        // The stored manifest is unchanged by the refused run.
+        let stored = try BundleManifest.decode(try FS.readFile(tmp.path + "/rlp/geth2020/manifest.json"), source: "m")
+        #expect(stored.parts == m.parts)
     }
 }
