@@ -30,12 +30,13 @@ struct S3StoreTests {
             // A presigned URL works for a plain client (curl), with a Range.
             let url = try store.presignedURL("a/one.bin", expires: 300)
             let tmp = TempDir("presigned")
-            let r = try run("/usr/bin/curl", ["-s", "-f", "-r", "0-9", "-o", tmp.sub("out"), url])
-            #expect(r.status == 0)
+            let status = try Servers.runLogged("/usr/bin/curl", ["-s", "-f", "-r", "0-9", "-o", tmp.sub("out"), url],
+                                               logPath: tmp.sub("curl.log"))
+            #expect(status == 0)
             #expect(FileManager.default.contents(atPath: tmp.sub("out")).map { Array($0) } == Array(data[0..<10]))
             // The same URL with one signature character changed is refused.
             let tampered = String(url.dropLast()) + (url.hasSuffix("0") ? "1" : "0")
-            #expect(try run("/usr/bin/curl", ["-s", "-f", "-o", "/dev/null", tampered]).status != 0)
+            #expect(try Servers.runLogged("/usr/bin/curl", ["-s", "-f", "-o", "/dev/null", tampered], logPath: tmp.sub("curl2.log")) != 0)
             try await store.delete("a/one.bin")
             #expect(try await store.head("a/one.bin") == nil)
             try await store.delete("a/one.bin")  // deleting twice is fine

@@ -191,3 +191,62 @@ public func offloaded<T: Sendable>(_ work: @escaping @Sendable () throws -> T) a
         t.start()
     }
 }
+
+extension Servers {
+    /// Runs a tool to completion with its output in `logPath` (no pipes: Foundation's pipe reads
+    /// trap on EINTR, which child-process signals cause under load). Returns the exit status.
+    @discardableResult
+    public static func runLogged(_ executable: String, _ args: [String], logPath: String) throws -> Int32 {
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = FileHandle(forWritingAtPath: logPath)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = args
+        p.standardOutput = log
+        p.standardError = log
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        try? log?.close()
+        return p.terminationStatus
+    }
+
+    /// A plain HTTP/1.0 GET to 127.0.0.1:`port` over a raw socket: (status, body), or nil if
+    /// nothing answers. EINTR-safe; used for readiness probes and server statistics.
+    public static func httpGet(port: Int, path: String = "/", timeout: Double = 5) -> (status: Int, body: [UInt8])? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        guard ok else { return nil }
+        let req = Array("GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        var sent = 0
+        while sent < req.count {
+            let n = req.withUnsafeBytes { send(fd, $0.baseAddress! + sent, req.count - sent, Int32(MSG_NOSIGNAL)) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return nil }
+            sent += n
+        }
+        var resp: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            resp += buf[0..<n]
+        }
+        guard let headEnd = resp.firstRange(of: Array("\r\n\r\n".utf8)) else { return nil }
+        let head = String(decoding: resp[..<headEnd.lowerBound], as: UTF8.self)
+        let parts = head.split(separator: " ", maxSplits: 2)
+        guard parts.count >= 2, let status = Int(parts[1]) else { return nil }
+        return (status, Array(resp[headEnd.upperBound...]))
+    }
+}

@@ -50,8 +50,10 @@ public final class FaultServer: @unchecked Sendable {
 
     /// How many requests each path received.
     public func stats() throws -> [String: Int] {
-        let r = try run("/usr/bin/curl", ["-s", baseURL + "/_stats"])
-        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
+        guard let r = Servers.httpGet(port: port, path: "/_stats"), r.status == 200 else {
+            throw ServerError("fault server statistics unavailable: \(proc.logTail())")
+        }
+        let obj = try JSONSerialization.jsonObject(with: Data(r.body))
         return (obj as? [String: Int]) ?? [:]
     }
 }

@@ -108,8 +108,11 @@ public final class NginxServer: @unchecked Sendable {
         try "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n"
             .write(toFile: dir + "/ext.cnf", atomically: true, encoding: .utf8)
         for args in steps {
-            let r = try run(openssl, args)
-            guard r.status == 0 else { throw ServerError("openssl \(args[0]) failed: \(r.stderr)") }
+            let log = dir + "/openssl.log"
+            guard try Servers.runLogged(openssl, args, logPath: log) == 0 else {
+                let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                throw ServerError("openssl \(args[0]) failed: \(text)")
+            }
         }
     }
 }

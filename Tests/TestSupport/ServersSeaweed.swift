@@ -46,7 +46,6 @@ public final class SeaweedServer: @unchecked Sendable {
 
     static func launch(weed: String, dataDir: String, workDir: String, config cfgPath: String) throws -> (Int, ManagedProcess) {
         let base = Servers.freePortBlock(count: 5)
-        let endpoint = "http://127.0.0.1:\(base)"
         let args = [
             "mini", "-dir=" + dataDir, "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-master.telemetry=false",
             "-webdav=false", "-admin.ui=false", "-s3.port=\(base)", "-master.port=\(base + 1)",
@@ -58,8 +57,7 @@ public final class SeaweedServer: @unchecked Sendable {
             // The S3 port answers 403 to an anonymous GET / once the gateway is up.
             try Servers.wait(for: "SeaweedFS", timeout: 30, process: proc) {
                 guard Servers.isListening(base) else { return false }
-                let r = try? run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", endpoint + "/"])
-                return r.map { $0.stdout != "000" } ?? false
+                return Servers.httpGet(port: base, timeout: 2) != nil
             }
         } catch {
             proc.stop()
