@@ -5,6 +5,6 @@ struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node",
         abstract: "Supervise a node process and prepare its data volume.",
-        subcommands: [NodeSuperviseCommand.self, NodePrepareDataCommand.self]
+        subcommands: [NodeSuperviseCommand.self, NodePrepareDataCommand.self, NodeStatusCommand.self]
     )
 }

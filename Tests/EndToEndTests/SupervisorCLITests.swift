@@ -28,6 +28,16 @@ struct SupervisorCLITests {
         return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }
 
+    /// Waits for `p` to exit; SIGKILLs it (and returns false) when it has not within `seconds`.
+    static func exits(_ p: Process, within seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        guard p.isRunning else { return true }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        return false
+    }
+
     static func pythonPresent() -> Bool {
         if haveTool("python3") { return true }
         if required { Issue.record("python3 is required for the stand-in node (CHAINSNAP_REQUIRE_SERVERS=1)") }
@@ -51,7 +61,7 @@ struct SupervisorCLITests {
         while Date() < deadline, !Self.events(record).contains(where: { $0["method"] as? String == "admin.aliasChain" }) { usleep(50_000) }
         usleep(200_000)
         p.terminate()  // SIGTERM to the supervisor only, as the kubelet does
-        p.waitUntilExit()
+        #expect(Self.exits(p, within: 20), "chainsnap did not exit after SIGTERM")
         let log = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(p.terminationReason == .exit)
         #expect(p.terminationStatus == 42, "log:\n\(log)")
@@ -92,7 +102,7 @@ struct SupervisorCLITests {
         while Date() < deadline, !log.text.contains("startup complete") { usleep(50_000) }
         #expect(p.isRunning, "the node must keep running after a failed import")
         p.terminate()
-        p.waitUntilExit()
+        #expect(Self.exits(p, within: 20), "chainsnap did not exit after SIGTERM")
         while !log.text.contains("node exited") && Date() < deadline { usleep(20_000) }
         let text = log.text
         #expect(p.terminationStatus == 3, "log:\n\(text)")
@@ -113,6 +123,39 @@ struct SupervisorCLITests {
         #expect(r.status == 1)
         #expect(r.stderr.contains("not healthy") && r.stderr.contains("--health-timeout"), "stderr:\n\(r.stderr)")
         #expect(Self.events(record).contains { $0["event"] as? String == "signal" })
+    }
+
+    @Test("node status: heights, lag and sync state across nodes; fails when one is behind, syncing or down")
+    func status() throws {
+        guard Self.pythonPresent() else { return }
+        let tmp = TempDir("status")
+        var nodes: [Process] = []
+        // SIGKILL: a signal mask inherited from the test's thread cannot delay it.
+        defer { for n in nodes where n.isRunning { kill(n.processIdentifier, SIGKILL); n.waitUntilExit() } }
+        var urls: [String] = []
+        for (i, extra) in [["--height", "1000"], ["--height", "995"], ["--height", "900", "--syncing"]].enumerated() {
+            let port = Self.freePort()
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["python3", Self.standin, "--port", "\(port)", "--record", tmp.sub("r\(i)")] + extra
+            try p.run()
+            nodes.append(p)
+            urls.append("http://127.0.0.1:\(port)")
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, (0..<3).contains(where: { !FileManager.default.fileExists(atPath: tmp.sub("r\($0)")) }) { usleep(50_000) }
+
+        let two = try run(Paths.chainsnapBinary, ["node", "status", "--rpc", urls[0], "--rpc", urls[1], "--max-lag", "10"])
+        #expect(two.status == 0, "\(two.output)")
+        #expect(two.stdout.contains("height=1000  lag=0") && two.stdout.contains("height=995  lag=5"), "\(two.stdout)")
+
+        let all = try run(Paths.chainsnapBinary, ["node", "status", "--json", "--max-lag", "10"] + urls.flatMap { ["--rpc", $0] } + ["--rpc", "http://127.0.0.1:1"])
+        #expect(all.status == 1)
+        #expect(all.stderr.contains("2 of 4 nodes"), "\(all.stderr)")
+        let rows = all.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(rows.map { $0["ok"] as? Bool } == [true, true, false, false])
+        #expect(rows[2]["syncing"] as? Bool == true && rows[2]["lag"] as? Int == 100)
+        #expect(rows[3]["healthy"] as? Bool == false && rows[3]["error"] != nil)
     }
 
     @Test("supervise rejects bad arguments with a usage error")

@@ -110,10 +110,10 @@ struct SupervisorTests {
         let options = SupervisorOptions(
             executable: "python3",
             arguments: [supervisorStandinScript, "--port", "\(port)", "--record", tmp.sub("r.jsonl"), "--never-healthy", "--ignore-sigterm"],
-            endpoints: NodeEndpoints(baseURL: "http://127.0.0.1:\(port)"), healthTimeout: 1, healthInterval: 0.1,
+            endpoints: NodeEndpoints(baseURL: "http://127.0.0.1:\(port)"), healthTimeout: 2, healthInterval: 0.1,
             stopGrace: 1, forwardSignals: false)
         let outcome = try await Supervisor(options: options, log: { _ in }).run()
-        #expect(outcome == .neverHealthy(seconds: 1, nodeStatus: 128 + SIGKILL))
+        #expect(outcome == .neverHealthy(seconds: 2, nodeStatus: 128 + SIGKILL))
     }
 
     @Test("a node that cannot be started is a clear error")

@@ -7,10 +7,16 @@ before, never with --never-healthy), POST /ext/admin (admin.aliasChain) and POST
 Every call and every signal is appended as one JSON line to --record. On SIGTERM/SIGINT it
 exits with --exit-status; with --exit-after S it exits on its own after S seconds.
 """
-import argparse
-import json
 import signal
 import sys
+
+# Before anything slow: a SIGTERM may come while Python is still starting; it is handled below.
+_early_signals = []
+signal.signal(signal.SIGTERM, signal.SIG_IGN if "--ignore-sigterm" in sys.argv else lambda s, f: _early_signals.append(s))
+signal.signal(signal.SIGINT, lambda s, f: _early_signals.append(s))
+
+import argparse
+import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +29,8 @@ ap.add_argument("--never-healthy", action="store_true")
 ap.add_argument("--exit-status", type=int, default=0)
 ap.add_argument("--exit-after", type=float, default=0)
 ap.add_argument("--ignore-sigterm", action="store_true")
+ap.add_argument("--height", type=int, default=0, help="eth_blockNumber answer")
+ap.add_argument("--syncing", action="store_true", help="eth_syncing reports progress instead of false")
 args, extra = ap.parse_known_args()
 
 lock = threading.Lock()
@@ -65,7 +73,9 @@ class Handler(BaseHTTPRequestHandler):
         elif method == "admin_importChain" and self.path == "/ext/bc/C/admin":
             result = True
         elif method == "eth_blockNumber":
-            result = "0x0"
+            result = hex(args.height)
+        elif method == "eth_syncing":
+            result = {"currentBlock": hex(args.height), "highestBlock": hex(args.height + 100)} if args.syncing else False
         else:
             return self.reply(200, {"jsonrpc": "2.0", "id": req.get("id"),
                                     "error": {"code": -32601, "message": "method %s not found at %s" % (method, self.path)}})
@@ -83,6 +93,10 @@ def on_signal(sig, _frame):
 
 signal.signal(signal.SIGTERM, on_signal)
 signal.signal(signal.SIGINT, on_signal)
+# A parent's thread may have had these blocked (the mask survives exec): take them back.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+for _s in _early_signals:
+    on_signal(_s, None)
 server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
 record(event="start", argv=sys.argv[1:], extra=extra)
 if args.exit_after > 0:
