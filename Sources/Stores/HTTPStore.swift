@@ -58,7 +58,21 @@ public struct HTTPStore: BulkFetching {
 
     public func head(_ key: String) async throws -> ObjectInfo? {
         let u = url(for: key)
-        let r = try await runner.send("HEAD", u)
+        var r = try await runner.send("HEAD", u)
+        if r.status == 405 || r.status == 403 || r.status == 501 {
+            // Some servers (and presigned GET URLs) refuse HEAD: ask for the first byte instead.
+            // At most 64 KiB is read, in case the server ignores Range and sends the whole object.
+            let g = try await runner.send("GET", u, headers: [("Range", "bytes=0-0")], maxBodyBytes: 64 << 10)
+            if g.status == 206, let cr = g.headers["content-range"].flatMap(ContentRange.init(parsing:)), let total = cr.total {
+                return ObjectInfo(key: key, size: total, etag: g.headers["etag"],
+                                  lastModified: g.headers["last-modified"].flatMap(HTTPDate.parse))
+            }
+            if g.status == 416 { return ObjectInfo(key: key, size: 0, etag: g.headers["etag"]) }
+            if g.status == 200, let len = g.headers["content-length"].flatMap({ Int64($0) }) {
+                return ObjectInfo(key: key, size: len, etag: g.headers["etag"])
+            }
+            r = g
+        }
         if r.status == 404 { return nil }
         guard (200..<300).contains(r.status) else { throw HTTPFailure.error(method: "HEAD", url: u, status: r.status, body: r.body) }
         guard let size = r.headers["content-length"].flatMap({ Int64($0) }) else {

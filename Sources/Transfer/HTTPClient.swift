@@ -13,6 +13,8 @@ public struct HTTPRequest: Sendable {
     public var timeout: Double
     /// Extra CA bundle to trust (private CAs, test CAs).
     public var caFile: String?
+    /// Stop reading a body larger than this (the request then fails); nil = no limit.
+    public var maxBodyBytes: Int? = nil
 
     public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
                 timeout: Double = 60, caFile: String? = nil) {
@@ -121,6 +123,7 @@ public struct HTTPClient: Sendable {
             if reusable { EasyHandlePool.shared.checkin(h) } else { curl_easy_cleanup(h) }
         }
         let sink = ResponseSink()
+        sink.limit = request.maxBodyBytes
         let ctx = Unmanaged.passUnretained(sink).toOpaque()
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
         defer { curl_slist_free_all(headerList) }
@@ -135,6 +138,7 @@ public struct HTTPClient: Sendable {
         _ = ccurl_easy_setopt_slist(h, CURLOPT_HTTPHEADER, headerList)
         _ = ccurl_easy_setopt_write_cb(h, CURLOPT_WRITEFUNCTION, { ptr, size, n, ud in
             let s = Unmanaged<ResponseSink>.fromOpaque(ud!).takeUnretainedValue()
+            if let limit = s.limit, s.body.count + size * n > limit { return 0 }
             s.body.append(contentsOf: UnsafeRawBufferPointer(start: ptr, count: size * n))
             return size * n
         })
@@ -157,6 +161,10 @@ public struct HTTPClient: Sendable {
             }
             return curl_easy_perform(h)
         }
+        if code == CURLE_WRITE_ERROR, let limit = sink.limit, sink.body.count <= limit {
+            throw ChainsnapError(.http, "\(request.method) \(Redact.url(request.url)) answered with more than \(limit) bytes",
+                                 object: Redact.url(request.url))
+        }
         guard code == CURLE_OK else { throw curlError(code, url: request.url) }
         reusable = true
         var status: Int = 0
@@ -168,6 +176,7 @@ public struct HTTPClient: Sendable {
 /// Collects a response's header lines and body during one transfer.
 final class ResponseSink {
     var body: [UInt8] = []
+    var limit: Int?
     var headers: [String: String] = [:]
 
     func addHeaderLine(_ raw: UnsafeRawBufferPointer) {

@@ -59,15 +59,17 @@ public struct RequestRunner: Sendable {
     }
 
     /// Sends `method url` with `headers` and `body`; `payloadHash` is the body's SHA-256 hex for signers.
+    /// - Parameter maxBodyBytes: fail instead of reading a larger response body (nil = no limit).
     public func send(_ method: String, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
-                     payloadHash: String? = nil) async throws -> HTTPResponse {
+                     payloadHash: String? = nil, maxBodyBytes: Int? = nil) async throws -> HTTPResponse {
         var failed = 0
         while true {
             try Task.checkCancellation()
             var prepared = PreparedRequest(method: method, url: url, headers: headers, payloadHash: payloadHash)
             try signer?(&prepared)
-            let request = HTTPRequest(method: method, url: prepared.url, headers: prepared.headers, body: body,
+            var request = HTTPRequest(method: method, url: prepared.url, headers: prepared.headers, body: body,
                                       timeout: timeout, caFile: caFile)
+            request.maxBodyBytes = maxBodyBytes
             let result = try await attempt(request)
             guard case .failed(let kind, let response, let lastError, let retryAfter) = result else {
                 if case .done(let r) = result { return r }

@@ -40,6 +40,16 @@ struct HTTPStoreFaultTests {
         }
     }
 
+    @Test func headFallsBackToARangedGet() async throws {
+        try await withServer { server, data in
+            let store = try openStore(server.baseURL + "/nohead/0", options: StoreOptions())
+            #expect(try await store.head("chunks/c1")?.size == Int64(data.count))
+            #expect(try await store.head("chunks/missing") == nil)
+            let plain = try openStore(server.baseURL + "/norange/0", options: StoreOptions())
+            #expect(try await plain.head("chunks/c1")?.size == Int64(data.count))
+        }
+    }
+
     @Test(arguments: ["etag/1", "wrongrange/0", "drop/0", "short/0"])
     func failsClearlyWithoutPassingBadBytes(path: String) async throws {
         try await withServer { server, data in

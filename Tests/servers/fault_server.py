@@ -17,6 +17,7 @@ modes:
     norange   ignores Range: always 200 with the whole body (times is ignored)
     etag      the ETag changes after <times> requests (times=0: changes on every request)
     wrongrange answers 206 for a range other than the one asked for
+    nohead    refuses HEAD with 405 (GET works normally)
 
 Prints the port it listens on (one line) to stdout once ready. Stop it with SIGTERM/SIGKILL.
 GET /_stats returns the request counts per path as JSON.
@@ -58,6 +59,8 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def do_HEAD(self):
+        if self.path.startswith("/nohead/"):
+            return self.send_plain(405, b"")
         self.do_GET()
 
     def do_GET(self):
