@@ -18,13 +18,23 @@ public struct HTTPStore: BulkFetching {
     let single: ParallelFetcher
     let runner: RequestRunner
 
-    public var displayURL: String { Redact.url(baseURL) }
+    public var displayURL: String { Redact.url(query.isEmpty ? baseURL : baseURL + "?" + query) }
     public var isWritable: Bool { false }
 
+    /// A query string sent with every request (signed/tokenised mirror URLs), without `?`.
+    public let query: String
+
+    /// - Parameter baseURL: `https://host/prefix`, optionally with `?query` (kept on every object URL).
     public init(baseURL: String, options: StoreOptions = StoreOptions()) {
         var base = baseURL
+        var query = ""
+        if let q = base.firstIndex(of: "?") {
+            query = String(base[base.index(after: q)...])
+            base = String(base[..<q])
+        }
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
+        self.query = query
         self.options = options
         let transfer = options.transferOptions(signer: nil)
         self.fetcher = ParallelFetcher(options: transfer)
@@ -34,7 +44,7 @@ public struct HTTPStore: BulkFetching {
 
     /// The URL of `key` (each path segment percent-encoded).
     public func url(for key: String) -> String {
-        baseURL + "/" + URIEncoding.encodePath(key)
+        baseURL + "/" + URIEncoding.encodePath(key) + (query.isEmpty ? "" : "?" + query)
     }
 
     public func get(_ key: String) async throws -> [UInt8] {
@@ -103,7 +113,7 @@ public struct HTTPStore: BulkFetching {
     }
 
     private func walk(dir: String, prefix: String, into out: inout [ObjectInfo]) async throws {
-        let u = baseURL + "/" + URIEncoding.encodePath(dir)
+        let u = baseURL + "/" + URIEncoding.encodePath(dir) + (query.isEmpty ? "" : "?" + query)
         let r = try await runner.send("GET", u, headers: [("Accept", "application/json")])
         if r.status == 404 { return }
         guard (200..<300).contains(r.status) else { throw HTTPFailure.error(method: "GET", url: u, status: r.status, body: r.body) }

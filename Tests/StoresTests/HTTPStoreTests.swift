@@ -46,6 +46,18 @@ struct HTTPStoreTests {
         }
     }
 
+    @Test func queryStringIsKeptOnEveryObjectURL() async throws {
+        try await withNginxServing(files) { nginx in
+            let store = try openStore(nginx.plainURL + "/?X-Amz-Signature=secretsig&v=1", options: StoreOptions())
+            #expect(try await store.get("chunks/cd/cdef.zst") == files["chunks/cd/cdef.zst"])
+            #expect(try await store.head("node.tar.zst")?.size == 1_500_000)
+            #expect(!store.displayURL.contains("secretsig"))
+            let err = await thrownError { _ = try await store.get("missing") }
+            #expect(err?.code == .notFound)
+            #expect(err.map { !$0.description.contains("secretsig") } == true)
+        }
+    }
+
     @Test func tlsNeedsTheCAFile() async throws {
         try await withNginxServing(files) { nginx in
             let store = try openStore(nginx.tlsURL, options: StoreOptions(caFile: nginx.caFile))
