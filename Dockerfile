@@ -28,11 +28,12 @@ FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libcurl4 libzstd1 liblz4-1 libssl3 zlib1g ca-certificates tzdata \
- && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin chainsnap
+ && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/chainsnap /usr/local/bin/chainsnap
 # Fails the build if a shared library is missing from the runtime image.
 RUN chainsnap --version
-USER 10001
+# No USER: chainsnap reads and writes node volumes owned by the node's user (root for the luxd
+# image). When the node runs as another uid, set the pod's securityContext (runAsUser/fsGroup)
+# to match (the chart's podSecurityContext).
 ENTRYPOINT ["chainsnap"]
 CMD ["--help"]

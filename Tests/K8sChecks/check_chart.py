@@ -584,6 +584,7 @@ def main():
          deep_merge(full, {"initMode": {"clearData": True}, "cronJobs": {"snapshot": {"enabled": False}}})),
         ("tenant acme testnet", ["values.yaml", "values-testnet.yaml"],
          deep_merge(full, {"tenant": "acme", "namespace": {"create": True}, "replicas": 3,
+                           "podSecurityContext": {"runAsUser": 1000, "fsGroup": 1000},
                            "node": {"trackAllChains": False, "trackChains": ["2q9e4r6Mu3U68nU1fYjgbR6JvwrRx36CohpAX5UQxse55x1Q5", "dnmzhuf6"]},
                            "services": {"perPodLoadBalancer": {"enabled": False}}, "bootstrap": {"count": 2}})),
     ]
