@@ -239,7 +239,18 @@ public enum ArchiveRestore {
     /// Fails when the archive changed on the server while it was read (ranges from two versions
     /// would mix): its size, ETag and modification time must be what they were at the start.
     static func checkUnchanged(store: any ObjectStore, key: String, before: ObjectInfo, source: String) async throws {
-        let after = try await store.head(key)
+        var after: ObjectInfo?
+        var attempt = 0
+        while true {
+            do {
+                after = try await store.head(key)
+                break
+            } catch let e as ChainsnapError where e.isRetryable && attempt < 3 {
+                // Everything is extracted already: a passing network fault must not throw that away.
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(200 << attempt))
+            }
+        }
         guard let after, after.size == before.size, after.etag == before.etag, after.lastModified == before.lastModified else {
             var what = "it is gone"
             if let after {
