@@ -58,6 +58,39 @@ final class TestNode: @unchecked Sendable {
 
 enum TestNodeError: Error { case noPort(String) }
 
+/// Tests/servers/fault_server.py serving a folder over HTTP with Range support (killed on deinit).
+final class TestHTTPServer: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+
+    init(root: String) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Paths.packageRoot + "/Tests/servers/fault_server.py", "--root", root, "--port", "0"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while !line.contains(10) {
+            let d = out.fileHandleForReading.availableData
+            if d.isEmpty { break }
+            line.append(d)
+        }
+        guard let p = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            kill(process.processIdentifier, SIGKILL)
+            throw TestNodeError.noPort(String(decoding: line, as: UTF8.self))
+        }
+        port = p
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+    }
+
+    /// Base URL whose requests get `mode` (`ok`, `drop`, `500`…) `times` times first.
+    func url(_ mode: String = "ok", times: Int = 0) -> String { "http://127.0.0.1:\(port)/\(mode)/\(times)" }
+}
+
 /// Runs the built chainsnap binary.
 func chainsnap(_ args: [String]) throws -> RunResult {
     try run(Paths.chainsnapBinary, args)

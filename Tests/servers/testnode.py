@@ -166,6 +166,9 @@ def handle_call(node, path, req, geth):
         p = params[0] if params else {}
         node.aliases[p.get("alias")] = p.get("chain")
         return {}
+    if method == "test_state":
+        return {"height": c.height(), "imports": c.imports, "failedImports": c.failed_imports,
+                "importedFiles": c.imported_files, "aliases": node.aliases}
     if path not in rpc_paths:
         raise RPCError(-32601, "method %s not available at %s" % (method, path))
     if method == "eth_blockNumber":
@@ -187,9 +190,6 @@ def handle_call(node, path, req, geth):
         if raw is None:
             raise RPCError(-32000, "block #%d not found" % n)
         return "0x" + raw.hex()
-    if method == "test_state":
-        return {"height": c.height(), "imports": c.imports, "failedImports": c.failed_imports,
-                "importedFiles": c.imported_files, "aliases": node.aliases}
     raise RPCError(-32601, "the method %s does not exist/is not available" % method)
 
 
