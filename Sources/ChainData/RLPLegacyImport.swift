@@ -7,8 +7,8 @@ import Stores
 extension RLPImporter {
     /// Imports the legacy layout: one export split by bytes into `NAME.aa`, `NAME.ab`, … under `base`.
     ///
-    /// The pieces are read in order as one stream (ranged reads, gunzipped if the stream is
-    /// gzip) and re-cut on block boundaries into files of `legacyBlocksPerFile` blocks in the
+    /// The pieces are read in order as one stream (8 MiB ranged reads, `prefetch` of them
+    /// ahead, gunzipped if the stream is gzip) and re-cut on block boundaries into files of `legacyBlocksPerFile` blocks in the
     /// work folder; blocks at or below the node's height are skipped (the block at the height
     /// must have the node's hash), every block must follow the previous one, and each file is
     /// imported and head-checked before the next is written. No full copy lands on disk.
@@ -41,34 +41,50 @@ extension RLPImporter {
         var gunzip: GzipStreamDecompressor?
         var firstBytes = true
         var fileIndex = 0
+        // Every ranged read in stream order; a few are fetched ahead while earlier ones are scanned and imported.
+        var chunks: [(key: String, range: Range<Int64>)] = []
         for (k, size) in zip(keys, sizes) {
             var off: Int64 = 0
             while off < size {
                 let end = min(off + Int64(ByteInput.chunkSize), size)
-                let bytes = try await base.get(k, range: off..<end)
-                guard !bytes.isEmpty else { break }
-                off += Int64(bytes.count)
-                try bytes.withUnsafeBytes { piece in
-                    if firstBytes {
-                        firstBytes = false
-                        if GzipStreamDecompressor.isGzip(piece) { gunzip = GzipStreamDecompressor() }
-                    }
-                    do {
-                        if let g = gunzip {
-                            try g.feed(piece) { try scanner.feed($0) { b, raw in try cutter.add(b, raw) } }
-                        } else {
-                            try scanner.feed(piece) { b, raw in try cutter.add(b, raw) }
-                        }
-                    } catch let e as ChainsnapError {
-                        var e2 = e
-                        e2.message = "legacy part \(k): " + e.message
-                        throw e2
-                    }
+                chunks.append((k, off..<end))
+                off = end
+            }
+        }
+        var fetches: [Task<[UInt8], any Error>] = []
+        defer { for t in fetches { t.cancel() } }
+        for (i, chunk) in chunks.enumerated() {
+            while fetches.count < min(chunks.count, i + 1 + max(0, options.prefetch)) {
+                let c = chunks[fetches.count]
+                fetches.append(Task { try await base.get(c.key, range: c.range) })
+            }
+            let bytes = try await fetches[i].value
+            fetches[i] = Task { [] }
+            let k = chunk.key
+            guard Int64(bytes.count) == chunk.range.count else {
+                throw ChainsnapError(.corrupt, "legacy part \(k): read \(bytes.count) bytes at offset \(chunk.range.lowerBound), expected \(chunk.range.count)",
+                                     object: k, hint: "the object changed or is incomplete; check the mirror and run again", retryable: true)
+            }
+            try bytes.withUnsafeBytes { piece in
+                if firstBytes {
+                    firstBytes = false
+                    if GzipStreamDecompressor.isGzip(piece) { gunzip = GzipStreamDecompressor() }
                 }
-                for f in cutter.takeReady() {
-                    fileIndex += 1
-                    try await importCut(f, index: fileIndex, file: file, deadline: deadline, report: &report)
+                do {
+                    if let g = gunzip {
+                        try g.feed(piece) { try scanner.feed($0) { b, raw in try cutter.add(b, raw) } }
+                    } else {
+                        try scanner.feed(piece) { b, raw in try cutter.add(b, raw) }
+                    }
+                } catch let e as ChainsnapError {
+                    var e2 = e
+                    e2.message = "legacy part \(k): " + e.message
+                    throw e2
                 }
+            }
+            for f in cutter.takeReady() {
+                fileIndex += 1
+                try await importCut(f, index: fileIndex, file: file, deadline: deadline, report: &report)
             }
         }
         try gunzip?.finish()
