@@ -203,6 +203,8 @@ public enum ArchiveRestore {
                                              options: options).run()
             options.progress?.finish()
             try await checkUnchanged(store: store, key: key, before: info, source: source)
+            // On disk before the move and the marker: a crashed node must not find a "restored" tree with holes.
+            try ArchiveDurability.syncFilesystem(of: restoreTarget.stagingTree)
         } catch {
             options.progress?.finish()
             restoreTarget.discardStaging()

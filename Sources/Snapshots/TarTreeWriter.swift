@@ -248,6 +248,7 @@ final class TarTreeWriter {
         var times = [timespec(tv_sec: Int(fileMtime), tv_nsec: fileMtimeNanos),
                      timespec(tv_sec: Int(fileMtime), tv_nsec: fileMtimeNanos)]
         guard futimens(fd, &times) == 0 else { throw sysError("set mtime of", filePath) }
+        if fileOffset >= 1 << 20 { ArchiveDurability.startWriteback(fd) }
     }
 
     /// Copies a regular file written earlier (hard-link fallback), keeping its mode and mtime.
