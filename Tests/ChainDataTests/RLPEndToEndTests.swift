@@ -151,6 +151,23 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: dir.sub("st/rlp/g/manifest.json")))
     }
 
+    @Test func byDayExportLeavesTheUnfinishedDayForTheNextRun() throws {
+        let dir = TempDir("rlp-day-export")
+        let (chain, hashes) = try chainFile(dir, count: 100) // one block an hour
+        guard let node = try TestNode.start(["--chain", chain, "--height", "100"]) else { return }
+        let store = "file://" + dir.sub("store")
+        let r = try chainsnap(["rlp", "export", "--rpc", node.url, "--to", store, "--network", "d", "--by-day", "--batch", "16"])
+        #expect(r.status == 0, "\(r.output)")
+        let m = try BundleManifest.decode(try FS.readFile(dir.sub("store/rlp/d/manifest.json")), source: "m")
+        let headDay = UTCDay.string(fromTimestamp: 1_700_000_000 + 99 * 3_600)
+        #expect(m.parts.allSatisfy { $0.firstDay == $0.lastDay })
+        #expect(m.parts.last?.lastDay != headDay)
+        #expect(m.parts.last.map { $0.lastHash == hashes[Int($0.lastNumber) - 1].hex } == true)
+        // The day after the last part is the head's day: nothing is lost, it waits for the next run.
+        let next = (m.parts.last?.lastNumber ?? 0) + 1
+        #expect(UTCDay.string(fromTimestamp: 1_700_000_000 + (next - 1) * 3_600) == headDay)
+    }
+
     @Test func byDayBundleIsTheDailyIndex() throws {
         let dir = TempDir("rlp-day")
         let (chain, _) = try chainFile(dir, count: 100) // one block an hour: 5 UTC days
