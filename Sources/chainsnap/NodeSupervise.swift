@@ -40,6 +40,9 @@ struct NodeSuperviseCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Node flag that receives the resolved peers as IP:PORT,IP:PORT.", valueName: "flag"))
     var bootstrapFlag: String = "--bootstrap-ips"
 
+    @Option(help: ArgumentHelp("Seconds to keep retrying bootstrap peers that do not resolve yet (pods still being scheduled).", valueName: "seconds"))
+    var bootstrapWait: Double = 0
+
     @Option(help: ArgumentHelp("RLP bundle store to import from once the node is healthy.", valueName: "store-url"))
     var importFrom: String?
 
@@ -78,6 +81,7 @@ struct NodeSuperviseCommand: AsyncParsableCommand {
             throw ValidationError("--bootstrap-peer '\(p)' is not HOST:PORT (e.g. luxd-1.luxd-headless.lux.svc.cluster.local:9651)")
         }
         guard bootstrapFlag.hasPrefix("--") else { throw ValidationError("--bootstrap-flag must start with --, e.g. --bootstrap-ips") }
+        guard bootstrapWait >= 0 else { throw ValidationError("--bootstrap-wait must not be negative") }
         guard healthTimeout > 0, healthInterval > 0, stopGrace >= 0 else {
             throw ValidationError("--health-timeout and --health-interval must be positive, --stop-grace not negative")
         }
@@ -99,20 +103,28 @@ struct NodeSuperviseCommand: AsyncParsableCommand {
         return a + store.arguments
     }
 
-    /// The node's arguments plus the resolved bootstrap peers.
-    func nodeArguments(log: (String) -> Void) -> [String] {
+    /// The node's arguments plus the resolved bootstrap peers; peers that do not resolve yet are
+    /// retried for up to --bootstrap-wait seconds, then left out.
+    func nodeArguments(log: (String) -> Void) async -> [String] {
         var args = Array(node.dropFirst())
         guard !bootstrapPeers.isEmpty else { return args }
         let me = ProcessInfo.processInfo.environment["HOSTNAME"] ?? ProcessInfo.processInfo.hostName
-        let (ok, skipped) = SupervisorPeers.resolve(bootstrapPeers, selfHost: me.split(separator: ".").first.map(String.init))
-        log("bootstrap peers: \(ok.count) resolved\(skipped.isEmpty ? "" : ", skipped \(skipped.joined(separator: " ")) (this pod or not resolvable yet)")")
+        let selfHost = me.split(separator: ".").first.map(String.init)
+        let others = bootstrapPeers.filter { p in !(selfHost.map { p.hasPrefix($0 + ".") || p.hasPrefix($0 + ":") } ?? false) }
+        let deadline = Date().addingTimeInterval(dryRun ? 0 : bootstrapWait)  // a dry run only shows what resolves now
+        var (ok, skipped) = SupervisorPeers.resolve(others, selfHost: selfHost)
+        while !skipped.isEmpty && Date() < deadline {
+            try? await Task.sleep(nanoseconds: 2_000_000_000)
+            (ok, skipped) = SupervisorPeers.resolve(others, selfHost: selfHost)
+        }
+        log("bootstrap peers: \(ok.count) of \(others.count) resolved\(skipped.isEmpty ? "" : "; not resolvable yet, left out: \(skipped.joined(separator: " "))")")
         if !ok.isEmpty { args.append("\(bootstrapFlag)=\(ok.joined(separator: ","))") }
         return args
     }
 
     func run() async throws {
         let options = SupervisorOptions(
-            executable: node[0], arguments: nodeArguments(log: dryRun ? { print($0) } : Supervisor.stderrLog), endpoints: NodeEndpoints(baseURL: rpc),
+            executable: node[0], arguments: await nodeArguments(log: dryRun ? { print($0) } : Supervisor.stderrLog), endpoints: NodeEndpoints(baseURL: rpc),
             healthTimeout: healthTimeout, healthInterval: healthInterval,
             aliases: aliases.compactMap(ChainAlias.init(parsing:)), stopGrace: stopGrace)
         let steps: [any NodeStartupStep] = importArguments.map { [NodeRLPImportStep(arguments: $0)] } ?? []
