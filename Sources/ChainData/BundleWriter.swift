@@ -19,7 +19,11 @@ public final class BundleWriter {
     public let cut: PartCut
     /// Whether the bundle existed before this writer.
     public let appending: Bool
+    private let level: Int
+    private let workers: Int
     private let compressor: ZstdCompressor
+    private var upload: (BundlePart, Task<Void, any Error>)?
+    private var spare: [UInt8] = []
     private var checker: ChainLinkChecker
     private var skipUpTo: (number: UInt64, hash: Hash32)?
     /// Hashes the manifest records (each part's first and last block), to check skipped blocks.
@@ -70,6 +74,8 @@ public final class BundleWriter {
         } else {
             checker = ChainLinkChecker()
         }
+        self.level = level
+        self.workers = workers
         compressor = ZstdCompressor(level: level, workers: workers)
     }
 
@@ -115,8 +121,10 @@ public final class BundleWriter {
     private func cutPart() {
         guard let f = first, let l = last else { return }
         pending.append((f, l, count, raw))
-        raw = []
-        raw.reserveCapacity(pending.last!.bytes.count)
+        // Reuse a drained part's buffer: fresh 64 MiB buffers cost page faults on every part.
+        raw = spare
+        spare = []
+        raw.removeAll(keepingCapacity: true)
         first = nil
         last = nil
         count = 0
@@ -126,36 +134,68 @@ public final class BundleWriter {
     public var openPartFirst: BlockInfo? { first }
 
     /// Compresses and uploads finished parts; with `checkpoint`, then writes the manifest listing them.
+    ///
+    /// Parts are compressed in line (zstd's own worker threads already use every core); the
+    /// upload of one part overlaps the reading and compression of the next, and parts enter
+    /// the manifest in order once stored.
     public func drain(checkpoint: Bool = false) async throws {
         while !pending.isEmpty {
-            let p = pending.removeFirst()
-            let stored = try p.bytes.withUnsafeBytes { try compressor.compress($0) }
-            let key = BundleManifest.partKey(first: p.first.number, last: p.last.number)
-            let part = BundlePart(
-                key: key, firstNumber: p.first.number, lastNumber: p.last.number,
-                firstHash: p.first.hash.hex, lastHash: p.last.hash.hex, firstParentHash: p.first.parentHash.hex,
-                blocks: p.count, firstTimestamp: p.first.timestamp, lastTimestamp: p.last.timestamp,
-                firstDay: UTCDay.string(fromTimestamp: p.first.timestamp), lastDay: UTCDay.string(fromTimestamp: p.last.timestamp),
-                rawSize: Int64(p.bytes.count), rawSHA256: SHA256Hasher.hex(p.bytes),
-                storedSize: Int64(stored.count), storedSHA256: SHA256Hasher.hex(stored))
-            try await store.put(BundleManifest.storeKey(network: network, part: key), bytes: stored)
-            manifest.parts.append(part)
-            manifestDirty = true
-            blocksWritten += p.count
-            rawBytesWritten += part.rawSize
-            storedBytesWritten += part.storedSize
-            log("part \(key): blocks #\(part.firstNumber)…#\(part.lastNumber) (\(part.blocks)), \(ByteCount.format(part.rawSize)) → \(ByteCount.format(part.storedSize))")
+            var p = pending.removeFirst()
+            let (part, stored) = try PartJob.compress(first: p.first, last: p.last, count: p.count, raw: p.bytes, compressor)
+            p.bytes.removeAll(keepingCapacity: true)
+            if p.bytes.capacity > spare.capacity { spare = p.bytes }
+            try await collectUpload()
+            let store = self.store, key = BundleManifest.storeKey(network: network, part: part.key)
+            upload = (part, Task.detached { try await store.put(key, bytes: stored) })
         }
-        if checkpoint { try await writeManifest() }
+        if checkpoint {
+            try await collectUpload()
+            try await writeManifest()
+        }
     }
 
+    /// Waits for the part being uploaded and lists it.
+    private func collectUpload() async throws {
+        guard let (part, task) = upload else { return }
+        upload = nil
+        try await task.value
+        list(part)
+    }
+
+    private func list(_ part: BundlePart) {
+        manifest.parts.append(part)
+        manifestDirty = true
+        blocksWritten += part.blocks
+        rawBytesWritten += part.rawSize
+        storedBytesWritten += part.storedSize
+        log("part \(part.key): blocks #\(part.firstNumber)…#\(part.lastNumber) (\(part.blocks)), \(ByteCount.format(part.rawSize)) → \(ByteCount.format(part.storedSize))")
+    }
+}
+
+/// Compressing and hashing one part.
+enum PartJob {
+    /// The part's manifest entry and its stored (compressed) bytes.
+    static func compress(first: BlockInfo, last: BlockInfo, count: Int, raw: [UInt8], _ compressor: ZstdCompressor) throws -> (BundlePart, [UInt8]) {
+        let stored = try raw.withUnsafeBytes { try compressor.compress($0) }
+        let key = BundleManifest.partKey(first: first.number, last: last.number)
+        let part = BundlePart(
+            key: key, firstNumber: first.number, lastNumber: last.number,
+            firstHash: first.hash.hex, lastHash: last.hash.hex, firstParentHash: first.parentHash.hex,
+            blocks: count, firstTimestamp: first.timestamp, lastTimestamp: last.timestamp,
+            firstDay: UTCDay.string(fromTimestamp: first.timestamp), lastDay: UTCDay.string(fromTimestamp: last.timestamp),
+            rawSize: Int64(raw.count), rawSHA256: SHA256Hasher.hex(raw),
+            storedSize: Int64(stored.count), storedSHA256: SHA256Hasher.hex(stored))
+        return (part, stored)
+    }
+}
+
+extension BundleWriter {
     /// Cuts the open part (unless `keepOpenPart`), uploads everything and writes the manifest.
     /// With `keepOpenPart` the unfinished part is dropped: the next run exports it again
     /// (by-day exports use this so a day's part is written once the day is over).
     public func finish(keepOpenPart: Bool = false) async throws {
         if !keepOpenPart { cutPart() } else { raw = []; first = nil; last = nil; count = 0 }
-        try await drain()
-        try await writeManifest()
+        try await drain(checkpoint: true)
     }
 
     private func writeManifest() async throws {
