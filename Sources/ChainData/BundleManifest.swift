@@ -23,6 +23,26 @@ public struct BundlePart: Codable, Sendable, Equatable {
     /// Bytes stored (compressed) and their SHA-256.
     public var storedSize: Int64
     public var storedSHA256: String
+
+    public init(key: String, firstNumber: UInt64, lastNumber: UInt64, firstHash: String, lastHash: String, firstParentHash: String,
+                blocks: Int, firstTimestamp: UInt64, lastTimestamp: UInt64, firstDay: String, lastDay: String,
+                rawSize: Int64, rawSHA256: String, storedSize: Int64, storedSHA256: String) {
+        self.key = key
+        self.firstNumber = firstNumber
+        self.lastNumber = lastNumber
+        self.firstHash = firstHash
+        self.lastHash = lastHash
+        self.firstParentHash = firstParentHash
+        self.blocks = blocks
+        self.firstTimestamp = firstTimestamp
+        self.lastTimestamp = lastTimestamp
+        self.firstDay = firstDay
+        self.lastDay = lastDay
+        self.rawSize = rawSize
+        self.rawSHA256 = rawSHA256
+        self.storedSize = storedSize
+        self.storedSHA256 = storedSHA256
+    }
 }
 
 /// How a bundle's parts are cut.
