@@ -233,20 +233,20 @@ import TestSupport
         var r = try chainsnap(["rlp", "split", dir.sub("www/chain.rlp"), "--to", "file://" + dir.sub("www"), "--network", "h",
                                "--blocks-per-part", "20"])
         #expect(r.status == 0, "\(r.output)")
-        let http = try TestHTTPServer(root: dir.sub("www"))
-        r = try chainsnap(["rlp", "inspect", http.url() + "/chain.rlp", "--json"])
+        let http = try FaultServer(root: dir.sub("www"), logDir: dir.path)
+        r = try chainsnap(["rlp", "inspect", http.url("ok", "chain.rlp"), "--json"])
         #expect(r.status == 0, "\(r.output)")
         let o = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         #expect(o?["lastHash"] as? String == hashes[69].hex)
         #expect(o?["blocks"] as? Int == 70)
         // Each request fails once (500) before it works: the store's retries carry the import through.
         guard let node = try TestNode.start(["--chain", dir.sub("www/chain.rlp"), "--height", "5", "--geth"]) else { return }
-        r = try chainsnap(["rlp", "import", "--rpc", node.url, "--geth", "--from", http.url("500", times: 1), "--network", "h",
+        r = try chainsnap(["rlp", "import", "--rpc", node.url, "--geth", "--from", http.baseURL + "/500/1", "--network", "h",
                            "--work-dir", dir.sub("w"), "--prefetch", "3"])
         #expect(r.status == 0, "\(r.output)")
         #expect(node.height == 70)
         // Writing to an https store is refused with a clear message.
-        r = try chainsnap(["rlp", "split", dir.sub("www/chain.rlp"), "--to", http.url(), "--network", "h2"])
+        r = try chainsnap(["rlp", "split", dir.sub("www/chain.rlp"), "--to", http.baseURL + "/ok/0", "--network", "h2"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("read-only"), "\(r.stderr)")
     }

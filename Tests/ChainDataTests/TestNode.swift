@@ -2,10 +2,11 @@ import Foundation
 import Testing
 import TestSupport
 
-/// Tests/servers/testnode.py run on 127.0.0.1 for one test; stopped on deinit.
+/// Tests/servers/testnode.py run on 127.0.0.1 for one test; killed on deinit (and with the test process).
 final class TestNode: @unchecked Sendable {
-    let process = Process()
+    let proc: ManagedProcess
     let port: Int
+    let logDir = TempDir("testnode-log")
     var url: String { "http://127.0.0.1:\(port)" }
 
     /// Starts the node; nil (after recording an issue when servers are required) if Python or pyrlp is missing.
@@ -15,34 +16,16 @@ final class TestNode: @unchecked Sendable {
     }
 
     private init(python: String, args: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [Paths.packageRoot + "/Tests/servers/testnode.py", "--port", "0"] + args
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // The first line is "PORT <n>".
-        var line = Data()
-        let h = out.fileHandleForReading
-        while !line.contains(10) {
-            let d = h.availableData
-            if d.isEmpty { break }
-            line.append(d)
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        guard let p = text.split(separator: "\n").first?.split(separator: " ").last.flatMap({ Int($0) }) else {
-            process.terminate()
-            throw TestNodeError.noPort(text)
+        let pipe = Pipe()
+        proc = try ManagedProcess(python, [Paths.packageRoot + "/Tests/servers/testnode.py", "--port", "0"] + args,
+                                  logPath: logDir.sub("testnode.log"), stdoutPipe: pipe, killImmediately: true)
+        // The first line is "PORT <n>". read(2) with EINTR retries: FileHandle reads trap on EINTR.
+        let line = readLine(pipe.fileHandleForReading.fileDescriptor, timeout: 20)
+        guard let p = line.split(separator: " ").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
+            proc.stop()
+            throw TestNodeError.noPort(line + proc.logTail())
         }
         port = p
-    }
-
-    deinit {
-        // SIGKILL: a child of the test runner may inherit a blocked SIGTERM.
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
     }
 
     /// The node's counters (test_state).
@@ -58,37 +41,18 @@ final class TestNode: @unchecked Sendable {
 
 enum TestNodeError: Error { case noPort(String) }
 
-/// Tests/servers/fault_server.py serving a folder over HTTP with Range support (killed on deinit).
-final class TestHTTPServer: @unchecked Sendable {
-    let process = Process()
-    let port: Int
-
-    init(root: String) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Paths.packageRoot + "/Tests/servers/fault_server.py", "--root", root, "--port", "0"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while !line.contains(10) {
-            let d = out.fileHandleForReading.availableData
-            if d.isEmpty { break }
-            line.append(d)
-        }
-        guard let p = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            kill(process.processIdentifier, SIGKILL)
-            throw TestNodeError.noPort(String(decoding: line, as: UTF8.self))
-        }
-        port = p
+/// Reads one line from `fd` (up to the first newline), retrying EINTR, giving up after `timeout` seconds.
+func readLine(_ fd: Int32, timeout: Double) -> String {
+    var line = ""
+    let deadline = Date().addingTimeInterval(timeout)
+    var buf = [UInt8](repeating: 0, count: 256)
+    while !line.contains("\n") && Date() < deadline {
+        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { break }
+        line += String(decoding: buf[0..<n], as: UTF8.self)
     }
-
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
-    }
-
-    /// Base URL whose requests get `mode` (`ok`, `drop`, `500`…) `times` times first.
-    func url(_ mode: String = "ok", times: Int = 0) -> String { "http://127.0.0.1:\(port)/\(mode)/\(times)" }
+    return line
 }
 
 /// Runs the built chainsnap binary.

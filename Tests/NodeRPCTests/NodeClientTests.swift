@@ -4,10 +4,11 @@ import SnapshotCore
 import Testing
 import TestSupport
 
-/// Tests/servers/testnode.py for the client tests (killed on deinit).
+/// Tests/servers/testnode.py for the client tests (killed on deinit, and with the test process).
 final class RPCTestNode: @unchecked Sendable {
-    let process = Process()
+    let proc: ManagedProcess
     let port: Int
+    let logDir = TempDir("rpcnode-log")
 
     static var python: String? {
         let p = Paths.packageRoot + "/.venv/bin/python3"
@@ -23,27 +24,25 @@ final class RPCTestNode: @unchecked Sendable {
 
     init?(_ args: [String]) throws {
         guard let py = Self.python else { return nil }
-        process.executableURL = URL(fileURLWithPath: py)
-        process.arguments = [Paths.packageRoot + "/Tests/servers/testnode.py", "--port", "0"] + args
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while !line.contains(10) {
-            let d = out.fileHandleForReading.availableData
-            if d.isEmpty { break }
-            line.append(d)
+        let pipe = Pipe()
+        proc = try ManagedProcess(py, [Paths.packageRoot + "/Tests/servers/testnode.py", "--port", "0"] + args,
+                                  logPath: logDir.sub("node.log"), stdoutPipe: pipe, killImmediately: true)
+        // "PORT <n>", read with read(2) retrying EINTR (FileHandle reads trap on EINTR).
+        var line = ""
+        let deadline = Date().addingTimeInterval(20)
+        var buf = [UInt8](repeating: 0, count: 256)
+        let fd = pipe.fileHandleForReading.fileDescriptor
+        while !line.contains("\n") && Date() < deadline {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            line += String(decoding: buf[0..<n], as: UTF8.self)
         }
-        guard let p = String(decoding: line, as: UTF8.self).split(separator: "\n").first?.split(separator: " ").last.flatMap({ Int($0) }) else {
-            kill(process.processIdentifier, SIGKILL)
+        guard let p = line.split(separator: " ").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
+            proc.stop()
             return nil
         }
         port = p
-    }
-
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
     }
 
     var url: String { "http://127.0.0.1:\(port)" }
