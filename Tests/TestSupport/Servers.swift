@@ -142,8 +142,16 @@ public final class ManagedProcess: @unchecked Sendable {
         self.killImmediately = killImmediately
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = FileHandle(forWritingAtPath: logPath)
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = args
+        // Through Tests/servers/with_parent.py when python3 is there: the server then dies with
+        // this test process even if it crashes (no orphaned servers holding ports and memory).
+        let guardScript = Paths.packageRoot + "/Tests/servers/with_parent.py"
+        if let python = Servers.tool("python3"), FileManager.default.fileExists(atPath: guardScript) {
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = [guardScript, executable] + args
+        } else {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = args
+        }
         if let environment {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, n in n }
         }
