@@ -3,7 +3,7 @@ import SnapshotCore
 
 /// The `chainsnap` command tree.
 ///
-/// Exit codes: 0 success; 1 failure (the message says what to do); 2 bad usage;
+/// Exit codes: 0 success; 1 failure (the message says what to do); 64 bad usage;
 /// 3 a restore refused to touch existing data (non-empty target without --force).
 @main
 struct Chainsnap: AsyncParsableCommand {
@@ -16,7 +16,7 @@ struct Chainsnap: AsyncParsableCommand {
             Stores: file:///path (local folder), s3://bucket/prefix (S3-compatible), https://host/prefix (read-only).
             Credentials come from the environment or mounted Secret files, never from arguments.
 
-            Exit codes: 0 ok, 1 failed, 2 usage error, 3 restore refused (existing data; see --force).
+            Exit codes: 0 ok, 1 failed, 64 usage error, 3 restore refused (existing data; see --force).
             """,
         version: version,
         subcommands: [SnapshotCommand.self, RLPCommand.self, NodeCommand.self, K8sCommand.self]

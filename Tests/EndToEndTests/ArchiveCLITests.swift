@@ -4,10 +4,7 @@ import Testing
 import TestSupport
 
 /// `chainsnap snapshot restore --from ARCHIVE_URL DIR` run as operators run it.
-///
-/// Disabled until `snapshot restore` routes archive URLs (`ArchiveRestore.isArchiveURL`) to
-/// `ArchiveRestore.run`; remove the `.disabled` trait once it does.
-@Suite(.disabled("enable once `snapshot restore --from` routes archive URLs to ArchiveRestore"))
+@Suite
 struct ArchiveCLITests {
     let bin = Paths.chainsnapBinary
 

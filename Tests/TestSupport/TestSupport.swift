@@ -44,13 +44,26 @@ public func run(_ executable: String, _ args: [String], environment: [String: St
     try? inPipe.fileHandleForWriting.close()
     // Read both pipes concurrently so a chatty child cannot block on a full pipe.
     let errBox = DataBox()
-    let t = Thread { errBox.data = errPipe.fileHandleForReading.readDataToEndOfFile() }
+    let t = Thread { errBox.data = readAll(errPipe.fileHandleForReading.fileDescriptor) }
     t.start()
-    let out = outPipe.fileHandleForReading.readDataToEndOfFile()
+    let out = readAll(outPipe.fileHandleForReading.fileDescriptor)
     p.waitUntilExit()
     while !errBox.done { usleep(1000) }
     return RunResult(status: p.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
                      stderr: String(decoding: errBox.data, as: UTF8.self))
+}
+
+/// Reads a descriptor to its end, retrying interrupted reads (Foundation's
+/// readDataToEndOfFile traps on EINTR under load).
+func readAll(_ fd: Int32) -> Data {
+    var out = Data()
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n > 0 { out.append(contentsOf: buf[0..<n]); continue }
+        if n < 0 && errno == EINTR { continue }
+        return out
+    }
 }
 
 final class DataBox: @unchecked Sendable {
