@@ -14,6 +14,8 @@ public struct CreateOptions: Sendable {
     public var parallel: Int = max(2, ProcessInfo.processInfo.activeProcessorCount)
     public var progressInterval: Double? = nil
     public var quiet = false
+    /// Reuse the extents of large files whose path, size and mtime match the newest snapshot.
+    public var reuseUnchanged = true
 
     public init() {}
 
@@ -84,12 +86,14 @@ public struct SnapshotCreator: Sendable {
     }
 
     private func build(id: String, root: String, entries: inout [Entry], started: Double, warnings: [String]) async throws -> CreateSummary {
-        let known = try await knownChunks()
-        let jobs = planJobs(entries)
+        let (known, previous) = try await knownChunks()
+        let unchanged = unchangedExtents(entries, previous: previous, known: known)
+        let jobs = planJobs(entries, skipping: Set(unchanged.keys))
         let totalBytes = entries.reduce(Int64(0)) { $0 + ($1.type == .file ? $1.size : 0) }
         let progress = ProgressReporter(label: "snapshot \(id)", total: totalBytes, interval: options.progressInterval, quiet: options.quiet)
         progress.start()
         defer { progress.finish() }
+        for i in unchanged.keys { progress.add(entries[i].size) }
 
         let frozenEntries = entries
         let written = Locked<Set<String>>([])
@@ -118,6 +122,15 @@ public struct SnapshotCreator: Sendable {
         var chunkTable: [String: ChunkInfo] = [:]
         var summary = CreateSummary(id: id, manifest: .placeholder, newChunks: 0, newStoredBytes: 0, newRawBytes: 0,
                                     reusedChunks: 0, reusedRawBytes: 0, zeroBytes: 0, seconds: 0, warnings: warnings)
+        for (i, x) in unchanged {
+            extents[i] = x
+            for c in x.compactMap(\.chunk) where chunkTable[c] == nil {
+                chunkTable[c] = known[c]!
+                summary.reusedChunks += 1
+                summary.reusedRawBytes += known[c]!.size
+            }
+            summary.zeroBytes += x.filter { $0.chunk == nil }.reduce(0) { $0 + $1.length }
+        }
         for (job, result) in zip(jobs, results) {
             let r = result!
             if let c = r.chunk {
@@ -177,17 +190,32 @@ public struct SnapshotCreator: Sendable {
     }
 
     /// Chunks of the newest snapshot: those need no existence check (prune never removes them).
-    private func knownChunks() async throws -> [String: ChunkInfo] {
+    private func knownChunks() async throws -> ([String: ChunkInfo], Manifest?) {
         let catalog = SnapshotCatalog(store: store)
-        guard let last = try await catalog.ids().last, let m = try? await catalog.load(last) else { return [:] }
+        guard let last = try await catalog.ids().last, let m = try? await catalog.load(last) else { return ([:], nil) }
         var out: [String: ChunkInfo] = [:]
         for c in m.chunks { out[c.id] = c }
+        return (out, m)
+    }
+
+    /// Large files whose path, size and mtime match the newest snapshot keep its extents
+    /// without being read again (LSM files are immutable once written). `--rehash` turns this off.
+    func unchangedExtents(_ entries: [Entry], previous: Manifest?, known: [String: ChunkInfo]) -> [Int: [Extent]] {
+        guard options.reuseUnchanged, let previous, previous.chunkSize == options.chunkSize else { return [:] }
+        var byPath: [String: Entry] = [:]
+        for e in previous.entries where e.type == .file { byPath[e.path] = e }
+        var out: [Int: [Extent]] = [:]
+        for (i, e) in entries.enumerated() where e.type == .file && e.size >= options.packThreshold {
+            guard let old = byPath[e.path], old.size == e.size, old.mtimeNs == e.mtimeNs, let x = old.extents,
+                  x.allSatisfy({ $0.chunk == nil || known[$0.chunk!] != nil }) else { continue }
+            out[i] = x
+        }
         return out
     }
 
     /// Cuts files into jobs: large files into fixed-size regions, small files into packs whose
     /// boundaries depend on the file names, so adding one file changes only one pack.
-    func planJobs(_ entries: [Entry]) -> [Job] {
+    func planJobs(_ entries: [Entry], skipping: Set<Int> = []) -> [Job] {
         var jobs: [Job] = []
         var pack: [Int] = []
         var packLen: Int64 = 0
@@ -196,7 +224,7 @@ public struct SnapshotCreator: Sendable {
             pack = []
             packLen = 0
         }
-        for (i, e) in entries.enumerated() where e.type == .file && e.size > 0 {
+        for (i, e) in entries.enumerated() where e.type == .file && e.size > 0 && !skipping.contains(i) {
             if e.size < options.packThreshold {
                 pack.append(i)
                 packLen += e.size

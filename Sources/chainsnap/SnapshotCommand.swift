@@ -33,6 +33,7 @@ struct SnapshotCreate: AsyncParsableCommand {
     @Option(help: "Compression level (zstd 1-19, default 3; lz4 0-12).") var level: Int?
     @Option(help: "Chunk size (e.g. 4MiB).") var chunkSize: String = "4MiB"
     @Option(help: "Seconds between progress lines when stderr is not a terminal.") var progressInterval: Double?
+    @Flag(help: "Read and hash every file, even those whose size and mtime match the newest snapshot.") var rehash = false
     @OptionGroup var store: StoreFlags
 
     func validate() throws {
@@ -52,6 +53,7 @@ struct SnapshotCreate: AsyncParsableCommand {
             }
             o.chunkSize = try ByteCount.parse(chunkSize)
             o.progressInterval = progressInterval
+            o.reuseUnchanged = !rehash
             var labelMap: [String: String] = [:]
             for l in labels {
                 let kv = l.split(separator: "=", maxSplits: 1)

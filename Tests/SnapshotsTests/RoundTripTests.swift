@@ -80,6 +80,33 @@ import TestSupport
         #expect(try Trees.describe(f.tmp.sub("out")) == Trees.describe(f.src))
     }
 
+    @Test func unchangedLargeFilesAreNotReadAgainUnlessRehash() async throws {
+        let f = Fixture()
+        try FileManager.default.createDirectory(atPath: f.src, withIntermediateDirectories: true)
+        let path = f.src + "/000001.sst"
+        try Data(Trees.compressibleBytes(2_000_000, seed: 1)).write(to: URL(fileURLWithPath: path))
+        _ = try await f.create(chunkSize: 1 << 20)
+        // Same size and mtime, different bytes: trusted as unchanged (like rsync/restic's quick check)…
+        var st = stat()
+        stat(path, &st)
+        try Data(Trees.compressibleBytes(2_000_000, seed: 2)).write(to: URL(fileURLWithPath: path))
+        var t = [st.st_atim, st.st_mtim]
+        utimensat(AT_FDCWD, path, &t, 0)
+        let quick = try await f.create(chunkSize: 1 << 20)
+        #expect(quick.newRawBytes == 0)
+        #expect(quick.reusedRawBytes == 2_000_000)
+        // …and read again with --rehash.
+        var o = CreateOptions()
+        o.chunkSize = 1 << 20
+        o.quiet = true
+        o.reuseUnchanged = false
+        let full = try await SnapshotCreator(store: f.store, options: o).run(directory: f.src)
+        #expect(full.newRawBytes == 2_000_000)
+        let r = try await f.restore(f.tmp.sub("out"), snapshot: full.id)
+        #expect(r.fetchedChunks == 2)
+        #expect(try Trees.describe(f.tmp.sub("out")) == Trees.describe(f.src))
+    }
+
     @Test func alreadyRestoredIsANoOp() async throws {
         let f = Fixture()
         try Trees.makeSample(at: f.src, largeFileSize: 100_000)
