@@ -619,7 +619,7 @@ def main():
                               ("nested typo initMode.clearDta", {"initMode": {"clearDta": True}}, "'clearDta' not allowed"),
                               ("wrong type replicas", {"replicas": "five"}, "/replicas"),
                               ("credentials in values", {"store": {"secretAccessKey": "abc"}}, "'secretAccessKey' not allowed"),
-                              ("credentials in a store URL", {"initMode": {"from": "s3://AKIAAAAAAAAAAAAAAAAA:x@bucket/p"}}, "/initMode/from"),
+                              ("credentials in a store URL", {"initMode": {"from": "s3://EXAMPLEKEYID:x@bucket/p"}}, "/initMode/from"),
                               ("chain data path escaping the volume", {"initMode": {"chainDataPaths": ["../staking"]}}, "/initMode/chainDataPaths/0"),
                               ("unknown antiAffinity", {"antiAffinity": "sometimes"}, "/antiAffinity")]:
         _, err = render(chart, deep_merge(base, extra))
