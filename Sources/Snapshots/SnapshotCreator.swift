@@ -98,24 +98,13 @@ public struct SnapshotCreator: Sendable {
         let frozenEntries = entries
         let written = Locked<Set<String>>([])
         let pool = ContextPool(level: options.level)
-        var results = [JobResult?](repeating: nil, count: jobs.count)
-        let limit = max(1, options.parallel)
-        try await withThrowingTaskGroup(of: (Int, JobResult).self) { group in
-            var next = 0
-            func addJob(_ i: Int) {
-                let job = jobs[i]
-                group.addTask {
-                    let r = try await self.process(job, root: root, entries: frozenEntries, known: known, written: written, pool: pool)
-                    progress.add(job.length)
-                    return (i, r)
-                }
-            }
-            while next < min(limit, jobs.count) { addJob(next); next += 1 }
-            while let (i, r) = try await group.next() {
-                results[i] = r
-                if next < jobs.count { addJob(next); next += 1 }
-            }
+        let collected = Locked([JobResult?](repeating: nil, count: jobs.count))
+        try await forEachBounded(jobs.count, limit: options.parallel) { i in
+            let r = try await self.process(jobs[i], root: root, entries: frozenEntries, known: known, written: written, pool: pool)
+            progress.add(jobs[i].length)
+            collected.withLock { $0[i] = r }
         }
+        let results = collected.withLock { $0 }
 
         // Assemble extents in file order.
         var extents = [[Extent]](repeating: [], count: entries.count)

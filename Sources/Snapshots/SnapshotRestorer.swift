@@ -204,24 +204,15 @@ public struct SnapshotRestorer: Sendable {
         }
         let maxChunk = items.map { $0.info.size + $0.info.stored }.max() ?? 1
         let limit = max(1, min(options.parallel, Int(options.memoryLimit / max(1, maxChunk))))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            var next = 0
-            func add(_ i: Int) {
-                let item = items[i]
-                group.addTask {
-                    let bytes: [UInt8]
-                    do { bytes = try await store.get(item.info.key) } catch let e as ChainsnapError where e.code == .notFound {
-                        throw ChainsnapError(.notFound, "chunk \(item.info.id) of this snapshot is missing from \(store.displayURL)",
-                                             object: item.info.key,
-                                             hint: "the store lost data (or a prune ran wrongly); restore another snapshot and run 'chainsnap snapshot verify'")
-                    }
-                    try consume(item.info, item.dests, bytes)
-                }
+        try await forEachBounded(items.count, limit: limit) { i in
+            let item = items[i]
+            let bytes: [UInt8]
+            do { bytes = try await store.get(item.info.key) } catch let e as ChainsnapError where e.code == .notFound {
+                throw ChainsnapError(.notFound, "chunk \(item.info.id) of this snapshot is missing from \(store.displayURL)",
+                                     object: item.info.key,
+                                     hint: "the store lost data (or a prune ran wrongly); restore another snapshot and run 'chainsnap snapshot verify'")
             }
-            while next < min(limit, items.count) { add(next); next += 1 }
-            while try await group.next() != nil {
-                if next < items.count { add(next); next += 1 }
-            }
+            try consume(item.info, item.dests, bytes)
         }
     }
 
@@ -232,23 +223,14 @@ public struct SnapshotRestorer: Sendable {
         let items = Array(work)
         let found = Locked<([String], Int64)>(([], 0))
         let limit = max(2, ProcessInfo.processInfo.activeProcessorCount)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            var next = 0
-            func add(_ i: Int) {
-                let (id, dests) = items[i]
-                let info = chunkInfo[id]!
-                group.addTask {
-                    guard let raw = Self.assemble(info: info, dests: dests, from: target, entries: entries) else { return }
-                    guard SHA256Hasher.hex(raw) == id else { return }
-                    try writer.writeRaw(info: info, dests: dests, raw: raw)
-                    progress.add(info.size)
-                    found.withLock { $0.0.append(id); $0.1 += info.size }
-                }
-            }
-            while next < min(limit, items.count) { add(next); next += 1 }
-            while try await group.next() != nil {
-                if next < items.count { add(next); next += 1 }
-            }
+        try await forEachBounded(items.count, limit: limit) { i in
+            let (id, dests) = items[i]
+            let info = chunkInfo[id]!
+            guard let raw = Self.assemble(info: info, dests: dests, from: target, entries: entries),
+                  SHA256Hasher.hex(raw) == id else { return }
+            try writer.writeRaw(info: info, dests: dests, raw: raw)
+            progress.add(info.size)
+            found.withLock { $0.0.append(id); $0.1 += info.size }
         }
         let (ids, bytes) = found.withLock { $0 }
         if !ids.isEmpty { log("reused \(ids.count) chunks (\(ByteCount.format(bytes))) already present in '\(target)'") }
@@ -310,6 +292,36 @@ final class ChunkWriter: Sendable {
     var flushedEntries: Set<Int> { flushed.withLock { $0 } }
 
     func write(info: ChunkInfo, dests: [SnapshotRestorer.Destination], stored: [UInt8]) throws {
+        try writeRaw(info: info, dests: dests, raw: ChunkDecoder.decode(info, stored: stored, contexts: contexts))
+    }
+
+    func writeRaw(info: ChunkInfo, dests: [SnapshotRestorer.Destination], raw: [UInt8]) throws {
+        try raw.withUnsafeBytes { r in
+            for d in dests {
+                let f = try RawFile(writingAt: tree + "/" + entries[d.entry].path)
+                try f.write(UnsafeRawBufferPointer(rebasing: r[Int(d.chunkOffset)..<Int(d.chunkOffset + d.length)]), at: d.fileOffset)
+            }
+        }
+        try journal.record(info.id)
+        let complete = pending.withLock { counts -> [Int] in
+            var out: [Int] = []
+            for d in dests {
+                counts[d.entry, default: 1] -= 1
+                if counts[d.entry] == 0 { out.append(d.entry) }
+            }
+            return out
+        }
+        for e in complete {
+            flushed.withLock { _ = $0.insert(e) }
+            flusher.enqueue(tree + "/" + entries[e].path)
+        }
+    }
+}
+
+/// Turns a stored chunk back into its bytes, checking its stored length, that it decompresses
+/// to exactly its size, and that those bytes hash to its id. Restore and `verify --deep` share it.
+enum ChunkDecoder {
+    static func decode(_ info: ChunkInfo, stored: [UInt8], contexts: ContextPool) throws -> [UInt8] {
         guard stored.count == Int(info.stored) else {
             throw ChainsnapError(.corrupt, "chunk \(info.id) is \(stored.count) bytes in the store, the manifest says \(info.stored) (truncated or replaced)",
                                  object: info.key, hint: "the store's copy is damaged; restore another snapshot, and run 'chainsnap snapshot verify --deep'")
@@ -334,29 +346,7 @@ final class ChunkWriter: Sendable {
             throw ChainsnapError(.corrupt, "chunk \(info.id) is corrupt: its content hashes to \(hash)", object: info.key,
                                  hint: "the store's copy is damaged; restore another snapshot, and run 'chainsnap snapshot verify --deep'")
         }
-        try writeRaw(info: info, dests: dests, raw: raw)
-    }
-
-    func writeRaw(info: ChunkInfo, dests: [SnapshotRestorer.Destination], raw: [UInt8]) throws {
-        try raw.withUnsafeBytes { r in
-            for d in dests {
-                let f = try RawFile(writingAt: tree + "/" + entries[d.entry].path)
-                try f.write(UnsafeRawBufferPointer(rebasing: r[Int(d.chunkOffset)..<Int(d.chunkOffset + d.length)]), at: d.fileOffset)
-            }
-        }
-        try journal.record(info.id)
-        let complete = pending.withLock { counts -> [Int] in
-            var out: [Int] = []
-            for d in dests {
-                counts[d.entry, default: 1] -= 1
-                if counts[d.entry] == 0 { out.append(d.entry) }
-            }
-            return out
-        }
-        for e in complete {
-            flushed.withLock { _ = $0.insert(e) }
-            flusher.enqueue(tree + "/" + entries[e].path)
-        }
+        return raw
     }
 }
 

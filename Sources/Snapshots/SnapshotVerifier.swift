@@ -74,13 +74,7 @@ public struct SnapshotVerifier: Sendable {
         defer { progress.finish() }
         let pool = ContextPool(level: 3)
         let check: @Sendable (ChunkInfo, [UInt8]) -> Void = { c, stored in
-            let ctx = pool.take()
-            defer { pool.give(ctx) }
-            var raw = [UInt8](repeating: 0, count: Int(c.size))
-            let ok = (try? stored.withUnsafeBytes { s in
-                try raw.withUnsafeMutableBytes { o in try ctx.decompress(s, codec: c.codec, expectedSize: Int(c.size), into: o) }
-            }) != nil && SHA256Hasher.hex(raw) == c.id
-            if !ok { bad.withLock { _ = $0.insert(c.id) } }
+            if (try? ChunkDecoder.decode(c, stored: stored, contexts: pool)) == nil { bad.withLock { _ = $0.insert(c.id) } }
             progress.add(c.size)
         }
         if let bulk = store as? any BulkFetching {
@@ -89,19 +83,10 @@ public struct SnapshotVerifier: Sendable {
                 check(byKey[req.key]!, bytes)
             }
         } else {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                var next = 0
-                func add(_ i: Int) {
-                    let c = chunks[i]
-                    group.addTask {
-                        do { check(c, try await store.get(c.key)) } catch let e as ChainsnapError where e.code == .notFound {
-                            bad.withLock { _ = $0.insert(c.id) }
-                        }
-                    }
-                }
-                while next < min(parallel, chunks.count) { add(next); next += 1 }
-                while try await group.next() != nil {
-                    if next < chunks.count { add(next); next += 1 }
+            try await forEachBounded(chunks.count, limit: parallel) { i in
+                let c = chunks[i]
+                do { check(c, try await store.get(c.key)) } catch let e as ChainsnapError where e.code == .notFound {
+                    bad.withLock { _ = $0.insert(c.id) }
                 }
             }
         }
