@@ -52,7 +52,7 @@ public final class BundleWriter {
         self.log = log
         let key = BundleManifest.key(network: network)
         if try await store.head(key) != nil {
-            let m = try BundleManifest.decode(try await store.get(key), source: store.displayURL + "/" + key)
+            let m = try BundleManifest.decode(try await store.get(key), source: store.displayURL(for: key))
             try m.verifyLinks()
             manifest = m
             appending = !m.parts.isEmpty

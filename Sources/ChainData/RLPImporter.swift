@@ -63,7 +63,7 @@ public struct RLPImporter: Sendable {
     public func importBundle(from store: any ObjectStore, network: String) async throws -> RLPImportReport {
         try BundleManifest.checkNetworkName(network)
         let key = BundleManifest.key(network: network)
-        let manifest = try BundleManifest.decode(try await store.get(key), source: store.displayURL + "/" + key)
+        let manifest = try BundleManifest.decode(try await store.get(key), source: store.displayURL(for: key))
         try manifest.verifyLinks()
         guard let firstPart = manifest.parts.first, let lastPart = manifest.parts.last else {
             throw ChainsnapError(.notFound, "bundle \(network) in \(store.displayURL) has no parts", hint: "publish parts with `chainsnap rlp split` or `rlp export` first")

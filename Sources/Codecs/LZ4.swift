@@ -37,7 +37,16 @@ public final class LZ4Decompressor {
         dctx = d
     }
 
-    deinit { LZ4F_freeDecompressionContext(dctx) }
+    /// Stream state: the output block, LZ4's hint after the last call (0 at a frame's end).
+    private static let streamBlock = 4 << 20
+    private var streamOut: UnsafeMutableRawPointer?
+    private var pendingHint = 0
+    private var fedAny = false
+
+    deinit {
+        LZ4F_freeDecompressionContext(dctx)
+        streamOut?.deallocate()
+    }
 
     /// Decompresses one whole frame into `out`, which must hold exactly `expectedSize` bytes.
     public func decompress(_ input: UnsafeRawBufferPointer, expectedSize: Int, into out: UnsafeMutableRawBufferPointer) throws -> Int {
@@ -75,19 +84,31 @@ public final class LZ4Decompressor {
 
     /// Streaming decompression of an `.lz4` archive: feeds input, calls `sink` with output blocks.
     public func feed(_ input: UnsafeRawBufferPointer, sink: (UnsafeRawBufferPointer) throws -> Void) throws {
-        let cap = 4 << 20
-        let out = UnsafeMutableRawPointer.allocate(byteCount: cap, alignment: 16)
-        defer { out.deallocate() }
+        let cap = Self.streamBlock
+        if streamOut == nil { streamOut = .allocate(byteCount: cap, alignment: 64) }
+        let out = streamOut!
+        if input.count > 0 { fedAny = true }
         var consumed = 0
-        while consumed < input.count {
+        while true {
             var dstSize = cap
             var srcSize = input.count - consumed
-            let r = LZ4F_decompress(dctx, out, &dstSize, input.baseAddress! + consumed, &srcSize, nil)
+            let r = LZ4F_decompress(dctx, out, &dstSize, input.baseAddress.map { $0 + consumed }, &srcSize, nil)
             if LZ4F_isError(r) != 0 {
                 throw ChainsnapError(.corrupt, "lz4 stream is corrupt: \(String(cString: LZ4F_getErrorName(r)))")
             }
+            pendingHint = r
             consumed += srcSize
             if dstSize > 0 { try sink(UnsafeRawBufferPointer(start: out, count: dstSize)) }
+            // Done when all input is taken and the output was not cut short (nothing left inside).
+            if consumed >= input.count && dstSize < cap { break }
+        }
+    }
+
+    /// Ends a stream: throws when it stopped inside a frame (a truncated download or file).
+    public func finish() throws {
+        guard fedAny else { throw ChainsnapError(.corrupt, "lz4 stream is empty") }
+        if pendingHint != 0 {
+            throw ChainsnapError(.corrupt, "lz4 stream ends in the middle of a frame (truncated)")
         }
     }
 }

@@ -99,29 +99,56 @@ public final class ZstdDecompressor {
 }
 
 /// Streaming zstd decompression for archives (`.tar.zst`) of unknown size.
+///
+/// The window a frame may ask for is capped (`windowLogMax`): a stream made with
+/// `zstd --long=31` needs a 2 GiB window, which is refused unless the caller allows it.
 public final class ZstdStreamDecompressor {
     private var dctx: OpaquePointer
+    private let out: UnsafeMutableRawPointer
+    private let outCap = ZSTD_DStreamOutSize()
+    /// zstd's hint after the last call: 0 when a frame ended exactly there.
+    private var pendingHint = 0
+    private var fedAny = false
 
-    public init() {
+    /// The largest window zstd accepts by default (`ZSTD_WINDOWLOG_LIMIT_DEFAULT`, 128 MiB).
+    public static let defaultWindowLogMax = 27
+
+    /// - Parameter windowLogMax: log2 of the largest window a frame may use (10...31).
+    public init(windowLogMax: Int = ZstdStreamDecompressor.defaultWindowLogMax) {
         guard let d = ZSTD_createDStream() else { fatalError("ZSTD_createDStream: out of memory") }
         dctx = d
         _ = ZSTD_initDStream(dctx)
+        _ = ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, Int32(min(max(windowLogMax, 10), 31)))
+        out = .allocate(byteCount: outCap, alignment: 64)
     }
 
-    deinit { ZSTD_freeDStream(dctx) }
+    deinit {
+        ZSTD_freeDStream(dctx)
+        out.deallocate()
+    }
+
+    /// The window size the zstd frame header at the start of `input` declares (RFC 8878
+    /// §3.1.1.1.2), or nil when `input` does not start with a zstd frame that has one.
+    public static func frameWindowSize(_ input: UnsafeRawBufferPointer) -> UInt64? {
+        guard input.count >= 6, input.loadUnaligned(as: UInt32.self).littleEndian == 0xFD2F_B528 else { return nil }
+        let descriptor = input[4]
+        guard descriptor & 0x20 == 0 else { return nil }  // single segment: window = content size
+        let wd = input[5]
+        let base = UInt64(1) << (10 + UInt64(wd >> 3))
+        return base + (base / 8) * UInt64(wd & 7)
+    }
 
     /// Feeds `input`, calling `sink` with each block of decompressed output.
     public func feed(_ input: UnsafeRawBufferPointer, sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        if input.count > 0 { fedAny = true }
         var inBuf = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
-        let outCap = ZSTD_DStreamOutSize()
-        let out = UnsafeMutableRawPointer.allocate(byteCount: outCap, alignment: 16)
-        defer { out.deallocate() }
         while inBuf.pos < inBuf.size {
             var outBuf = ZSTD_outBuffer(dst: out, size: outCap, pos: 0)
             let r = ZSTD_decompressStream(dctx, &outBuf, &inBuf)
             if ZSTD_isError(r) != 0 {
                 throw ChainsnapError(.corrupt, "zstd stream is corrupt: \(String(cString: ZSTD_getErrorName(r)))")
             }
+            pendingHint = r
             if outBuf.pos > 0 { try sink(UnsafeRawBufferPointer(start: out, count: outBuf.pos)) }
         }
         // Drain anything still buffered inside the decoder.
@@ -132,8 +159,18 @@ public final class ZstdStreamDecompressor {
             if ZSTD_isError(r) != 0 {
                 throw ChainsnapError(.corrupt, "zstd stream is corrupt: \(String(cString: ZSTD_getErrorName(r)))")
             }
+            // A call that made no progress only says what the next frame would need.
+            if outBuf.pos > 0 { pendingHint = r }
             if outBuf.pos > 0 { try sink(UnsafeRawBufferPointer(start: out, count: outBuf.pos)) }
             if outBuf.pos < outCap { break }
+        }
+    }
+
+    /// Ends the stream: throws when it stopped inside a frame (a truncated download or file).
+    public func finish() throws {
+        guard fedAny else { throw ChainsnapError(.corrupt, "zstd stream is empty") }
+        if pendingHint != 0 {
+            throw ChainsnapError(.corrupt, "zstd stream ends in the middle of a frame (truncated)")
         }
     }
 }

@@ -28,13 +28,19 @@ public enum PathRules {
         if target.hasPrefix("/") { throw bad("absolute target points outside the tree") }
         if target.utf8.contains(0) { throw bad("NUL byte in target") }
         var depth = linkPath.split(separator: "/").count - 1
+        var named = false
         for part in target.split(separator: "/") {
             switch part {
             case ".": continue
             case "..":
+                // `dir/..` is only the folder it looks like when `dir` is a real folder; if `dir`
+                // is (or later becomes) a symlink, `..` climbs from wherever that points.
+                if named { throw bad("'..' after a named component (it may climb out through a symlink)") }
                 depth -= 1
                 if depth < 0 { throw bad("points outside the tree") }
-            default: depth += 1
+            default:
+                depth += 1
+                named = true
             }
         }
     }

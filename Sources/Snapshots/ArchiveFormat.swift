@@ -85,10 +85,11 @@ final class ArchiveDecoder {
     let format: ArchiveFormat
     private let impl: Impl
 
-    init(format: ArchiveFormat) {
+    /// - Parameter windowLogMax: the largest zstd window accepted (see `zstdWindowLogMax(memoryLimit:)`).
+    init(format: ArchiveFormat, windowLogMax: Int = ZstdStreamDecompressor.defaultWindowLogMax) {
         self.format = format
         switch format {
-        case .tarZstd: impl = .zstd(ZstdStreamDecompressor())
+        case .tarZstd: impl = .zstd(ZstdStreamDecompressor(windowLogMax: windowLogMax))
         case .tarLZ4: impl = .lz4(LZ4Decompressor())
         case .tarGzip: impl = .gzip(GzipStreamDecompressor())
         case .tar: impl = .plain
@@ -108,8 +109,19 @@ final class ArchiveDecoder {
     /// Ends the stream; throws when the compressed stream stops mid-frame (where the codec can tell).
     func finish() throws {
         switch impl {
+        case .zstd(let d): try d.finish()
+        case .lz4(let d): try d.finish()
         case .gzip(let d): try d.finish()
-        default: break
+        case .plain: break
         }
     }
+}
+
+/// The largest zstd window (log2) a restore with `memoryLimit` accepts: zstd's default of
+/// 128 MiB, or up to half the memory limit when that is larger (`zstd --long=31` archives
+/// need a 2 GiB window, so `--memory-limit 4GiB`).
+func zstdWindowLogMax(memoryLimit: Int64) -> Int {
+    var log = ZstdStreamDecompressor.defaultWindowLogMax
+    while log < 31 && (Int64(1) << (log + 1)) <= memoryLimit / 2 { log += 1 }
+    return log
 }

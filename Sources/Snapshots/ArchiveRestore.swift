@@ -106,6 +106,14 @@ public enum ArchiveRestore {
             throw ChainsnapError(.invalidArgument, "'\(Redact.url(url))' is not an archive URL",
                                  hint: "use file:///path/node.tar.zst, https://host/path/node.tar.zst or s3://bucket/path/node.tar.zst")
         }
+        // A query (a presigned or tokenised URL) belongs to the object: keep it on the store,
+        // which sends it with every request, and find the file name before it.
+        var query = ""
+        let isHTTP = u.hasPrefix("http://") || u.hasPrefix("https://")
+        if isHTTP, let q = u.firstIndex(of: "?") {
+            query = String(u[q...])
+            u = String(u[..<q])
+        }
         let afterScheme = u[schemeEnd.upperBound...]
         guard let slash = afterScheme.lastIndex(of: "/") else {
             throw ChainsnapError(.invalidArgument, "archive URL '\(Redact.url(url))' has no file name",
@@ -117,16 +125,12 @@ public enum ArchiveRestore {
             throw ChainsnapError(.invalidArgument, "archive URL '\(Redact.url(url))' ends with '/'", hint: "name the archive file itself")
         }
         if base.hasSuffix("://") { base += "/" }  // file:///x.tar → store file:///
-        if u.hasPrefix("http://") || u.hasPrefix("https://") {
-            if key.contains("?") {
-                throw ChainsnapError(.invalidArgument, "archive URL '\(Redact.url(url))' has a query string, which chainsnap cannot pass on yet",
-                                     hint: "use an URL without '?…' (or s3://bucket/key with credentials instead of a presigned URL)")
-            }
+        if isHTTP {
             // The store percent-encodes keys itself: hand it the decoded name.
             guard let decoded = key.removingPercentEncoding else {
                 throw ChainsnapError(.invalidArgument, "archive URL '\(Redact.url(url))' has invalid percent-encoding", hint: "check the URL")
             }
-            return (base, decoded)
+            return (base + query, decoded)
         }
         return (base, key)
     }
@@ -150,7 +154,7 @@ public enum ArchiveRestore {
         if let sha = options.sha256, !Hex.isSHA256(sha.lowercased()) {
             throw ChainsnapError(.invalidArgument, "--sha256 '\(sha)' is not a SHA-256", hint: "give 64 hexadecimal digits")
         }
-        let source = store.displayURL + "/" + key
+        let source = store.displayURL(for: key)
         guard let info = try await store.head(key) else {
             throw ChainsnapError(.notFound, "archive \(source) does not exist", object: source, hint: "check the URL and the credentials")
         }

@@ -135,6 +135,11 @@ struct ArchiveStream {
     }
 }
 
+/// A size as `--memory-limit` takes it: `512MiB`, `4GiB`.
+func flagSize(_ bytes: Int64) -> String {
+    bytes >= 1 << 30 && bytes % (1 << 30) == 0 ? "\(bytes >> 30)GiB" : "\((bytes + (1 << 20) - 1) >> 20)MiB"
+}
+
 /// A value set once by a stage and read after it finished.
 final class ResultBox<T>: @unchecked Sendable {
     private let lock = NSLock()
@@ -159,6 +164,7 @@ private struct DecodeStage: @unchecked Sendable {
     func run() throws {
         let hasher = options.sha256 != nil ? SHA256Hasher() : nil
         var decoder: ArchiveDecoder?
+        var firstBytes: [UInt8] = []
         guard var block = free.pop() else { return }
         block.count = 0
         var offset: Int64 = 0
@@ -167,12 +173,14 @@ private struct DecodeStage: @unchecked Sendable {
                 hasher?.update(buf)
                 if decoder == nil {
                     let format = try ArchiveRestore.chooseFormat(key: key, explicit: options.format, prefix: buf, log: options.log)
-                    decoder = ArchiveDecoder(format: format)
+                    decoder = ArchiveDecoder(format: format, windowLogMax: zstdWindowLogMax(memoryLimit: options.memoryLimit))
+                    firstBytes = Array(buf.prefix(16))
                 }
                 do {
                     try feed(decoder!, buf, into: &block)
                 } catch let e as ChainsnapError {
-                    throw e.code == .corrupt || e.code == .codec ? decodeError(e, format: decoder!.format, at: offset) : e
+                    throw e.code == .corrupt || e.code == .codec
+                        ? decodeError(e, format: decoder!.format, at: offset, firstBytes: firstBytes) : e
                 }
             }
             offset += Int64(range.count)
@@ -187,7 +195,7 @@ private struct DecodeStage: @unchecked Sendable {
         do {
             try decoder.finish()
         } catch let e as ChainsnapError {
-            throw decodeError(e, format: decoder.format, at: offset)
+            throw decodeError(e, format: decoder.format, at: offset, firstBytes: firstBytes)
         }
         if block.count > 0 { full.push(block) }
         var digest: String?
@@ -204,10 +212,19 @@ private struct DecodeStage: @unchecked Sendable {
     }
 
     /// Says which archive and where, and what to do, around a codec's error.
-    private func decodeError(_ e: ChainsnapError, format: ArchiveFormat, at offset: Int64) -> ChainsnapError {
+    private func decodeError(_ e: ChainsnapError, format: ArchiveFormat, at offset: Int64, firstBytes: [UInt8]) -> ChainsnapError {
         var hint = "the download is damaged or the file is not a complete \(format.rawValue) archive; fetch it again (--sha256 tells a bad copy from a bad source)"
         if e.message.contains("too much memory") || e.message.contains("window") {
-            hint = "the archive was compressed with a window larger than chainsnap accepts (zstd --long); recompress it without --long=31"
+            let window = firstBytes.withUnsafeBytes { ZstdStreamDecompressor.frameWindowSize($0) }
+            let allowed = Int64(1) << zstdWindowLogMax(memoryLimit: options.memoryLimit)
+            if let window, window <= UInt64(1) << 31 {
+                hint = "the archive was compressed with a \(flagSize(Int64(window))) window (zstd --long); this restore allows \(flagSize(allowed)) — run again with --memory-limit \(flagSize(Int64(window) * 2)) or more"
+            } else {
+                hint = "the archive was compressed with a window larger than this restore allows (\(flagSize(allowed))); run again with a larger --memory-limit (twice the window, at most 4GiB for zstd --long=31)"
+            }
+        }
+        if e.message.contains("truncated") {
+            hint = "the archive ends early (an incomplete upload or download); fetch it again, and check the publisher's size or checksum (--sha256)"
         }
         return ChainsnapError(.corrupt, "archive '\(key)' does not decompress as \(format.compressionName) (in the range starting at byte \(offset)): \(e.message)",
                               object: key, hint: hint)

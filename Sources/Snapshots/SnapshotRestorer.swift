@@ -6,6 +6,7 @@ import Synchronization
 import Codecs
 import SnapshotCore
 import Stores
+import Transfer
 
 /// Options of `snapshot restore`.
 public struct RestoreOptions: Sendable {
@@ -42,6 +43,9 @@ public struct RestoreSummary: Sendable, Codable {
     /// Bytes of file content in the restored tree.
     public var treeBytes: Int64 = 0
     public var files = 0
+    /// Downloads that failed and were retried, and throttling answers (429 / 503 SlowDown) met.
+    public var retries = 0
+    public var throttled = 0
     public var seconds: Double = 0
 }
 
@@ -138,7 +142,10 @@ public struct SnapshotRestorer: Sendable {
         let fetched = Locked<(Int, Int64)>((0, 0))
         let items = work.map { (info: chunkInfo[$0.key]!, dests: $0.value) }.sorted { $0.info.id < $1.info.id }
         do {
-            try await fetchAndWrite(items, writer: writer, progress: progress, fetched: fetched)
+            if let t = try await fetchAndWrite(items, writer: writer, progress: progress, fetched: fetched) {
+                summary.retries = t.retries
+                summary.throttled = t.throttled
+            }
         } catch {
             progress.finish()
             throw error
@@ -186,8 +193,9 @@ public struct SnapshotRestorer: Sendable {
         return out
     }
 
+    /// Fetches, verifies and writes `items`; returns the downloader's summary when the store has one.
     private func fetchAndWrite(_ items: [(info: ChunkInfo, dests: [Destination])], writer: ChunkWriter,
-                               progress: ProgressReporter, fetched: Locked<(Int, Int64)>) async throws {
+                               progress: ProgressReporter, fetched: Locked<(Int, Int64)>) async throws -> TransferSummary? {
         let byKey = Dictionary(items.map { ($0.info.key, $0) }, uniquingKeysWith: { a, _ in a })
         let consume: @Sendable (ChunkInfo, [Destination], [UInt8]) throws -> Void = { info, dests, stored in
             try writer.write(info: info, dests: dests, stored: stored)
@@ -196,11 +204,10 @@ public struct SnapshotRestorer: Sendable {
         }
         if let bulk = store as? any BulkFetching {
             let reqs = items.map { FetchRequest(key: $0.info.key, expectedSize: $0.info.stored) }
-            try await bulk.fetchAll(reqs) { req, bytes in
+            return try await bulk.fetchAll(reqs) { req, bytes in
                 let item = byKey[req.key]!
                 try consume(item.info, item.dests, bytes)
             }
-            return
         }
         let maxChunk = items.map { $0.info.size + $0.info.stored }.max() ?? 1
         let limit = max(1, min(options.parallel, Int(options.memoryLimit / max(1, maxChunk))))
@@ -214,6 +221,7 @@ public struct SnapshotRestorer: Sendable {
             }
             try consume(item.info, item.dests, bytes)
         }
+        return nil
     }
 
     /// `--reuse-existing`: rebuilds chunks from the bytes the old tree holds at the same places;

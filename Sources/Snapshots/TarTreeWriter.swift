@@ -53,7 +53,6 @@ final class TarTreeWriter {
     /// Creates a symlink whose target stays inside the tree (checked here).
     func createSymlink(_ path: String, header h: TarHeader) throws {
         try PathRules.checkSymlink(linkPath: path, target: h.linkName)
-        try TarTreeWriter.checkCanonicalLinkTarget(linkPath: path, target: h.linkName)
         try prepareParents(of: path)
         let full = root + "/" + path
         try removeExisting(path, full)
@@ -140,23 +139,6 @@ final class TarTreeWriter {
             }
         }
         directories.insert(prefix)
-    }
-
-    /// Symlink targets must be canonical (`../..` only before names): a `..` after a name could
-    /// climb out through another symlink even when the text stays inside.
-    static func checkCanonicalLinkTarget(linkPath: String, target: String) throws {
-        var seenName = false
-        for part in target.split(separator: "/") {
-            if part == "." { continue }
-            if part == ".." {
-                if seenName {
-                    throw ChainsnapError(.unsafePath, "refusing symlink '\(linkPath)' -> '\(target)': '..' after a folder name",
-                                         object: linkPath, hint: "the archive is malicious or corrupt; nothing was written to the target")
-                }
-            } else {
-                seenName = true
-            }
-        }
     }
 
     /// Throws when a parent of `path` is a symlink created by this extraction.

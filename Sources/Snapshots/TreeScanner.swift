@@ -49,8 +49,8 @@ struct TreeScanner {
                 out.append(Entry(path: relPath, type: .file, mode: mode, mtimeNs: mtime, size: Int64(st.st_size)))
             case S_IFLNK:
                 let target = try readLink(full)
-                do { try PathRules.checkSymlink(linkPath: relPath, target: target) } catch {
-                    throw ChainsnapError(.unsafePath, "symlink '\(relPath)' -> '\(target)' points outside the data folder",
+                do { try PathRules.checkSymlink(linkPath: relPath, target: target) } catch let e as ChainsnapError {
+                    throw ChainsnapError(.unsafePath, "symlink '\(relPath)' -> '\(target)' cannot be restored safely: \(e.message)",
                                          object: full, hint: "a restore could not recreate it safely; remove or replace the link, then snapshot again")
                 }
                 out.append(Entry(path: relPath, type: .symlink, mode: mode, mtimeNs: mtime, target: target))

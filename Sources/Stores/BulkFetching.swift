@@ -1,4 +1,5 @@
 import SnapshotCore
+import Transfer
 
 /// One object (or byte range of one) to fetch in bulk.
 public struct FetchRequest: Sendable, Hashable {
@@ -23,6 +24,8 @@ public struct FetchRequest: Sendable, Hashable {
 /// never exceed `StoreOptions.memoryLimit`. The first error thrown by `consume` or a
 /// non-retryable fetch failure cancels the rest and is rethrown.
 public protocol BulkFetching: ObjectStore {
+    /// Returns what the downloader did (retries, throttling, connections) for summaries.
+    @discardableResult
     func fetchAll(_ requests: [FetchRequest],
-                  consume: @escaping @Sendable (FetchRequest, [UInt8]) throws -> Void) async throws
+                  consume: @escaping @Sendable (FetchRequest, [UInt8]) throws -> Void) async throws -> TransferSummary
 }

@@ -42,6 +42,8 @@ public struct HTTPStore: BulkFetching {
         self.runner = RequestRunner(caFile: options.caFile, log: options.log)
     }
 
+    public func displayURL(for key: String) -> String { Redact.url(url(for: key)) }
+
     /// The URL of `key` (each path segment percent-encoded).
     public func url(for key: String) -> String {
         baseURL + "/" + URIEncoding.encodePath(key) + (query.isEmpty ? "" : "?" + query)
@@ -138,12 +140,13 @@ public struct HTTPStore: BulkFetching {
         }
     }
 
+    @discardableResult
     public func fetchAll(_ requests: [FetchRequest],
-                         consume: @escaping @Sendable (FetchRequest, [UInt8]) throws -> Void) async throws {
+                         consume: @escaping @Sendable (FetchRequest, [UInt8]) throws -> Void) async throws -> TransferSummary {
         let transfers = requests.enumerated().map { i, r in
             TransferRequest(url: url(for: r.key), range: r.range, expectedSize: r.expectedSize, objectID: r.key, tag: i)
         }
-        try await fetcher.fetchAll(transfers) { t, body in try consume(requests[t.tag], body) }
+        return try await fetcher.fetchAll(transfers) { t, body in try consume(requests[t.tag], body) }
     }
 }
 
@@ -179,13 +182,15 @@ extension TransferOptions {
 }
 
 extension StoreOptions {
-    /// The downloader settings these store options imply.
-    /// `CHAINSNAP_HTTP2=1` offers HTTP/2 over TLS (see `TransferOptions.http2`).
+    /// The downloader settings these store options imply. Bodies get half the memory budget
+    /// (measured, 2.1 GB snapshot over 16 connections: peak RSS is about the bodies' budget plus
+    /// 80 MiB, and budgets above 64 MiB no longer change the speed on loopback).
+    /// `--http2` or `CHAINSNAP_HTTP2=1` offers HTTP/2 over TLS (see `TransferOptions.http2`).
     func transferOptions(signer: RequestSigner?,
                          environment: [String: String] = ProcessInfo.processInfo.environment) -> TransferOptions {
-        TransferOptions(connections: connections, memoryLimit: memoryLimit,
+        TransferOptions(connections: connections, memoryLimit: max(8 << 20, memoryLimit / 2),
                         workers: max(2, min(4, ProcessInfo.processInfo.activeProcessorCount)),
-                        caFile: caFile, http2: environment["CHAINSNAP_HTTP2"] == "1",
+                        caFile: caFile, http2: http2 || environment["CHAINSNAP_HTTP2"] == "1",
                         signer: signer, log: log, pool: ConnectionPool())
     }
 }

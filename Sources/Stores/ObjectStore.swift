@@ -39,10 +39,14 @@ public protocol ObjectStore: Sendable {
     func delete(_ key: String) async throws
     /// Makes every completed `put` durable (a manifest is written only after this).
     func flush() async throws
+    /// One object's URL with any secret redacted, for logs, errors and summaries.
+    func displayURL(for key: String) -> String
 }
 
 extension ObjectStore {
     public func flush() async throws {}
+
+    public func displayURL(for key: String) -> String { displayURL + "/" + key }
 
     public func putFile(_ key: String, path: String) async throws {
         try await put(key, bytes: FS.readFile(path))
@@ -72,14 +76,19 @@ public struct StoreOptions: Sendable {
     public var caFile: String?
     /// Parallel connections for transfers.
     public var connections: Int
-    /// Memory budget for data in flight.
+    /// Memory budget for buffered data (`--memory-limit`): downloads in flight and bodies
+    /// queued for decoding take at most half of it; decoding buffers, connections and the
+    /// program itself live in the other half.
     public var memoryLimit: Int64
+    /// Offer HTTP/2 over TLS (`--http2`, or `CHAINSNAP_HTTP2=1`).
+    public var http2: Bool
     /// Where to report which credential source was used (never the secret itself).
     public var log: (@Sendable (String) -> Void)?
 
     public init(endpoint: String? = nil, region: String? = nil, pathStyle: Bool? = nil, credentialsDir: String? = nil,
                 profile: String? = nil, caFile: String? = nil, connections: Int = 16, memoryLimit: Int64 = 256 << 20,
-                log: (@Sendable (String) -> Void)? = nil) {
+                http2: Bool = false, log: (@Sendable (String) -> Void)? = nil) {
+        self.http2 = http2
         self.endpoint = endpoint
         self.region = region
         self.pathStyle = pathStyle

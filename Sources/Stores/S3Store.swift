@@ -180,12 +180,13 @@ public struct S3Store: BulkFetching {
         return out.sorted { $0.key < $1.key }
     }
 
+    @discardableResult
     public func fetchAll(_ requests: [FetchRequest],
-                         consume: @escaping @Sendable (FetchRequest, [UInt8]) throws -> Void) async throws {
+                         consume: @escaping @Sendable (FetchRequest, [UInt8]) throws -> Void) async throws -> TransferSummary {
         let transfers = requests.enumerated().map { i, r in
             TransferRequest(url: objectURL(objectKey(r.key)), range: r.range, expectedSize: r.expectedSize, objectID: r.key, tag: i)
         }
-        try await fetcher.fetchAll(transfers) { t, body in try consume(requests[t.tag], body) }
+        return try await fetcher.fetchAll(transfers) { t, body in try consume(requests[t.tag], body) }
     }
 
     // MARK: bucket helpers

@@ -18,11 +18,13 @@ struct StoreFlags: ParsableArguments {
     var credentialsDir: String?
     @Option(help: "AWS shared-credentials profile.")
     var profile: String?
-    @Option(help: "Extra CA bundle (PEM) to trust for https:// and S3 endpoints.")
+    @Option(help: "Extra CA bundle (PEM) to trust for https:// and S3 endpoints, besides the system's.")
     var caFile: String?
+    @Flag(help: "Offer HTTP/2 over TLS (for CDNs that limit connections; HTTP/1.1 is faster otherwise).")
+    var http2 = false
     @Option(help: "Parallel connections for transfers.")
     var connections: Int = 16
-    @Option(help: "Memory budget for data in flight (e.g. 256MiB).")
+    @Option(help: "Memory budget for buffered data (e.g. 256MiB): downloads in flight and queued take at most half.")
     var memoryLimit: String = "256MiB"
 
     func options() throws -> StoreOptions {
@@ -33,7 +35,7 @@ struct StoreFlags: ParsableArguments {
         guard mem >= 16 << 20 else { throw ValidationError("--memory-limit must be at least 16MiB") }
         return StoreOptions(endpoint: endpoint, region: region, pathStyle: pathStyle ? true : nil,
                             credentialsDir: credentialsDir, profile: profile, caFile: caFile,
-                            connections: connections, memoryLimit: mem, log: { writeStderr($0 + "\n") })
+                            connections: connections, memoryLimit: mem, http2: http2, log: { writeStderr($0 + "\n") })
     }
 
     func open(_ url: String) throws -> any ObjectStore {

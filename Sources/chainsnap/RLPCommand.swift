@@ -170,7 +170,7 @@ struct RLPIndex: AsyncParsableCommand {
             for name in names {
                 try BundleManifest.checkNetworkName(name)
                 let key = BundleManifest.key(network: name)
-                let m = try BundleManifest.decode(try await st.get(key), source: st.displayURL + "/" + key)
+                let m = try BundleManifest.decode(try await st.get(key), source: st.displayURL(for: key))
                 if json { print(String(decoding: try m.encoded(), as: UTF8.self)); continue }
                 if csv {
                     for p in m.parts {

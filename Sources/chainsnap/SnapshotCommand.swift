@@ -124,6 +124,8 @@ struct SnapshotRestore: AsyncParsableCommand {
                 line += "; fetched \(s.fetchedChunks) chunks (\(ByteCount.format(s.fetchedBytes)))"
                 if s.resumedChunks > 0 { line += ", \(s.resumedChunks) chunks kept from the interrupted run" }
                 if s.reuseExistingUsed { line += ", reused \(s.reusedChunks) chunks (\(ByteCount.format(s.reusedBytes))) from the existing target" }
+                if s.retries > 0 { line += ", \(s.retries) downloads retried" }
+                if s.throttled > 0 { line += " (\(s.throttled) throttling answers)" }
                 line += " in \(formatDuration(s.seconds))"
                 writeStderr(line + "\n")
             }

@@ -43,5 +43,10 @@ import Testing
         #expect(throws: ChainsnapError.self) { try PathRules.checkSymlink(linkPath: "a/link", target: "../../out") }
         #expect(throws: ChainsnapError.self) { try PathRules.checkSymlink(linkPath: "a/link", target: "/etc/passwd") }
         #expect(throws: ChainsnapError.self) { try PathRules.checkSymlink(linkPath: "a/link", target: "b/../../../x") }
+        // Leading '..' then names is fine; '..' after a name is refused even when it looks inside,
+        // because that name may be a symlink (a/b/s -> ../.. makes a/b/t -> s/../x escape).
+        try PathRules.checkSymlink(linkPath: "a/link", target: "../a/./b")
+        #expect(throws: ChainsnapError.self) { try PathRules.checkSymlink(linkPath: "a/b/t", target: "s/../x") }
+        #expect(throws: ChainsnapError.self) { try PathRules.checkSymlink(linkPath: "a/b/t", target: "../s/../x") }
     }
 }

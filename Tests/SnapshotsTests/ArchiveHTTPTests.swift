@@ -128,5 +128,26 @@ struct ArchiveHTTPTests {
         #expect(s.format == .tarLZ4)
         #expect(s.source == "s3://archives/mainnet/node.tar.lz4")
         try f.expectSameTree(target)
+
+        // A presigned URL (what providers hand out): no credentials, the query goes with every
+        // ranged GET, and nothing of the signature shows in the summary.
+        let url = try uploader.presignedURL("mainnet/node.tar.lz4", expires: 300)
+        let signed = f.tmp.sub("signed")
+        var po = Self.options()
+        po.rangeSize = 64 << 10  // several ranged GETs, each carrying the signature
+        let p = try await ArchiveRestore.run(from: url, to: signed, storeOptions: StoreOptions(connections: 4, memoryLimit: 64 << 20),
+                                             options: po)
+        #expect(p.format == .tarLZ4)
+        #expect(!p.source.contains(url.split(separator: "=").last.map(String.init) ?? "?"))
+        #expect(p.source.contains("X-Amz-Signature=REDACTED"))
+        try f.expectSameTree(signed)
+        // The same URL with a forged signature is refused by the server, clearly; nothing is written.
+        let forged = url.replacingOccurrences(of: "X-Amz-Signature=", with: "X-Amz-Signature=0")
+        let refused = f.tmp.sub("refused")
+        await #expect {
+            try await ArchiveRestore.run(from: forged, to: refused, storeOptions: StoreOptions(connections: 4, memoryLimit: 64 << 20),
+                                         options: Self.options())
+        } throws: { e in "\(e)".contains("403") && !"\(e)".contains(server.secretKey) }
+        #expect(try !FS.exists(refused) || FS.listDirectory(refused).isEmpty)
     }
 }
