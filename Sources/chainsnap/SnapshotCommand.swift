@@ -88,7 +88,9 @@ struct SnapshotRestore: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Store URL (file://, s3://, https://) or an archive URL.") var from: String
+    @Option(help: "Store URL (file://, s3://, https://) or an archive URL.") var from: String?
+    @Option(help: "Read the --from URL from this file instead (a mounted Secret holding a presigned URL), keeping it off the command line.")
+    var fromFile: String?
     @Option(help: "Snapshot id, or 'latest'.") var snapshot: String = "latest"
     @Argument(help: "Target folder (created if missing).") var directory: String
     @Flag(help: "Replace the target's existing contents.") var force = false
@@ -110,8 +112,9 @@ struct SnapshotRestore: AsyncParsableCommand {
             let so = try store.options()
             o.parallel = so.connections
             o.memoryLimit = so.memoryLimit
+            let from = try sourceURL()
             if ArchiveRestore.isArchiveURL(from) {
-                try await restoreArchive(storeOptions: so)
+                try await restoreArchive(from: from, storeOptions: so)
                 return
             }
             if sha256 != nil {
@@ -136,7 +139,7 @@ struct SnapshotRestore: AsyncParsableCommand {
 
 extension SnapshotRestore {
     /// `--from …/node.tar.zst` (or .tar.lz4, .tar.gz, .tar): a streamed archive restore.
-    func restoreArchive(storeOptions: StoreOptions) async throws {
+    func restoreArchive(from: String, storeOptions: StoreOptions) async throws {
         if snapshot != "latest" {
             throw ChainsnapError(.invalidArgument, "--snapshot does not apply to an archive URL", hint: "drop --snapshot")
         }
@@ -156,6 +159,30 @@ extension SnapshotRestore {
             }
             try printJSON(Out(source: s.source, target: s.target, alreadyRestored: s.alreadyRestored, archiveBytes: s.archiveBytes,
                               files: s.stats.files, treeBytes: s.stats.fileBytes, sha256: s.sha256, seconds: s.seconds))
+        }
+    }
+}
+
+extension SnapshotRestore {
+    /// `--from`, or the first line of `--from-file` (exactly one of them).
+    func sourceURL() throws -> String {
+        switch (from, fromFile) {
+        case (let url?, nil): return url
+        case (nil, let path?):
+            guard let bytes = try? FS.readFile(path) else {
+                throw ChainsnapError(.invalidArgument, "cannot read --from-file '\(path)'",
+                                     hint: "mount the Secret holding the URL there, readable by this user")
+            }
+            let line = String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline).first ?? ""
+            let url = String(line.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+            guard !url.isEmpty else {
+                throw ChainsnapError(.invalidArgument, "--from-file '\(path)' is empty", hint: "it must hold the store or archive URL")
+            }
+            return url
+        case (nil, nil):
+            throw ValidationError("give --from URL (or --from-file PATH holding the URL)")
+        case (.some, .some):
+            throw ValidationError("give either --from or --from-file, not both")
         }
     }
 }

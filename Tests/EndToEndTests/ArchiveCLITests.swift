@@ -47,5 +47,16 @@ struct ArchiveCLITests {
         let refused = try run(bin, ["snapshot", "restore", "--from", "file://" + archive2, target])
         #expect(refused.status == 3, "\(refused.stderr)")
         #expect(refused.stderr.contains("--force"))
+
+        // The URL from a file (a mounted Secret holding a presigned URL), not the command line.
+        let urlFile = t.sub("snapshot-url")
+        try Data("  file://\(archive)  \n".utf8).write(to: URL(fileURLWithPath: urlFile))
+        let viaFile = try run(bin, ["snapshot", "restore", "--from-file", urlFile, t.sub("from-file"), "--sha256", sha])
+        #expect(viaFile.status == 0, "\(viaFile.stderr)")
+        #expect(try Trees.describe(t.sub("from-file")) == Trees.describe(t.sub("src")))
+        let both = try run(bin, ["snapshot", "restore", "--from", "file://" + archive, "--from-file", urlFile, t.sub("x")])
+        #expect(both.status == 64 && both.stderr.contains("not both"), "\(both.stderr)")
+        let missing = try run(bin, ["snapshot", "restore", "--from-file", t.sub("nope"), t.sub("y")])
+        #expect(missing.status == 1 && missing.stderr.contains("cannot read --from-file"), "\(missing.stderr)")
     }
 }
