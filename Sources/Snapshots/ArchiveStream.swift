@@ -28,16 +28,21 @@ struct ArchiveStream {
         var stats: TarExtractionStats
     }
 
-    /// Bytes per ranged request: as asked, but at most 1/16 of the memory limit (and at least 1 MiB).
+    /// Requests in flight at most: `--connections` (a few for local files, which gain nothing more).
+    var connections: Int { store is FileStore ? min(options.connections, 4) : options.connections }
+
+    /// Bytes per ranged request: as asked (8 MiB), but small enough that twice the connections'
+    /// worth of ranges fits in half the memory limit (and at least 1 MiB).
     var rangeSize: Int64 {
-        min(Int64(options.rangeSize), max(options.memoryLimit / 16, 1 << 20))
+        min(Int64(options.rangeSize), max(options.memoryLimit / 2 / Int64(2 * connections), 1 << 20))
     }
 
-    /// How many ranges may be downloaded or buffered at once: the connections, within ~3/4 of the memory limit.
+    /// How many ranges may be downloaded or buffered at once: twice the connections, within half
+    /// the memory limit. Ranges finish out of order and the decoder takes them in order; with only
+    /// as many permits as connections, finished ranges waiting for an earlier one held permits and
+    /// left connections idle (measured, 25 MB/s per connection: 16 permits 3.98 s, 32 permits 2.7 s).
     var window: Int {
-        // Local files gain nothing from many reads at once: a few keep the decoder fed.
-        let connections = store is FileStore ? min(options.connections, 4) : options.connections
-        return max(2, min(connections, Int(options.memoryLimit * 3 / 4 / rangeSize)))
+        max(2, min(2 * connections, Int(options.memoryLimit / 2 / rangeSize)))
     }
 
     func run() async throws -> Result {
@@ -88,7 +93,7 @@ struct ArchiveStream {
     /// Fetches ranges with up to `window` in flight and hands them to the decode stage in order.
     private func download(rangeCount: Int, permits: ArchivePermits, ranges: ArchiveQueue<[UInt8]>,
                           failure: ArchiveFailure) async throws {
-        let store = self.store, key = self.key, size = self.size, rangeSize = self.rangeSize
+        let store = self.store, key = self.key, size = self.size, rangeSize = self.rangeSize, connections = self.connections
         try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
             var next = 0
             var deliver = 0
@@ -111,7 +116,7 @@ struct ArchiveStream {
             }
             while deliver < rangeCount {
                 if let e = failure.current { throw e }
-                while next < rangeCount && permits.tryAcquire() {
+                while next < rangeCount && inFlight < connections && permits.tryAcquire() {
                     start(next)
                     next += 1
                 }
