@@ -84,24 +84,14 @@ EOF
 "$NGINX" -p "$NG" -c "$NG/nginx.conf" -e "$NG/error.log"
 python3 benchmarks/throttle_proxy.py "$P_CAP" "$P_PLAIN" 25000000 > "$NG/proxy.log" 2>&1 &
 PROXY=$!
-# Virtual machines with free page reporting (virtio-balloon) hand freed memory back to the host
-# at once; whichever tool next writes into the page cache then pays the host's page faults
-# (measured here: ~3 s per GB, varying run to run, more than the restores themselves cost).
-# Where allowed, reporting is paused for the run (restored at exit) and the page cache is
-# pre-faulted once, so every contender writes into the same warm memory.
-PR=/sys/module/page_reporting/parameters/page_reporting_order
-OLD_PR=""
-if [ -w "$PR" ]; then OLD_PR=$(cat "$PR"); echo 11 > "$PR" 2>/dev/null || OLD_PR=""; fi
+. benchmarks/vm-memory.sh
 cleanup() {
   kill $PROXY 2>/dev/null
   "$NGINX" -p "$NG" -c "$NG/nginx.conf" -e "$NG/error.log" -s stop 2>/dev/null || true
-  [ -z "$OLD_PR" ] || echo "$OLD_PR" > "$PR"
+  vm_restore
 }
 trap cleanup EXIT
-if [ -n "$OLD_PR" ]; then
-  echo "free page reporting paused for the run (was order $OLD_PR); pre-faulting $((SIZE * 3)) MiB of page cache" >&2
-  dd if=/dev/zero of="$B/prefault" bs=1M count=$((SIZE * 3)) status=none && rm -f "$B/prefault"
-fi
+vm_prefault $((SIZE * 3)) "$B"
 for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$P_PLAIN/store/" && break; sleep 0.1; done
 for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$P_CAP/store/" && break; sleep 0.1; done
 MODES=${MODES:-plain tls limited capped}

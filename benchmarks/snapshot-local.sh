@@ -36,6 +36,9 @@ row() { # name seconds rss bytes [stored]
 }
 ratio() { awk -v a="$2" -v b="$3" -v n="$1" 'BEGIN { printf "%-48s %.2fx\n", n, a / b }'; }
 
+. benchmarks/vm-memory.sh
+trap vm_restore EXIT
+vm_prefault $((SIZE * 3)) "$B"
 cat "$DATA"/*.sst > /dev/null   # same warm page cache for every contender
 rm -rf "$B/store" "$B/peer.tar.zst" "$B/out-cs" "$B/out-peer" "$B/data-inc"
 
