@@ -10,7 +10,7 @@ struct RLPCommand: AsyncParsableCommand {
         commandName: "rlp",
         abstract: "Inspect, split, export and import RLP block bundles.",
         discussion: """
-            A bundle is a chain's blocks as compressed RLP parts cut on block boundaries, under
+            A bundle is a chain's blocks as compressed RLP parts cut on block boundaries, under \
             STORE/rlp/NETWORK/ (manifest.json + parts/FIRST-LAST.rlp.zst). Format: docs/RLP-BUNDLE.md.
             """,
         subcommands: [RLPInspect.self, RLPSplit.self, RLPIndex.self, RLPExport.self, RLPImport.self]
@@ -95,7 +95,7 @@ struct RLPSplit: AsyncParsableCommand {
         commandName: "split",
         abstract: "Cut an RLP export into zstd parts on block boundaries and publish them as a bundle.",
         discussion: """
-            Every block is checked (number + 1, parent hash = previous hash) before anything is
+            Every block is checked (number + 1, parent hash = previous hash) before anything is \
             published; the manifest is written last. Splitting into an existing bundle appends:
             blocks it already has are skipped and the rest must continue its last block.
             """)

@@ -9,9 +9,9 @@ struct RLPExport: AsyncParsableCommand {
         commandName: "export",
         abstract: "Append a node's new blocks to a bundle (debug_getRawBlock in parallel batches).",
         discussion: """
-            Continues after the bundle's last block unless --from is given. The first new block
-            must name the bundle's last hash as its parent, or nothing is written. Parts are
-            uploaded first and the manifest after them: a killed run leaves a consistent bundle.
+            Continues after the bundle's last block unless --from is given. The first new block \
+            must name the bundle's last hash as its parent, or nothing is written. Parts are \
+            uploaded first and the manifest after them: a killed run leaves a consistent bundle. \
             With --by-day, the last (possibly unfinished) day is left for the next run.
             """)
 
@@ -70,9 +70,9 @@ struct RLPImport: AsyncParsableCommand {
         commandName: "import",
         abstract: "Import a bundle (or a legacy byte-split export) into a running node, part by part, with head checks.",
         discussion: """
-            Parts at or below the node's height are skipped; the next parts are downloaded and
-            decompressed into --work-dir ahead of time; after each admin_importChain the node's
-            head number and hash must equal the part's last block. Running again after a failure
+            Parts at or below the node's height are skipped; the next parts are downloaded and \
+            decompressed into --work-dir ahead of time; after each admin_importChain the node's \
+            head number and hash must equal the part's last block. Running again after a failure \
             continues where it stopped.
             Legacy layout: --base-url URL --file NAME --parts aa,ab,… (NAME.aa, NAME.ab, … joined as one stream).
             """)

@@ -81,9 +81,9 @@ struct SnapshotRestore: AsyncParsableCommand {
         commandName: "restore",
         abstract: "Restore a snapshot (or a .tar.zst/.tar.lz4/.tar.gz/.tar archive) into a folder, safely.",
         discussion: """
-            Refuses a non-empty target unless --force (exit 3). Checks free space first, builds the tree
-            in TARGET/.chainsnap-staging and moves it into place only when every chunk is verified. A killed
-            restore resumes when run again. A marker (TARGET/.chainsnap-restore.json) makes a second run of
+            Refuses a non-empty target unless --force (exit 3). Checks free space first, builds the tree \
+            in TARGET/.chainsnap-staging and moves it into place only when every chunk is verified. A killed \
+            restore resumes when run again. A marker (TARGET/.chainsnap-restore.json) makes a second run of \
             the same restore a no-op.
             """
     )
