@@ -33,6 +33,9 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Snapshot store or archive URL to restore from; without it nothing is restored.", valueName: "url"))
     var from: String?
 
+    @Option(help: ArgumentHelp("File holding the URL to restore from instead of --from (a mounted Secret with a presigned URL).", valueName: "path"))
+    var fromFile: String?
+
     @Option(help: ArgumentHelp("Snapshot id to restore (default: latest).", valueName: "id"))
     var snapshot: String?
 
@@ -69,7 +72,10 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
         if clearDataToken != nil && !clearData {
             throw ValidationError("--clear-data-token only applies with --clear-data")
         }
-        if clearData && from == nil {
+        if from != nil && fromFile != nil {
+            throw ValidationError("give either --from or --from-file, not both")
+        }
+        if clearData && !restores {
             throw ValidationError("--clear-data needs --from: clearing without a restore would leave an empty node")
         }
     }
@@ -88,9 +94,12 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
 
     var target: String { (dataDir as NSString).appendingPathComponent(restorePath ?? chainData[0]) }
 
+    /// Whether a restore source was given (--from or --from-file).
+    var restores: Bool { from != nil || fromFile != nil }
+
     var restoreArguments: [String]? {
-        guard let from else { return nil }
-        var a = ["snapshot", "restore", "--from", from]
+        var a = ["snapshot", "restore"]
+        if let from { a += ["--from", from] } else if let fromFile { a += ["--from-file", fromFile] } else { return nil }
         if let snapshot { a += ["--snapshot", snapshot] }
         if let sha256 { a += ["--sha256", sha256] }
         return a + [target] + store.arguments
@@ -143,7 +152,7 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
             return
         }
         if entries.isEmpty {
-            guard from != nil else {
+            guard restores else {
                 say("decision: nothing to do — \(target) is empty and no --from was given; the node will sync from its peers")
                 return
             }

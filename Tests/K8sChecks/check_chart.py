@@ -367,8 +367,9 @@ def check_rendered(name, vals, docs, ctx, out, warnings):
                         out.check("value" not in e, name, "env %s of %s comes from a Secret reference" % (e["name"], c["name"]))
             for v in p.get("volumes", []) or []:
                 if "secret" in v:
-                    out.check(v["secret"]["secretName"] == vals["store"]["credentialsSecret"], name,
-                              "secret volume references store.credentialsSecret")
+                    want = vals["initMode"].get("fromSecret") if v["name"] == "restore-url" else vals["store"]["credentialsSecret"]
+                    out.check(v["secret"]["secretName"] == want, name,
+                              "secret volume %s references %s" % (v["name"], want))
     sec = vals["store"]["credentialsSecret"]
     if sec:
         out.check(any(v.get("secret", {}).get("secretName") == sec for v in pod["volumes"]), name,
@@ -387,6 +388,17 @@ def check_rendered(name, vals, docs, ctx, out, warnings):
                   "staking keys protected and never listed as chain data")
         out.check(("--clear-data" in args) == bool(vals["initMode"]["clearData"]), name, "--clear-data only with initMode.clearData")
         out.check(all(not a.startswith("--access") and not a.startswith("--secret") for a in args), name, "no credential flags")
+        if vals["initMode"].get("fromSecret"):
+            # The URL (a presigned one is a credential) comes from a mounted Secret, never the pod spec.
+            path = args[args.index("--from-file") + 1] if "--from-file" in args else None
+            mounts = {m["name"]: m for m in prep.get("volumeMounts", [])}
+            vol = next((v for v in pod["volumes"] if v["name"] == "restore-url"), None)
+            out.check(path is not None and "--from" not in args, name, "initMode.fromSecret: --from-file, no --from")
+            out.check(vol is not None and vol["secret"]["secretName"] == vals["initMode"]["fromSecret"]
+                      and vol["secret"].get("items") == [{"key": "url", "path": "url"}], name,
+                      "restore URL Secret %s mounted (key url)" % vals["initMode"]["fromSecret"])
+            out.check("restore-url" in mounts and path == mounts["restore-url"]["mountPath"] + "/url"
+                      and mounts["restore-url"].get("readOnly"), name, "--from-file points into the read-only Secret mount")
         check_prepare_data(name, vals, args, ctx, out)
         check_flags(binary, ["snapshot", "restore", "--from", "x", "--snapshot", "x", "--sha256", "x", "/data/db"]
                     + [a for a in args if a in ("--endpoint", "--region", "--credentials-dir", "--ca-file", "--connections", "--memory-limit")],
@@ -452,6 +464,11 @@ def check_prepare_data(name, vals, args, ctx, out):
         a[a.index("--data-dir") + 1] = data
         if "--from" in a:
             a[a.index("--from") + 1] = "file://" + store
+        elif "--from-file" in a:
+            url_file = os.path.join(tmp, "restore-url")
+            with open(url_file, "w") as fh:
+                fh.write("file://%s\n" % store)
+            a[a.index("--from-file") + 1] = url_file
         elif vals["initMode"]["clearData"]:
             out.fail(name, "clearData without --from")
         # Store options point at in-cluster paths; they only pass through to `snapshot restore`.
@@ -484,7 +501,7 @@ def check_prepare_data(name, vals, args, ctx, out):
             b = list(a)
             b[b.index("--data-dir") + 1] = empty
             code, text = ctx["binary"].run(b + ["--dry-run"])
-            want = "decision: restore" if "--from" in a else "decision: nothing to do"
+            want = "decision: restore" if ("--from" in a or "--from-file" in a) else "decision: nothing to do"
             out.check(code == 0 and want in text, name, "prepare-data on an empty volume: %s" % want)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -582,6 +599,8 @@ def main():
         ("mainnet+all features", ["values.yaml", "values-mainnet.yaml"], full),
         ("testnet+clearData", ["values.yaml", "values-testnet.yaml"],
          deep_merge(full, {"initMode": {"clearData": True}, "cronJobs": {"snapshot": {"enabled": False}}})),
+        ("devnet+URL from a Secret+clearData", ["values.yaml", "values-devnet.yaml"],
+         deep_merge(full, {"initMode": {"from": "", "fromSecret": "snapshot-url", "clearData": True}})),
         ("tenant acme testnet", ["values.yaml", "values-testnet.yaml"],
          deep_merge(full, {"tenant": "acme", "namespace": {"create": True}, "replicas": 3,
                            "podSecurityContext": {"runAsUser": 1000, "fsGroup": 1000},
@@ -625,6 +644,8 @@ def main():
         _, err = render(chart, deep_merge(base, extra))
         out.check(err is not None and why in err, "schema", "%s is rejected by values.schema.json (%s)%s"
                   % (label, why, "" if err and why in err else ": got %r" % (err or "no error")[:300]))
+    _, err = render(chart, deep_merge(base, {"initMode": {"from": "s3://b/p", "fromSecret": "snapshot-url"}}))
+    out.check(err is not None and "not both" in err, "chart", "initMode.from and initMode.fromSecret together fail the render")
     _, err = render(chart, deep_merge(base, {"initMode": {"chainDataPaths": ["db", "staking"], "from": "s3://b/p"}}))
     out.check(err is not None and "overlaps protected path" in err, "chart", "chain data overlapping the staking keys fails the render")
 
