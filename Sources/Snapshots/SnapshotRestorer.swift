@@ -174,8 +174,28 @@ public struct SnapshotRestorer: Sendable {
             case .file:
                 let f = try RawFile(writingAt: p, mode: 0o600)
                 if try f.size() != e.size { try f.setLength(e.size) }
+                // Blocks for the data (not the holes) up front: chunks arrive in any order, and a
+                // full disk shows here rather than midway.
+                for run in Self.dataRuns(e) where !(try f.preallocate(run)) { break }
             }
         }
+    }
+
+    /// The byte ranges of a file that hold data (extents with a chunk), adjacent ones merged.
+    static func dataRuns(_ e: Entry) -> [Range<Int64>] {
+        var runs: [Range<Int64>] = []
+        var off: Int64 = 0
+        for x in e.extents ?? [] {
+            if x.chunk != nil && x.length > 0 {
+                if let last = runs.last, last.upperBound == off {
+                    runs[runs.count - 1] = last.lowerBound..<(off + x.length)
+                } else {
+                    runs.append(off..<(off + x.length))
+                }
+            }
+            off += x.length
+        }
+        return runs
     }
 
     /// Every chunk the tree needs and where its bytes go.

@@ -92,6 +92,23 @@ public final class RawFile: @unchecked Sendable {
         }
     }
 
+    /// Allocates disk blocks for `range` without changing the file's length or contents
+    /// (Linux `fallocate`, mode 0). Returns false where the filesystem cannot (the caller
+    /// just writes; glibc's `posix_fallocate` would emulate it by writing every block).
+    /// Running out of space throws, before anything is written there.
+    @discardableResult
+    public func preallocate(_ range: Range<Int64>) throws -> Bool {
+        guard !range.isEmpty, let fallocate = linuxFallocate else { return false }
+        while fallocate(fd, 0, off_t(range.lowerBound), off_t(range.count)) != 0 {
+            switch errno {
+            case EINTR: continue
+            case EOPNOTSUPP, ENOSYS, EINVAL: return false
+            default: throw posixError("allocate space for", path: path)
+            }
+        }
+        return true
+    }
+
     public func sync() throws {
         while fsync(fd) != 0 {
             if errno == EINTR { continue }
@@ -227,3 +244,13 @@ public enum FS {
         return "/" + parts.joined(separator: "/")
     }
 }
+
+/// Swift's Glibc module is built without `_GNU_SOURCE`, so `fallocate` is looked up at run time.
+private let linuxFallocate: (@convention(c) (Int32, Int32, off_t, off_t) -> Int32)? = {
+    #if canImport(Glibc)
+    guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "fallocate") else { return nil }
+    return unsafeBitCast(sym, to: (@convention(c) (Int32, Int32, off_t, off_t) -> Int32).self)
+    #else
+    return nil
+    #endif
+}()
