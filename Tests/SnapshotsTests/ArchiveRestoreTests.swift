@@ -204,6 +204,34 @@ struct ArchiveRestoreTests {
         #expect(try ArchiveFixtures.listing(target) == before)
     }
 
+    @Test("an archive that expands past the free space fails clearly midway and leaves the target empty")
+    func diskFullMidway() async throws {
+        guard try Self.requireTar() else { return }
+        let tmp = TempDir("archive-full")
+        let small = tmp.sub("small")
+        try FS.makeDirectories(small)
+        // An 80 MiB tmpfs (needs root; skipped where mounting is not allowed); the check keeps 64 MiB of margin.
+        guard (try? run("/bin/mount", ["-t", "tmpfs", "-o", "size=80m", "tmpfs", small]))?.status == 0 else {
+            print("skipping: cannot mount a tmpfs here")
+            return
+        }
+        defer { _ = try? run("/bin/umount", [small]) }
+        // 160 MiB of zeros compress to almost nothing: the up-front estimate (3x the archive) passes,
+        // and the disk fills while extracting.
+        let src = tmp.sub("src")
+        try FS.makeDirectories(src)
+        try FS.writeAtomically(src + "/zeros", bytes: [UInt8](repeating: 0, count: 160 << 20))
+        let archive = try ArchiveFixtures.gnuTar(src, to: tmp.sub("zeros.tar.zst"), flags: ["-I", "zstd"])
+        let target = small + "/data"
+        await #expect {
+            try await ArchiveRestore.run(from: "file://" + archive, to: target, options: Self.options())
+        } throws: { e in
+            let s = "\(e)"
+            return s.contains("No space left") && s.contains("free")
+        }
+        #expect(try FS.listDirectory(target).isEmpty, "no staging folder or partial file is left behind")
+    }
+
     @Test("a zstd --long archive needs a larger --memory-limit, and the error says how large")
     func longWindow() async throws {
         guard try Self.requireTar() else { return }
