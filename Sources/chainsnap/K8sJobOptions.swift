@@ -7,7 +7,10 @@ struct K8sJobOptions: ParsableArguments {
     var pvc: String
 
     @Option(help: ArgumentHelp("Snapshot store or archive URL to restore from.", valueName: "url"))
-    var from: String
+    var from: String?
+
+    @Option(help: ArgumentHelp("Instead of --from: a Secret whose key 'url' holds the URL (a presigned URL is a credential), mounted into the Job.", valueName: "name"))
+    var fromSecret: String?
 
     @Option(help: "Namespace of the PVC and the Job (default: kubectl's current namespace).")
     var namespace: String?
@@ -40,16 +43,34 @@ struct K8sJobOptions: ParsableArguments {
     var name: String?
 
     static let credentialsMount = "/var/run/secrets/chainsnap/store"
+    static let restoreURLMount = "/var/run/secrets/chainsnap/restore-url"
+
+    /// `--from URL`, or `--from-file` pointing into the mounted `--from-secret`.
+    var sourceArguments: [String] {
+        if from == nil && fromSecret != nil { return ["--from-file", Self.restoreURLMount + "/url"] }
+        return ["--from", from ?? ""]
+    }
+
+    /// Where the data comes from, for the Job's header comment (never the secret URL itself).
+    var sourceDescription: String {
+        from ?? "the URL in Secret \(fromSecret ?? "?") (key url)"
+    }
 
     func validate() throws {
-        for (flag, v) in [("--pvc", pvc), ("--namespace", namespace ?? "a"), ("--credentials-secret", credentialsSecret ?? "a"), ("--name", name ?? "a")] {
+        switch (from, fromSecret) {
+        case (nil, nil): throw ValidationError("give --from URL, or --from-secret NAME (a Secret whose key 'url' holds it)")
+        case (.some, .some): throw ValidationError("give either --from or --from-secret, not both")
+        default: break
+        }
+        for (flag, v) in [("--pvc", pvc), ("--namespace", namespace ?? "a"), ("--credentials-secret", credentialsSecret ?? "a"),
+                          ("--from-secret", fromSecret ?? "a"), ("--name", name ?? "a")] {
             guard Self.isDNSLabel(v) || (flag == "--pvc" && Self.isDNSSubdomain(v)) else {
                 throw ValidationError("\(flag) '\(v)' is not a valid Kubernetes name (lower-case letters, digits and '-', at most 63 characters)")
             }
         }
         guard mountPath.hasPrefix("/") else { throw ValidationError("--mount-path must be absolute") }
         guard NodePrepareDataCommand.isSafeSubpath(subPath) else { throw ValidationError("--sub-path '\(subPath)' must be a relative path without '..'") }
-        if let u = URLComponents(string: from), u.user != nil || u.password != nil {
+        if let from, let u = URLComponents(string: from), u.user != nil || u.password != nil {
             throw ValidationError("--from must not contain credentials; put them in a Secret and pass --credentials-secret")
         }
     }
@@ -91,6 +112,14 @@ struct K8sJobOptions: ParsableArguments {
         if let credentialsSecret {
             mounts.append(.map([("name", .string("store-credentials")), ("mountPath", .string(Self.credentialsMount)), ("readOnly", .bool(true))]))
             volumes.append(.map([("name", .string("store-credentials")), ("secret", .map([("secretName", .string(credentialsSecret)), ("defaultMode", .int(0o400))]))]))
+        }
+        if let fromSecret {
+            mounts.append(.map([("name", .string("restore-url")), ("mountPath", .string(Self.restoreURLMount)), ("readOnly", .bool(true))]))
+            volumes.append(.map([("name", .string("restore-url")), ("secret", .map([
+                ("secretName", .string(fromSecret)),
+                ("items", .list([.map([("key", .string("url")), ("path", .string("url"))])])),
+                ("defaultMode", .int(0o400)),
+            ]))]))
         }
         let container: K8sYAML = .map([
             ("name", .string("chainsnap")),

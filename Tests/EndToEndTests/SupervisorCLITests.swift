@@ -221,6 +221,17 @@ struct SupervisorCLITests {
         #expect(r.stdout.contains("- \"restore\"\n        - \"--from\"\n        - \"s3://snaps/lux-mainnet\"\n        - \"--snapshot\"\n        - \"20260101T000000Z-abc\"\n        - \"/data/db\""), "\(r.stdout)")
         let creds = try run(Paths.chainsnapBinary, ["k8s", "restore-job", "--pvc", "p", "--from", "https://key:secret@host/x"])
         #expect(creds.status != 0 && !creds.stdout.contains("secret@"))
+
+        // A presigned URL stays in its Secret: mounted read-only, read with --from-file.
+        let s = try run(Paths.chainsnapBinary, ["k8s", "restore-job", "--pvc", "p", "--from-secret", "snapshot-url"])
+        #expect(s.status == 0, "\(s.stderr)")
+        #expect(s.stdout.contains("- \"restore\"\n        - \"--from-file\"\n        - \"/var/run/secrets/chainsnap/restore-url/url\""), "\(s.stdout)")
+        #expect(s.stdout.contains("secretName: \"snapshot-url\"") && s.stdout.contains("key: \"url\""))
+        #expect(!s.stdout.contains("\"--from\""))
+        let both = try run(Paths.chainsnapBinary, ["k8s", "restore-job", "--pvc", "p", "--from", "s3://b/p", "--from-secret", "u"])
+        #expect(both.status == 64 && both.stderr.contains("not both"))
+        let neither = try run(Paths.chainsnapBinary, ["k8s", "restore-job", "--pvc", "p"])
+        #expect(neither.status == 64 && neither.stderr.contains("--from-secret"))
     }
 }
 

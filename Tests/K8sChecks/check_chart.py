@@ -675,7 +675,10 @@ def main():
     for cmd in (["k8s", "restore-job", "--pvc", "data-luxd-0", "--from", "s3://lux-snapshots/mainnet", "--namespace", "lux-mainnet",
                  "--snapshot", "latest", "--credentials-secret", "snapshot-store", "--endpoint", "https://nyc3.digitaloceanspaces.com"],
                 ["k8s", "reimport-job", "--pvc", "data-luxd-2", "--from", "s3://lux-snapshots/mainnet", "--namespace", "lux-mainnet",
-                 "--chain-data", "db", "--chain-data", "chainData"]):
+                 "--chain-data", "db", "--chain-data", "chainData"],
+                # A presigned URL from a Secret, for both Jobs.
+                ["k8s", "restore-job", "--pvc", "data-luxd-0", "--from-secret", "snapshot-url", "--namespace", "lux-mainnet"],
+                ["k8s", "reimport-job", "--pvc", "data-luxd-2", "--from-secret", "snapshot-url", "--namespace", "lux-mainnet"]):
         code, text = binary.run(cmd)
         label = "chainsnap " + " ".join(cmd[:2])
         if out.check(code == 0, label, "exit %d" % code):
