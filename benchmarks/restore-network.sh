@@ -19,7 +19,8 @@
 #   curl | zstd -d | tar -x
 # prints time, MB/s of restored bytes, peak RSS, and chainsnap / best-peer ratios.
 # Peers that are not installed are skipped (apt-get install aria2 axel rclone time).
-# Env: BENCH_DIR (work folder), CONNECTIONS (16), CHAINSNAP_BIN (skip the release build).
+# Env: BENCH_DIR (work folder; needs about 6x SIZE of free disk), CONNECTIONS (16), CHAINSNAP_BIN (skip
+# the release build), MODES (default "plain tls limited capped").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE=${1:-2048}
