@@ -160,8 +160,10 @@ public final class ZstdStreamDecompressor {
                 throw ChainsnapError(.corrupt, "zstd stream is corrupt: \(String(cString: ZSTD_getErrorName(r)))")
             }
             // A call that made no progress only says what the next frame would need.
-            if outBuf.pos > 0 { pendingHint = r }
-            if outBuf.pos > 0 { try sink(UnsafeRawBufferPointer(start: out, count: outBuf.pos)) }
+            if outBuf.pos > 0 {
+                pendingHint = r
+                try sink(UnsafeRawBufferPointer(start: out, count: outBuf.pos))
+            }
             if outBuf.pos < outCap { break }
         }
     }

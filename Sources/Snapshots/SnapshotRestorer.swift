@@ -176,7 +176,9 @@ public struct SnapshotRestorer: Sendable {
                 if try f.size() != e.size { try f.setLength(e.size) }
                 // Blocks for the data (not the holes) up front: chunks arrive in any order, and a
                 // full disk shows here rather than midway.
-                for run in Self.dataRuns(e) where !(try f.preallocate(run)) { break }
+                for run in Self.dataRuns(e) {
+                    guard try f.preallocate(run) else { break }  // the filesystem cannot: just write
+                }
             }
         }
     }

@@ -84,7 +84,7 @@ public enum CredentialResolver {
     }
 
     /// Reads a one-value secret file, trimming the trailing newline; nil if missing or empty.
-    static func readSecretFile(_ path: String) -> String? {
+    public static func readSecretFile(_ path: String) -> String? {
         guard let d = FileManager.default.contents(atPath: path) else { return nil }
         return nonEmpty(String(decoding: d, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }

@@ -45,10 +45,10 @@ struct K8sJobOptions: ParsableArguments {
     static let credentialsMount = "/var/run/secrets/chainsnap/store"
     static let restoreURLMount = "/var/run/secrets/chainsnap/restore-url"
 
-    /// `--from URL`, or `--from-file` pointing into the mounted `--from-secret`.
+    /// `--from URL`, or `--from-file` pointing into the mounted `--from-secret` (`validate` requires one).
     var sourceArguments: [String] {
-        if from == nil && fromSecret != nil { return ["--from-file", Self.restoreURLMount + "/url"] }
-        return ["--from", from ?? ""]
+        if let from { return ["--from", from] }
+        return ["--from-file", Self.restoreURLMount + "/url"]
     }
 
     /// Where the data comes from, for the Job's header comment (never the secret URL itself).

@@ -164,19 +164,14 @@ extension SnapshotRestore {
 }
 
 extension SnapshotRestore {
-    /// `--from`, or the first line of `--from-file` (exactly one of them).
+    /// `--from`, or the content of `--from-file` read like any mounted Secret value (exactly one of them).
     func sourceURL() throws -> String {
         switch (from, fromFile) {
         case (let url?, nil): return url
         case (nil, let path?):
-            guard let bytes = try? FS.readFile(path) else {
-                throw ChainsnapError(.invalidArgument, "cannot read --from-file '\(path)'",
-                                     hint: "mount the Secret holding the URL there, readable by this user")
-            }
-            let line = String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline).first ?? ""
-            let url = String(line.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
-            guard !url.isEmpty else {
-                throw ChainsnapError(.invalidArgument, "--from-file '\(path)' is empty", hint: "it must hold the store or archive URL")
+            guard let url = CredentialResolver.readSecretFile(path) else {
+                throw ChainsnapError(.invalidArgument, "cannot read --from-file '\(path)', or it is empty",
+                                     hint: "mount the Secret holding the store or archive URL there, readable by this user")
             }
             return url
         case (nil, nil):
