@@ -2,6 +2,8 @@
 import Glibc
 #endif
 import Foundation
+import LocalFS
+import RestoreCore
 import Synchronization
 import Codecs
 import SnapshotCore

@@ -1,15 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LocalFS
+import RestoreCore
 import SnapshotCore
-import Stores
-
-/// Names chainsnap keeps at the top of a restored target; they are never part of a snapshot.
-public enum ReservedNames {
-    public static let marker = ".chainsnap-restore.json"
-    public static let staging = ".chainsnap-staging"
-    public static let all: Set<String> = [marker, staging]
-}
 
 /// Walks a data folder and lists its entries (files, folders, symlinks) in path order.
 struct TreeScanner {

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LocalFS
 import SnapshotCore
 
 /// `file:///path`: a local folder. The embedded default; needs nothing running.
@@ -42,7 +43,7 @@ public struct FileStore: ObjectStore {
         var st = stat()
         guard stat(p, &st) == 0 else {
             if errno == ENOENT || errno == ENOTDIR { return nil }
-            throw posixError("stat", path: p)
+            throw posixErrorPublic("stat", path: p)
         }
         return ObjectInfo(key: key, size: Int64(st.st_size), etag: nil,
                           lastModified: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
@@ -115,7 +116,7 @@ public struct FileStore: ObjectStore {
 
     public func delete(_ key: String) async throws {
         let p = try path(key)
-        guard unlink(p) == 0 || errno == ENOENT else { throw posixError("delete", path: p) }
+        guard unlink(p) == 0 || errno == ENOENT else { throw posixErrorPublic("delete", path: p) }
     }
 }
 

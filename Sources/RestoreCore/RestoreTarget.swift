@@ -2,8 +2,8 @@
 import Glibc
 #endif
 import Foundation
+import LocalFS
 import SnapshotCore
-import Stores
 
 /// What a restore left in the target: `TARGET/.chainsnap-restore.json`.
 /// A restarted pod reads it and does not restore the same thing again.

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Codecs
 import Foundation
+import RestoreCore
 import SnapshotCore
 import Stores
 import Transfer

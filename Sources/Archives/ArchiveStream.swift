@@ -1,5 +1,6 @@
 import Codecs
 import Foundation
+import RestoreCore
 import SnapshotCore
 import Stores
 
