@@ -68,6 +68,7 @@ let package = Package(
         .testTarget(name: "TransferTests", dependencies: ["Transfer", "Codecs", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "LocalFSTests", dependencies: ["LocalFS", "SnapshotCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "StoresTests", dependencies: ["Stores", "LocalFS", "Codecs", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "RestoreCoreTests", dependencies: ["RestoreCore", "LocalFS", "SnapshotCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SnapshotsTests", dependencies: ["Snapshots", "RestoreCore", "LocalFS", "Stores", "Codecs", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ArchivesTests", dependencies: ["Archives", "RestoreCore", "LocalFS", "Stores", "Codecs", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "NodeRPCTests", dependencies: ["NodeRPC", "TestSupport"], swiftSettings: strict),
