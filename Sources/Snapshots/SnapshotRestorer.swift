@@ -29,6 +29,10 @@ public struct SnapshotRestorer: Sendable {
         var length: Int64
     }
 
+    /// Restores into `directory`: load and check the manifest, apply the target's rules
+    /// (`prepare`), build the skeleton, skip what the journal says is done (`remainingWork`),
+    /// take what `--reuse-existing` finds in place, fetch the rest (`fetch`), make it durable
+    /// with modes and times (`finishTree`), then move it into place with the marker.
     public func run(into directory: String) async throws -> RestoreSummary {
         let started = monotonicSeconds()
         let (id, manifest) = try await loadManifest()
