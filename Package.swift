@@ -1,9 +1,11 @@
 // swift-tools-version: 6.0
 // chainsnap: snapshots and chain data for blockchain node fleets on Kubernetes.
 //
-// Dependencies point one way: the `chainsnap` command → feature modules
-// (Snapshots, ChainData, NodeRPC) → Stores/Transfer → Codecs → SnapshotCore.
-// Each C library is imported by exactly one Swift module.
+// Dependencies point one way: the `chainsnap` command → feature modules (Snapshots,
+// Archives, ChainData, NodeRPC) → RestoreCore (what both restores share), Stores, Transfer
+// → LocalFS (local files), Codecs → SnapshotCore (values). Snapshots and Archives are
+// siblings: neither imports the other. Each C library is imported by exactly one Swift
+// module; system calls on local files go through LocalFS.
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -30,22 +32,30 @@ let package = Package(
 
         // Plain values: content ids, manifests, sizes, path rules. No I/O, no C.
         .target(name: "SnapshotCore", swiftSettings: strict),
-        // zstd, lz4, SHA-256, HMAC, Keccak-256, and the positional-I/O file handle.
+        // zstd, lz4, gzip, SHA-256, HMAC, Keccak-256.
         .target(name: "Codecs", dependencies: ["CZstd", "CLZ4", "CCrypto", "CZlib", "SnapshotCore"], swiftSettings: strict),
+        // Local files: the syscall funnel (EINTR, errno → ChainsnapError with hints), the
+        // positional-I/O file handle, file-system operations, the background flusher.
+        .target(name: "LocalFS", dependencies: ["SnapshotCore"], swiftSettings: strict),
         // libcurl easy/multi wrapper, parallel ranged downloader, retry policy.
         .target(name: "Transfer", dependencies: ["CCurl", "SnapshotCore"], swiftSettings: strict),
         // ObjectStore and its file://, https://, s3:// implementations.
-        .target(name: "Stores", dependencies: ["SnapshotCore", "Codecs", "Transfer"], swiftSettings: strict),
-        // Chunking, packing, manifests, restore, verify, prune, archive restore.
-        .target(name: "Snapshots", dependencies: ["SnapshotCore", "Codecs", "Stores", "Transfer"], swiftSettings: strict),
+        .target(name: "Stores", dependencies: ["SnapshotCore", "Codecs", "LocalFS", "Transfer"], swiftSettings: strict),
+        // What every restore shares: the target and its safety rules (staging, marker, space
+        // check), progress reporting, and the lock and bounded-concurrency helpers.
+        .target(name: "RestoreCore", dependencies: ["SnapshotCore", "LocalFS"], swiftSettings: strict),
+        // Chunking, packing, manifests, snapshot create, restore, verify, prune.
+        .target(name: "Snapshots", dependencies: ["SnapshotCore", "Codecs", "LocalFS", "Stores", "Transfer", "RestoreCore"], swiftSettings: strict),
+        // Streamed `.tar`, `.tar.zst`, `.tar.lz4`, `.tar.gz` restores: format detection, tar parsing, extraction.
+        .target(name: "Archives", dependencies: ["SnapshotCore", "Codecs", "LocalFS", "Stores", "Transfer", "RestoreCore"], swiftSettings: strict),
         // The node's JSON-RPC client and the supervisor.
         .target(name: "NodeRPC", dependencies: ["SnapshotCore", "Transfer"], swiftSettings: strict),
         // RLP stream reader, bundles, export and import.
-        .target(name: "ChainData", dependencies: ["SnapshotCore", "Codecs", "Stores", "Transfer", "NodeRPC"], swiftSettings: strict),
+        .target(name: "ChainData", dependencies: ["SnapshotCore", "Codecs", "LocalFS", "Stores", "Transfer", "NodeRPC"], swiftSettings: strict),
         .executableTarget(
             name: "chainsnap",
             dependencies: [
-                "SnapshotCore", "Codecs", "Stores", "Snapshots", "ChainData", "NodeRPC", "Transfer",
+                "SnapshotCore", "Codecs", "LocalFS", "Stores", "RestoreCore", "Snapshots", "Archives", "ChainData", "NodeRPC", "Transfer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -56,10 +66,13 @@ let package = Package(
         .testTarget(name: "SnapshotCoreTests", dependencies: ["SnapshotCore"], swiftSettings: strict),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TransferTests", dependencies: ["Transfer", "Codecs", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "StoresTests", dependencies: ["Stores", "Codecs", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "SnapshotsTests", dependencies: ["Snapshots", "Stores", "Codecs", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "LocalFSTests", dependencies: ["LocalFS", "SnapshotCore", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "StoresTests", dependencies: ["Stores", "LocalFS", "Codecs", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "RestoreCoreTests", dependencies: ["RestoreCore", "LocalFS", "SnapshotCore", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "SnapshotsTests", dependencies: ["Snapshots", "RestoreCore", "LocalFS", "Stores", "Codecs", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ArchivesTests", dependencies: ["Archives", "RestoreCore", "LocalFS", "Stores", "Codecs", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "NodeRPCTests", dependencies: ["NodeRPC", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "ChainDataTests", dependencies: ["ChainData", "Codecs", "Stores", "NodeRPC", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ChainDataTests", dependencies: ["ChainData", "Codecs", "LocalFS", "Stores", "NodeRPC", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Codecs"], swiftSettings: strict),
     ]
 )

@@ -1,4 +1,5 @@
 import Codecs
+import LocalFS
 import SnapshotCore
 import Stores
 import Transfer

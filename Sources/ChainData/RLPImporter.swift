@@ -1,5 +1,6 @@
 import Codecs
 import Foundation
+import LocalFS
 import NodeRPC
 import SnapshotCore
 import Stores
@@ -106,7 +107,7 @@ public struct RLPImporter: Sendable {
                 throw Self.partError(part, "could not be fetched", error)
             }
             try await importFile(file, name: part.key, lastNumber: part.lastNumber, lastHash: part.lastHash, deadline: deadline)
-            unlink(file)
+            try? FS.remove(file)
             report.partsImported += 1
             report.endHeight = part.lastNumber
         }

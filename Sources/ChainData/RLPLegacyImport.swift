@@ -1,5 +1,6 @@
 import Codecs
 import Foundation
+import LocalFS
 import NodeRPC
 import SnapshotCore
 import Stores
@@ -103,7 +104,7 @@ extension RLPImporter {
         let name = "\(file) blocks #\(f.first)…#\(f.last)"
         let path = options.workDir + "/\(file).import-\(f.first)-\(f.last).rlp"
         try FS.writeAtomically(path, bytes: f.bytes)
-        defer { unlink(path) }
+        defer { try? FS.remove(path) }
         try await importFile(path, name: name, lastNumber: f.last, lastHash: f.lastHash.hex, deadline: deadline)
         report.partsImported += 1
         report.endHeight = f.last

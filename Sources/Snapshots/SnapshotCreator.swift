@@ -1,4 +1,6 @@
 import Foundation
+import LocalFS
+import RestoreCore
 import Synchronization
 import Codecs
 import SnapshotCore
@@ -326,9 +328,6 @@ extension Manifest {
     static let placeholder = Manifest(id: "", createdAt: "", tool: "", source: SourceInfo(), chunkSize: 0,
                                       compression: "", chunks: [], entries: [], totals: Totals())
 }
-
-/// The version printed by `--version` and recorded in manifests.
-public let toolVersion = "0.1.0"
 
 /// Codec contexts reused across chunks (creating a zstd context per chunk costs allocations).
 final class ContextPool: @unchecked Sendable {

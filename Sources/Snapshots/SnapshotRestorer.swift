@@ -2,52 +2,12 @@
 import Glibc
 #endif
 import Foundation
-import Synchronization
 import Codecs
+import LocalFS
+import RestoreCore
 import SnapshotCore
 import Stores
 import Transfer
-
-/// Options of `snapshot restore`.
-public struct RestoreOptions: Sendable {
-    /// A snapshot id, or nil/`latest` for the newest.
-    public var snapshot: String?
-    /// Replace a non-empty target.
-    public var force = false
-    /// Keep bytes the target already has (an older restore of the same node); fetch only the rest.
-    public var reuseExisting = false
-    /// Chunks fetched and written at once when the store has no parallel downloader.
-    public var parallel: Int = 16
-    public var memoryLimit: Int64 = 256 << 20
-    public var progressInterval: Double? = nil
-    public var progressFile: String? = nil
-    public var quiet = false
-
-    public init() {}
-}
-
-/// What `snapshot restore` did.
-public struct RestoreSummary: Sendable, Codable {
-    public var snapshot: String
-    public var target: String
-    public var alreadyRestored = false
-    public var resumed = false
-    /// Chunks a previous, interrupted run had finished (not fetched again).
-    public var resumedChunks = 0
-    public var fetchedChunks = 0
-    /// Stored (compressed) bytes downloaded.
-    public var fetchedBytes: Int64 = 0
-    /// Bytes taken from the existing target instead of the store (`--reuse-existing`).
-    public var reusedBytes: Int64 = 0
-    public var reusedChunks = 0
-    /// Bytes of file content in the restored tree.
-    public var treeBytes: Int64 = 0
-    public var files = 0
-    /// Downloads that failed and were retried, and throttling answers (429 / 503 SlowDown) met.
-    public var retries = 0
-    public var throttled = 0
-    public var seconds: Double = 0
-}
 
 /// Restores a snapshot into a folder, safely (see `RestoreTarget`) and resumably.
 public struct SnapshotRestorer: Sendable {
@@ -69,61 +29,32 @@ public struct SnapshotRestorer: Sendable {
         var length: Int64
     }
 
+    /// Restores into `directory`: load and check the manifest, apply the target's rules
+    /// (`prepare`), build the skeleton, skip what the journal says is done (`remainingWork`),
+    /// take what `--reuse-existing` finds in place, fetch the rest (`fetch`), make it durable
+    /// with modes and times (`finishTree`), then move it into place with the marker.
     public func run(into directory: String) async throws -> RestoreSummary {
         let started = monotonicSeconds()
-        let catalog = SnapshotCatalog(store: store)
-        let id = try await catalog.resolve(options.snapshot)
-        let manifest = try await catalog.load(id)
-        try ManifestValidator.validate(manifest)
-
+        let (id, manifest) = try await loadManifest()
         let target = try RestoreTarget(path: directory)
         var summary = RestoreSummary(snapshot: id, target: target.path)
         summary.treeBytes = manifest.totals.bytes
         summary.files = manifest.totals.files
-        let plan = try target.plan(identity: id, force: options.force, allowExisting: options.reuseExisting, log: log)
         let replaceExisting: Bool
-        switch plan {
-        case .alreadyRestored(let m):
-            log("'\(target.path)' already holds snapshot \(id) (restored \(m.restoredAt)); nothing to do")
-            summary.alreadyRestored = true
+        switch try prepare(target, id: id, manifest: manifest, summary: &summary) {
+        case .alreadyDone:
             return summary
-        case .resume(let phase, let replace):
-            log("resuming the interrupted restore of snapshot \(id) into '\(target.path)' (\(phase))")
-            summary.resumed = true
+        case .finishedMove:
+            summary.seconds = monotonicSeconds() - started
+            return summary
+        case .write(let replace):
             replaceExisting = replace
-            if phase == "moving" {
-                try target.commit(marker: marker(manifest), replaceExisting: replace)
-                summary.seconds = monotonicSeconds() - started
-                return summary
-            }
-        case .fresh(let replace):
-            replaceExisting = replace
-            let dataBytes = manifest.entries.reduce(Int64(0)) { acc, e in
-                acc + (e.extents ?? []).reduce(Int64(0)) { $0 + ($1.chunk == nil ? 0 : $1.length) }
-            }
-            try target.checkSpace(bytes: dataBytes, inodes: Int64(manifest.entries.count))
-            if replaceExisting { log("replacing the existing contents of '\(target.path)' (--force)") }
-            try target.beginStaging(identity: id, replaceExisting: replaceExisting)
         }
 
         try buildSkeleton(manifest, in: target.stagingTree)
         let journal = try Journal(path: target.stagingRoot + "/journal")
-        var work = chunkDestinations(manifest)
         let chunkInfo = Dictionary(manifest.chunks.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        var done = journal.completed
-        if !done.isEmpty && journal.predatesBoot {
-            // After a crash or power loss the journal may name chunks whose bytes never reached
-            // the disk: check those against the staging tree before trusting them.
-            log("the machine restarted since the interrupted restore; re-checking \(done.count) finished chunks on disk")
-            done = done.filter { id in
-                guard let info = chunkInfo[id], let dests = work[id],
-                      let raw = Self.assemble(info: info, dests: dests, from: target.stagingTree, entries: manifest.entries) else { return false }
-                return SHA256Hasher.hex(raw) == id
-            }
-        }
-        summary.resumedChunks = work.keys.filter { done.contains($0) }.count
-        for k in done { work.removeValue(forKey: k) }
-        if summary.resumedChunks > 0 { log("\(summary.resumedChunks) chunks were finished by the earlier run and are kept") }
+        var work = remainingWork(manifest, chunkInfo: chunkInfo, journal: journal, tree: target.stagingTree, summary: &summary)
 
         let remainingBytes = work.keys.reduce(Int64(0)) { $0 + chunkInfo[$1]!.size }
         let progress = ProgressReporter(label: "restore \(id)", total: remainingBytes, interval: options.progressInterval,
@@ -138,25 +69,98 @@ public struct SnapshotRestorer: Sendable {
             summary.reusedChunks = reused.ids.count
             summary.reusedBytes = reused.bytes
         }
-
-        let fetched = Locked<(Int, Int64)>((0, 0))
-        let items = work.map { (info: chunkInfo[$0.key]!, dests: $0.value) }.sorted { $0.info.id < $1.info.id }
         do {
-            if let t = try await fetchAndWrite(items, writer: writer, progress: progress, fetched: fetched) {
-                summary.retries = t.retries
-                summary.throttled = t.throttled
-            }
+            try await fetch(work, chunkInfo: chunkInfo, writer: writer, progress: progress, summary: &summary)
         } catch {
             progress.finish()
             throw error
         }
         progress.finish()
-        (summary.fetchedChunks, summary.fetchedBytes) = fetched.withLock { $0 }
 
         try finishTree(manifest, in: target.stagingTree, writer: writer)
         try target.commit(marker: marker(manifest), replaceExisting: replaceExisting)
         summary.seconds = monotonicSeconds() - started
         return summary
+    }
+
+    /// The snapshot to restore (the newest for nil/`latest`) and its checked manifest.
+    private func loadManifest() async throws -> (id: String, manifest: Manifest) {
+        let catalog = SnapshotCatalog(store: store)
+        let id = try await catalog.resolve(options.snapshot)
+        let manifest = try await catalog.load(id)
+        try ManifestValidator.validate(manifest)
+        return (id, manifest)
+    }
+
+    /// What `prepare` found the target needs.
+    private enum Start {
+        /// The target already holds this snapshot.
+        case alreadyDone
+        /// An interrupted run had verified everything; its move into place is now finished.
+        case finishedMove
+        /// Chunks are to be written into the staging tree (begun now, or resumed).
+        case write(replaceExisting: Bool)
+    }
+
+    /// Applies the target's rules (`RestoreTarget.plan`): nothing to do, finish an interrupted
+    /// move, resume writing, or start afresh after the space check.
+    private func prepare(_ target: RestoreTarget, id: String, manifest: Manifest, summary: inout RestoreSummary) throws -> Start {
+        switch try target.plan(identity: id, force: options.force, allowExisting: options.reuseExisting, log: log) {
+        case .alreadyRestored(let m):
+            log("'\(target.path)' already holds snapshot \(id) (restored \(m.restoredAt)); nothing to do")
+            summary.alreadyRestored = true
+            return .alreadyDone
+        case .resume(let phase, let replace):
+            log("resuming the interrupted restore of snapshot \(id) into '\(target.path)' (\(phase))")
+            summary.resumed = true
+            if phase == .moving {
+                try target.commit(marker: marker(manifest), replaceExisting: replace)
+                return .finishedMove
+            }
+            return .write(replaceExisting: replace)
+        case .fresh(let replace):
+            let dataBytes = manifest.entries.reduce(Int64(0)) { acc, e in
+                acc + (e.extents ?? []).reduce(Int64(0)) { $0 + ($1.chunk == nil ? 0 : $1.length) }
+            }
+            try target.checkSpace(bytes: dataBytes, inodes: Int64(manifest.entries.count))
+            if replace { log("replacing the existing contents of '\(target.path)' (--force)") }
+            try target.beginStaging(identity: id, replaceExisting: replace)
+            return .write(replaceExisting: replace)
+        }
+    }
+
+    /// Every chunk still to write, and where: all of the manifest's chunks but those the journal
+    /// names as finished (re-checked on disk when the machine restarted since).
+    private func remainingWork(_ manifest: Manifest, chunkInfo: [String: ChunkInfo], journal: Journal, tree: String,
+                               summary: inout RestoreSummary) -> [String: [Destination]] {
+        var work = chunkDestinations(manifest)
+        var done = journal.completed
+        if !done.isEmpty && journal.predatesBoot {
+            // After a crash or power loss the journal may name chunks whose bytes never reached
+            // the disk: check those against the staging tree before trusting them.
+            log("the machine restarted since the interrupted restore; re-checking \(done.count) finished chunks on disk")
+            done = done.filter { id in
+                guard let info = chunkInfo[id], let dests = work[id],
+                      let raw = Self.assemble(info: info, dests: dests, from: tree, entries: manifest.entries) else { return false }
+                return SHA256Hasher.hex(raw) == id
+            }
+        }
+        summary.resumedChunks = work.keys.filter { done.contains($0) }.count
+        for k in done { work.removeValue(forKey: k) }
+        if summary.resumedChunks > 0 { log("\(summary.resumedChunks) chunks were finished by the earlier run and are kept") }
+        return work
+    }
+
+    /// Downloads and writes the chunks of `work`; records counts and retries in `summary`.
+    private func fetch(_ work: [String: [Destination]], chunkInfo: [String: ChunkInfo], writer: ChunkWriter,
+                       progress: ProgressReporter, summary: inout RestoreSummary) async throws {
+        let fetched = Locked<(Int, Int64)>((0, 0))
+        let items = work.map { (info: chunkInfo[$0.key]!, dests: $0.value) }.sorted { $0.info.id < $1.info.id }
+        if let t = try await fetchAndWrite(items, writer: writer, progress: progress, fetched: fetched) {
+            summary.retries = t.retries
+            summary.throttled = t.throttled
+        }
+        (summary.fetchedChunks, summary.fetchedBytes) = fetched.withLock { $0 }
     }
 
     private func marker(_ m: Manifest) -> RestoreMarker {
@@ -295,131 +299,5 @@ public struct SnapshotRestorer: Sendable {
             try TreeMetadata.apply(tree + "/" + e.path, entry: e)
         }
         FS.syncDirectory(tree)
-    }
-}
-
-/// Verifies, decompresses and writes chunks into the staging tree, recording each in the journal.
-final class ChunkWriter: Sendable {
-    let tree: String
-    let entries: [Entry]
-    let journal: Journal
-    let flusher = BackgroundFlusher()
-    private let contexts = ContextPool(level: 3)
-    /// Chunk pieces each file still waits for; a file that reaches zero is fsynced in the background.
-    private let pending: Locked<[Int: Int]>
-    private let flushed = Locked<Set<Int>>([])
-
-    init(tree: String, entries: [Entry], journal: Journal, work: [String: [SnapshotRestorer.Destination]]) {
-        self.tree = tree
-        self.entries = entries
-        self.journal = journal
-        var counts: [Int: Int] = [:]
-        for dests in work.values { for d in dests { counts[d.entry, default: 0] += 1 } }
-        pending = Locked(counts)
-    }
-
-    /// Entries whose files were handed to the background flusher.
-    var flushedEntries: Set<Int> { flushed.withLock { $0 } }
-
-    func write(info: ChunkInfo, dests: [SnapshotRestorer.Destination], stored: [UInt8]) throws {
-        try writeRaw(info: info, dests: dests, raw: ChunkDecoder.decode(info, stored: stored, contexts: contexts))
-    }
-
-    func writeRaw(info: ChunkInfo, dests: [SnapshotRestorer.Destination], raw: [UInt8]) throws {
-        try raw.withUnsafeBytes { r in
-            for d in dests {
-                let f = try RawFile(writingAt: tree + "/" + entries[d.entry].path)
-                try f.write(UnsafeRawBufferPointer(rebasing: r[Int(d.chunkOffset)..<Int(d.chunkOffset + d.length)]), at: d.fileOffset)
-            }
-        }
-        try journal.record(info.id)
-        let complete = pending.withLock { counts -> [Int] in
-            var out: [Int] = []
-            for d in dests {
-                counts[d.entry, default: 1] -= 1
-                if counts[d.entry] == 0 { out.append(d.entry) }
-            }
-            return out
-        }
-        for e in complete {
-            flushed.withLock { _ = $0.insert(e) }
-            flusher.enqueue(tree + "/" + entries[e].path)
-        }
-    }
-}
-
-/// Turns a stored chunk back into its bytes, checking its stored length, that it decompresses
-/// to exactly its size, and that those bytes hash to its id. Restore and `verify --deep` share it.
-enum ChunkDecoder {
-    static func decode(_ info: ChunkInfo, stored: [UInt8], contexts: ContextPool) throws -> [UInt8] {
-        guard stored.count == Int(info.stored) else {
-            throw ChainsnapError(.corrupt, "chunk \(info.id) is \(stored.count) bytes in the store, the manifest says \(info.stored) (truncated or replaced)",
-                                 object: info.key, hint: "the store's copy is damaged; restore another snapshot, and run 'chainsnap snapshot verify --deep'")
-        }
-        let ctx = contexts.take()
-        defer { contexts.give(ctx) }
-        let raw: [UInt8]
-        do {
-            raw = try [UInt8](unsafeUninitializedCapacity: Int(info.size)) { o, n in
-                n = 0
-                n = try stored.withUnsafeBytes { s in
-                    try ctx.decompress(s, codec: info.codec, expectedSize: Int(info.size), into: UnsafeMutableRawBufferPointer(o))
-                }
-            }
-        } catch {
-            throw ChainsnapError(.corrupt, "chunk \(info.id) does not decompress", object: info.key,
-                                 hint: "the store's copy is damaged; restore another snapshot, and run 'chainsnap snapshot verify --deep'",
-                                 underlying: error)
-        }
-        let hash = SHA256Hasher.hex(raw)
-        guard hash == info.id else {
-            throw ChainsnapError(.corrupt, "chunk \(info.id) is corrupt: its content hashes to \(hash)", object: info.key,
-                                 hint: "the store's copy is damaged; restore another snapshot, and run 'chainsnap snapshot verify --deep'")
-        }
-        return raw
-    }
-}
-
-/// The list of finished chunks of a restore, one id per line, appended as chunks complete.
-/// A killed restore reads it back and does not fetch those chunks again.
-final class Journal: Sendable {
-    let path: String
-    let completed: Set<String>
-    /// The journal was last written before the machine booted (a crash or power loss since).
-    let predatesBoot: Bool
-    private let fd: Int32
-
-    init(path: String) throws {
-        self.path = path
-        var done: Set<String> = []
-        if let bytes = try? FS.readFile(path) {
-            for line in bytes.split(separator: 10) where line.count == 64 {
-                let s = String(decoding: line, as: UTF8.self)
-                if Hex.isSHA256(s) { done.insert(s) }
-            }
-        }
-        completed = done
-        var st = stat()
-        predatesBoot = stat(path, &st) == 0 && Double(st.st_mtim.tv_sec) < Journal.bootTime()
-        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw posixErrorPublic("open journal", path: path) }
-    }
-
-    deinit { close(fd) }
-
-    /// When the machine booted (seconds since the epoch), from /proc/stat; 0 if unknown.
-    static func bootTime() -> Double {
-        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8) else { return 0 }
-        for line in text.split(separator: "\n") where line.hasPrefix("btime ") {
-            return Double(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) ?? 0
-        }
-        return 0
-    }
-
-    /// Appends one line in a single write(2), so concurrent writers never interleave.
-    func record(_ id: String) throws {
-        var line = id + "\n"
-        let n = line.withUTF8 { p in Glibc.write(fd, p.baseAddress, p.count) }
-        guard n == 65 else { throw posixErrorPublic("write journal", path: path) }
     }
 }

@@ -1,3 +1,4 @@
+import RestoreCore
 import Synchronization
 import Codecs
 import SnapshotCore

@@ -1,15 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LocalFS
+import RestoreCore
 import SnapshotCore
-import Stores
-
-/// Names chainsnap keeps at the top of a restored target; they are never part of a snapshot.
-public enum ReservedNames {
-    public static let marker = ".chainsnap-restore.json"
-    public static let staging = ".chainsnap-staging"
-    public static let all: Set<String> = [marker, staging]
-}
 
 /// Walks a data folder and lists its entries (files, folders, symlinks) in path order.
 struct TreeScanner {
@@ -34,11 +28,7 @@ struct TreeScanner {
             if rel.isEmpty && ReservedNames.all.contains(name) { continue }
             let relPath = rel.isEmpty ? name : rel + "/" + name
             let full = dir + "/" + name
-            var st = stat()
-            guard lstat(full, &st) == 0 else {
-                if errno == ENOENT { continue }  // removed while we walked
-                throw posixErrorPublic("stat", path: full)
-            }
+            guard let st = try FS.lstatusIfPresent(full) else { continue }  // removed while we walked
             let mode = UInt32(st.st_mode) & 0o7777
             let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
             switch st.st_mode & S_IFMT {
@@ -48,7 +38,7 @@ struct TreeScanner {
             case S_IFREG:
                 out.append(Entry(path: relPath, type: .file, mode: mode, mtimeNs: mtime, size: Int64(st.st_size)))
             case S_IFLNK:
-                let target = try readLink(full)
+                let target = try FS.readLink(full)
                 do { try PathRules.checkSymlink(linkPath: relPath, target: target) } catch let e as ChainsnapError {
                     throw ChainsnapError(.unsafePath, "symlink '\(relPath)' -> '\(target)' cannot be restored safely: \(e.message)",
                                          object: full, hint: "a restore could not recreate it safely; remove or replace the link, then snapshot again")
@@ -58,14 +48,5 @@ struct TreeScanner {
                 warnings.append("skipped '\(relPath)': not a file, folder or symlink (socket, fifo or device)")
             }
         }
-    }
-
-    private func readLink(_ path: String) throws -> String {
-        var buf = [UInt8](repeating: 0, count: 4096)
-        let n = buf.withUnsafeMutableBufferPointer { p in
-            p.withMemoryRebound(to: CChar.self) { readlink(path, $0.baseAddress!, $0.count) }
-        }
-        guard n >= 0 else { throw posixErrorPublic("readlink", path: path) }
-        return String(decoding: buf[0..<n], as: UTF8.self)
     }
 }

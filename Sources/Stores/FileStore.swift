@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LocalFS
 import SnapshotCore
 
 /// `file:///path`: a local folder. The embedded default; needs nothing running.
@@ -39,11 +40,7 @@ public struct FileStore: ObjectStore {
 
     public func head(_ key: String) async throws -> ObjectInfo? {
         let p = try path(key)
-        var st = stat()
-        guard stat(p, &st) == 0 else {
-            if errno == ENOENT || errno == ENOTDIR { return nil }
-            throw posixError("stat", path: p)
-        }
+        guard let st = try FS.statusIfPresent(p) else { return nil }
         return ObjectInfo(key: key, size: Int64(st.st_size), etag: nil,
                           lastModified: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
     }
@@ -81,7 +78,7 @@ public struct FileStore: ObjectStore {
             try FS.rename(tmp, p)
             flusher.enqueue(p)
         } catch {
-            unlink(tmp)
+            try? FS.remove(tmp)
             throw error
         }
     }
@@ -100,8 +97,7 @@ public struct FileStore: ObjectStore {
         for name in try FS.listDirectory(dir) where !name.hasPrefix(".tmp-") {
             let rel = relative.isEmpty ? name : relative + "/" + name
             let full = dir + "/" + name
-            var st = stat()
-            guard lstat(full, &st) == 0 else { continue }
+            guard let st = FS.lstatus(full) else { continue }
             if (st.st_mode & S_IFMT) == S_IFDIR {
                 if rel.hasPrefix(prefix) || prefix.hasPrefix(rel + "/") {
                     try walk(full, relative: rel, prefix: prefix, into: &out)
@@ -115,7 +111,7 @@ public struct FileStore: ObjectStore {
 
     public func delete(_ key: String) async throws {
         let p = try path(key)
-        guard unlink(p) == 0 || errno == ENOENT else { throw posixError("delete", path: p) }
+        try FS.remove(p)
     }
 }
 

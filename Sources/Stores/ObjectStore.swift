@@ -1,3 +1,4 @@
+import LocalFS
 import SnapshotCore
 
 /// What a store knows about one object.

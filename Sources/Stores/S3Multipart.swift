@@ -1,5 +1,6 @@
 import Codecs
 import Foundation
+import LocalFS
 import SnapshotCore
 import Transfer
 

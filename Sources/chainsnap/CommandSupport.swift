@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RestoreCore
 import SnapshotCore
 import Snapshots
 import Stores

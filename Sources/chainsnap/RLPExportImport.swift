@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChainData
 import Foundation
+import LocalFS
 import SnapshotCore
 import Stores
 

@@ -1,5 +1,7 @@
+import Archives
 import ArgumentParser
 import Codecs
+import RestoreCore
 import SnapshotCore
 import Snapshots
 import Stores

@@ -1,6 +1,7 @@
 import ChainData
 import Codecs
 import Foundation
+import LocalFS
 import SnapshotCore
 import Stores
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import LocalFS
 import Testing
 import Codecs
 import SnapshotCore

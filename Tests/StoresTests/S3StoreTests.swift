@@ -1,4 +1,5 @@
 import Foundation
+import LocalFS
 import SnapshotCore
 @testable import Stores
 import TestSupport

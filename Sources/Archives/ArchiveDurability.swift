@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LocalFS
 import SnapshotCore
 
 /// Making an extracted tree durable before it is moved into place and the marker says "done".
@@ -31,18 +32,11 @@ enum ArchiveDurability {
 
     /// Waits until everything written to the filesystem holding `path` is on disk.
     static func syncFilesystem(of path: String) throws {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw ChainsnapError(.io, "open '\(path)' failed: \(String(cString: strerror(errno)))", object: path)
-        }
+        let fd = try Syscall.run("open", path: path) { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         defer { close(fd) }
         if let syncfs {
-            guard syncfs(fd) == 0 else {
-                let e = errno
-                throw ChainsnapError(e == ENOSPC ? .insufficientSpace : .io,
-                                     "flushing the restored files in '\(path)' to disk failed: \(String(cString: strerror(e)))",
-                                     object: path, hint: "check the volume (dmesg) and free space, then run the restore again")
-            }
+            // A failed syncfs means written data may not be on disk (EIO, ENOSPC on writeback).
+            try Syscall.run("flushing the restored files to disk in", path: path) { syncfs(fd) }
         } else {
             sync()
         }

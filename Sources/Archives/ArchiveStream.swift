@@ -1,5 +1,6 @@
 import Codecs
 import Foundation
+import RestoreCore
 import SnapshotCore
 import Stores
 
@@ -48,14 +49,14 @@ struct ArchiveStream {
     func run() async throws -> Result {
         let rangeSize = self.rangeSize
         let rangeCount = Int((size + rangeSize - 1) / rangeSize)
-        let failure = ArchiveFailure()
+        let failure = ArchiveFailure(nil)
         let permits = ArchivePermits(window)
         let ranges = ArchiveQueue<[UInt8]>()
         let full = ArchiveQueue<ArchiveBlock>()
         let free = ArchiveQueue<ArchiveBlock>()
         for _ in 0..<ArchiveStream.blockCount { free.push(ArchiveBlock(capacity: blockSize)) }
-        let formatBox = ResultBox<(ArchiveFormat, String?)>()
-        let statsBox = ResultBox<TarExtractionStats>()
+        let formatBox = Locked<(ArchiveFormat, String?)?>(nil)
+        let statsBox = Locked<TarExtractionStats?>(nil)
 
         @Sendable func fail(_ e: any Error) {
             failure.record(e)
@@ -84,7 +85,7 @@ struct ArchiveStream {
         await decoded
         await extracted
         if let e = failure.current { throw e }
-        guard let (format, sha) = formatBox.value, let stats = statsBox.value else {
+        guard let (format, sha) = formatBox.withLock({ $0 }), let stats = statsBox.withLock({ $0 }) else {
             throw ChainsnapError(.io, "archive restore stopped without a result", object: key)
         }
         return Result(format: format, sha256: sha, stats: stats)
@@ -145,16 +146,6 @@ func flagSize(_ bytes: Int64) -> String {
     bytes >= 1 << 30 && bytes % (1 << 30) == 0 ? "\(bytes >> 30)GiB" : "\((bytes + (1 << 20) - 1) >> 20)MiB"
 }
 
-/// A value set once by a stage and read after it finished.
-final class ResultBox<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: T?
-    var value: T? {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue } }
-    }
-}
-
 /// Stage 2: hashes the compressed stream, picks the format, decompresses into blocks.
 private struct DecodeStage: @unchecked Sendable {
     let key: String
@@ -164,7 +155,8 @@ private struct DecodeStage: @unchecked Sendable {
     let free: ArchiveQueue<ArchiveBlock>
     let permits: ArchivePermits
     let failure: ArchiveFailure
-    let result: ResultBox<(ArchiveFormat, String?)>
+    /// Set once the stream decoded completely.
+    let result: Locked<(ArchiveFormat, String?)?>
 
     func run() throws {
         let hasher = options.sha256 != nil ? SHA256Hasher() : nil
@@ -212,7 +204,7 @@ private struct DecodeStage: @unchecked Sendable {
                                      object: key, hint: "the archive is not the one published (or was damaged in transit); nothing was changed in the target — check the checksum and the URL")
             }
         }
-        result.value = (decoder.format, digest)
+        result.withLock { $0 = (decoder.format, digest) }
         full.close()
     }
 
@@ -264,7 +256,8 @@ private struct ExtractStage: @unchecked Sendable {
     let full: ArchiveQueue<ArchiveBlock>
     let free: ArchiveQueue<ArchiveBlock>
     let failure: ArchiveFailure
-    let result: ResultBox<TarExtractionStats>
+    /// Set once the tree is extracted.
+    let result: Locked<TarExtractionStats?>
 
     func run() throws {
         let extractor = TarExtractor(root: root, options: TarExtractor.Options(
@@ -276,6 +269,6 @@ private struct ExtractStage: @unchecked Sendable {
         }
         if failure.failed { return }
         try extractor.finish()
-        result.value = extractor.stats
+        result.withLock { $0 = extractor.stats }
     }
 }

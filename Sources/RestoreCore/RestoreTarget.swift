@@ -2,8 +2,8 @@
 import Glibc
 #endif
 import Foundation
+import LocalFS
 import SnapshotCore
-import Stores
 
 /// What a restore left in the target: `TARGET/.chainsnap-restore.json`.
 /// A restarted pod reads it and does not restore the same thing again.
@@ -38,12 +38,21 @@ public struct RestoreMarker: Codable, Sendable, Equatable {
     }
 }
 
+/// Where an unfinished restore stopped. The raw values are what `state.json` has always held.
+public enum StagingPhase: String, Codable, Sendable, CustomStringConvertible {
+    /// Entries are being written into the staging tree; nothing in the target has changed yet.
+    case writing
+    /// Every byte was verified and entries are moving into place: finish the move, never redo it.
+    case moving
+
+    public var description: String { rawValue }
+}
+
 /// The state file of an unfinished restore inside the staging folder.
 struct StagingState: Codable, Equatable {
     var identity: String
     var replaceExisting: Bool
-    /// `writing` until every byte is verified; `moving` while entries move into place.
-    var phase: String
+    var phase: StagingPhase
 }
 
 /// A restore target and its safety rules (DESIGN.md, "Restore safety"):
@@ -93,7 +102,7 @@ public final class RestoreTarget: @unchecked Sendable {
         /// The marker says this exact thing is already restored and nothing is half-done.
         case alreadyRestored(RestoreMarker)
         /// A previous run of the same restore was interrupted; continue it.
-        case resume(phase: String, replaceExisting: Bool)
+        case resume(phase: StagingPhase, replaceExisting: Bool)
         /// Start afresh.
         case fresh(replaceExisting: Bool)
     }
@@ -105,7 +114,7 @@ public final class RestoreTarget: @unchecked Sendable {
             if state.identity == identity {
                 return .resume(phase: state.phase, replaceExisting: state.replaceExisting || force || allowExisting)
             }
-            if state.phase == "moving" {
+            if state.phase == .moving {
                 throw ChainsnapError(.targetNotEmpty,
                                      "an interrupted restore of \(state.identity) was moving files into '\(path)'",
                                      object: path, hint: "run the same restore again to finish it, or clear the folder by hand")
@@ -149,7 +158,7 @@ public final class RestoreTarget: @unchecked Sendable {
     /// Creates the staging folder and records what is being restored there.
     public func beginStaging(identity: String, replaceExisting: Bool) throws {
         try FS.makeDirectories(stagingTree, mode: 0o700)
-        try writeState(StagingState(identity: identity, replaceExisting: replaceExisting, phase: "writing"))
+        try writeState(StagingState(identity: identity, replaceExisting: replaceExisting, phase: .writing))
     }
 
     /// Moves the verified staging tree into place, writes the marker and removes the staging folder.
@@ -159,8 +168,8 @@ public final class RestoreTarget: @unchecked Sendable {
         guard var state = readState() else {
             throw ChainsnapError(.io, "staging state of '\(path)' vanished before the final move", object: stagingRoot)
         }
-        if state.phase != "moving" {
-            state.phase = "moving"
+        if state.phase != .moving {
+            state.phase = .moving
             try writeState(state)
         }
         try FS.makeDirectories(oldRoot, mode: 0o700)

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LocalFS
 import SnapshotCore
 
 /// The filesystem side of tar extraction: creates entries under `root` and keeps the
@@ -212,11 +213,7 @@ final class TarTreeWriter {
     func writeFile(_ bytes: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < bytes.count {
-            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(fileOffset))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw sysError("write", filePath)
-            }
+            let n = try Syscall.run("write", path: filePath) { pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(fileOffset)) }
             done += n
             fileOffset += Int64(n)
         }
@@ -250,13 +247,11 @@ final class TarTreeWriter {
         defer { buf.deallocate() }
         var off: off_t = 0
         while true {
-            let n = pread(i, buf, 1 << 20, off)
-            if n < 0 { if errno == EINTR { continue }; throw sysError("read", src) }
+            let n = try Syscall.run("read", path: src) { pread(i, buf, 1 << 20, off) }
             if n == 0 { break }
             var done = 0
             while done < n {
-                let w = pwrite(o, buf + done, n - done, off + off_t(done))
-                if w < 0 { if errno == EINTR { continue }; throw sysError("write", dst) }
+                let w = try Syscall.run("write", path: dst) { pwrite(o, buf + done, n - done, off + off_t(done)) }
                 done += w
             }
             off += off_t(n)
@@ -274,10 +269,6 @@ final class TarTreeWriter {
     }
 
     private func sysError(_ what: String, _ path: String, _ e: Int32 = errno) -> ChainsnapError {
-        let reason = String(cString: strerror(e))
-        let hint: String? = e == ENOSPC
-            ? "the filesystem is full; free space or use a larger volume, then run the restore again"
-            : (e == EACCES || e == EPERM ? "check the permissions of the target folder and the user chainsnap runs as" : nil)
-        return ChainsnapError(e == ENOSPC ? .insufficientSpace : .io, "\(what) '\(path)' failed: \(reason)", object: path, hint: hint)
+        Syscall.error(what, path: path, errno: e)
     }
 }

@@ -22,12 +22,12 @@ public final class BackgroundFlusher: @unchecked Sendable {
         group.enter()
         queue.async { [self] in
             defer { group.leave() }
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            if fd < 0 || fsync(fd) != 0 {
-                let e = posixError("fsync", path: path)
+            do {
+                try RawFile(readingAt: path).sync()
+            } catch {
+                let e = error as? ChainsnapError ?? ChainsnapError(.io, "fsync '\(path)' failed", object: path, underlying: error)
                 lock.withLock { if failure == nil { failure = e } }
             }
-            if fd >= 0 { close(fd) }
             let dir = FS.parent(of: path)
             lock.withLock { _ = dirs.insert(dir) }
         }

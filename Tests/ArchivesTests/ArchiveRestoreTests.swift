@@ -1,7 +1,9 @@
 import Codecs
 import Foundation
+import LocalFS
+import RestoreCore
 import SnapshotCore
-import Snapshots
+import Archives
 import Stores
 import Testing
 import TestSupport

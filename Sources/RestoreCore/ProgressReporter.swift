@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Dispatch
+import LocalFS
 import Synchronization
 import SnapshotCore
 
@@ -79,13 +80,10 @@ public final class ProgressReporter: Sendable {
         }
     }
 
+    /// Replaces the status file in one rename, so a reader never sees half of it (not fsynced:
+    /// it is rewritten every interval).
     private func writeStatus(_ path: String, _ json: String) throws {
-        let tmp = path + ".tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return }
-        _ = json.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
-        close(fd)
-        rename(tmp, path)
+        try FS.writeAtomically(path, bytes: Array(json.utf8), mode: 0o644, durable: false)
     }
 }
 

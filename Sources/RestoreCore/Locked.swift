@@ -1,13 +1,13 @@
 import Foundation
 
 /// A value shared between tasks and threads, guarded by a lock.
-final class Locked<Value>: @unchecked Sendable {
+public final class Locked<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value
 
-    init(_ value: Value) { self.value = value }
+    public init(_ value: Value) { self.value = value }
 
-    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+    public func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
         lock.lock()
         defer { lock.unlock() }
         return try body(&value)
@@ -16,7 +16,7 @@ final class Locked<Value>: @unchecked Sendable {
 
 /// Runs `body(0..<count)` with at most `limit` calls in flight; the first error cancels the rest.
 /// A call not yet started holds no memory, so `limit` bounds what is in flight.
-func forEachBounded(_ count: Int, limit: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
+public func forEachBounded(_ count: Int, limit: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
     try await withThrowingTaskGroup(of: Void.self) { group in
         var next = 0
         while next < min(max(1, limit), count) {

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Codecs
 import Foundation
+import RestoreCore
 import SnapshotCore
 import Stores
 import Transfer
@@ -178,7 +179,7 @@ public enum ArchiveRestore {
                            stats: TarExtractionStats(), seconds: 0, alreadyRestored: true)
         case .resume(let phase, let replace):
             replaceExisting = replace
-            if phase == "moving" {
+            if phase == .moving {
                 // Every byte was extracted and checked before the interruption; finish moving it.
                 log("finishing the interrupted move of \(source) into \(restoreTarget.path)")
                 let marker = RestoreMarker(kind: "archive", identity: identity, source: source, bytes: 0,

@@ -1,4 +1,5 @@
 import Foundation
+import RestoreCore
 
 /// A fixed-size byte buffer handed between the pipeline's stages (and reused).
 final class ArchiveBlock: @unchecked Sendable {
@@ -116,25 +117,20 @@ final class ArchivePermits: @unchecked Sendable {
 }
 
 /// The first error of any stage; later ones are consequences and are dropped.
-final class ArchiveFailure: @unchecked Sendable {
-    private let lock = NSLock()
-    private var error: (any Error)?
+typealias ArchiveFailure = Locked<(any Error)?>
 
+extension Locked where Value == (any Error)? {
     /// Records `e` if it is the first failure. Returns true when it was.
     @discardableResult
     func record(_ e: any Error) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        if error != nil { return false }
-        error = e
-        return true
+        withLock { error in
+            if error != nil { return false }
+            error = e
+            return true
+        }
     }
 
-    var current: (any Error)? {
-        lock.lock()
-        defer { lock.unlock() }
-        return error
-    }
+    var current: (any Error)? { withLock { $0 } }
 
     var failed: Bool { current != nil }
 }

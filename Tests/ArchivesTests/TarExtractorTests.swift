@@ -2,8 +2,9 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import LocalFS
 import SnapshotCore
-import Snapshots
+import Archives
 import Stores
 import Testing
 import TestSupport

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Foundation
-import Stores
+import LocalFS
 import TestSupport
 import Testing
 

@@ -1,0 +1,43 @@
+import Codecs
+import Foundation
+import LocalFS
+import SnapshotCore
+
+/// The list of finished chunks of a restore, one id per line, appended as chunks complete.
+/// A killed restore reads it back and does not fetch those chunks again.
+final class Journal: Sendable {
+    let path: String
+    let completed: Set<String>
+    /// The journal was last written before the machine booted (a crash or power loss since).
+    let predatesBoot: Bool
+    private let file: RawFile
+
+    init(path: String) throws {
+        self.path = path
+        var done: Set<String> = []
+        if let bytes = try? FS.readFile(path) {
+            for line in bytes.split(separator: 10) where line.count == 64 {
+                let s = String(decoding: line, as: UTF8.self)
+                if Hex.isSHA256(s) { done.insert(s) }
+            }
+        }
+        completed = done
+        predatesBoot = FS.modificationTime(path).map { $0 < Journal.bootTime() } ?? false
+        file = try RawFile(appendingAt: path, mode: 0o600)
+    }
+
+    /// When the machine booted (seconds since the epoch), from /proc/stat; 0 if unknown.
+    static func bootTime() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("btime ") {
+            return Double(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) ?? 0
+        }
+        return 0
+    }
+
+    /// Appends one line in a single write(2), so concurrent writers never interleave.
+    func record(_ id: String) throws {
+        var line = id + "\n"
+        try line.withUTF8 { try file.append(UnsafeRawBufferPointer($0)) }
+    }
+}

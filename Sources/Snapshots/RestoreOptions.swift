@@ -1,0 +1,17 @@
+/// Options of `snapshot restore`.
+public struct RestoreOptions: Sendable {
+    /// A snapshot id, or nil/`latest` for the newest.
+    public var snapshot: String?
+    /// Replace a non-empty target.
+    public var force = false
+    /// Keep bytes the target already has (an older restore of the same node); fetch only the rest.
+    public var reuseExisting = false
+    /// Chunks fetched and written at once when the store has no parallel downloader.
+    public var parallel: Int = 16
+    public var memoryLimit: Int64 = 256 << 20
+    public var progressInterval: Double? = nil
+    public var progressFile: String? = nil
+    public var quiet = false
+
+    public init() {}
+}
