@@ -104,9 +104,11 @@ public enum Paths {
         let p = (packageRoot as NSString).deletingLastPathComponent + "/shared/fixtures"
         return FileManager.default.fileExists(atPath: p) ? p : nil
     }
-}
 
-/// Whether a command-line tool is on PATH.
-public func haveTool(_ name: String) -> Bool {
-    (try? run("/bin/sh", ["-c", "command -v \(name)"]).status) == 0
+    /// `../shared/fixtures/<path>` when it exists (see the `requiresSharedFixture` trait).
+    public static func sharedFixture(_ path: String) -> String? {
+        guard let root = sharedFixtures else { return nil }
+        let p = root + "/" + path
+        return FileManager.default.fileExists(atPath: p) ? p : nil
+    }
 }
