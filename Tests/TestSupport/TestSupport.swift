@@ -99,9 +99,11 @@ public enum Paths {
         return packageRoot + "/.build/debug/chainsnap"
     }
 
-    /// `../shared/fixtures` beside the package, when present (tests that read it skip otherwise).
+    /// `../shared/fixtures` beside the package (or `$CHAINSNAP_FIXTURES`), when present
+    /// (tests that read it skip otherwise).
     public static var sharedFixtures: String? {
-        let p = (packageRoot as NSString).deletingLastPathComponent + "/shared/fixtures"
+        let p = ProcessInfo.processInfo.environment["CHAINSNAP_FIXTURES"]
+            ?? (packageRoot as NSString).deletingLastPathComponent + "/shared/fixtures"
         return FileManager.default.fileExists(atPath: p) ? p : nil
     }
 
