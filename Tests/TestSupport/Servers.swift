@@ -25,12 +25,11 @@ public enum Servers {
         throw ServerError("'\(name)' is not installed; run scripts/setup.sh (it installs \(package))")
     }
 
-    /// A TCP port on 127.0.0.1 that is free right now (bind to port 0, read it back, close).
+    /// A TCP port on 127.0.0.1 that is free right now, for a server the test starts next.
+    /// Taken below the ephemeral range and never handed out twice (see `freePortBlock`): a port
+    /// from bind(0) could be taken by an outgoing connection before the server binds it.
     public static func freePort() -> Int {
-        for _ in 0..<50 {
-            if let p = bindProbe(0) { return p }
-        }
-        return 20000 + Int.random(in: 0..<20000)
+        freePortBlock(count: 1, offset: 0)
     }
 
     /// A base port `b` such that `b..<b+count` and `b+offset..<b+offset+count` are all free
