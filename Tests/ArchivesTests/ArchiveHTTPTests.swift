@@ -12,7 +12,7 @@ import TestSupport
 /// and the misbehaving fault server.
 @Suite("Archive restores over HTTP and S3", .serialized)
 struct ArchiveHTTPTests {
-    static let enabled = Servers.enabled("nginx", "openssl", "python3", "tar", "zstd")
+    static let tools = ["nginx", "openssl", "python3", "tar", "zstd"]
 
     /// A served folder holding `node.tar.zst` of a generated tree.
     final class Fixture: @unchecked Sendable {
@@ -43,7 +43,7 @@ struct ArchiveHTTPTests {
         ArchiveRestore.Options(sha256: sha256, rangeSize: 256 << 10, preserveOwnership: false)
     }
 
-    @Test("from nginx over HTTP and HTTPS (test CA): identical tree, SHA-256 checked", .enabled(if: enabled))
+    @Test("from nginx over HTTP and HTTPS (test CA): identical tree, SHA-256 checked", .requires(tools: tools))
     func nginx() async throws {
         let f = try Fixture()
         let nginx = try NginxServer(root: f.served, workDir: f.tmp.sub("nginx"))
@@ -60,7 +60,7 @@ struct ArchiveHTTPTests {
     }
 
     @Test("faults the downloader recovers from still give an identical tree",
-          .enabled(if: enabled), arguments: ["drop/3", "norange/0", "wrongrange/2", "500/2", "503/2"])
+          .requires(tools: tools), arguments: ["drop/3", "norange/0", "wrongrange/2", "500/2", "503/2"])
     func recoverableFaults(fault: String) async throws {
         let f = try Fixture()
         let server = try FaultServer(root: f.served, logDir: f.tmp.path)
@@ -72,7 +72,7 @@ struct ArchiveHTTPTests {
         try f.expectSameTree(target)
     }
 
-    @Test("a server that keeps sending short bodies fails clearly and leaves the target untouched", .enabled(if: enabled))
+    @Test("a server that keeps sending short bodies fails clearly and leaves the target untouched", .requires(tools: tools))
     func persistentFault() async throws {
         let f = try Fixture()
         let server = try FaultServer(root: f.served, logDir: f.tmp.path)
@@ -90,7 +90,7 @@ struct ArchiveHTTPTests {
         #expect(try ArchiveFixtures.listing(target) == before)
     }
 
-    @Test("an archive whose ETag changes during the restore fails clearly and leaves the target untouched", .enabled(if: enabled))
+    @Test("an archive whose ETag changes during the restore fails clearly and leaves the target untouched", .requires(tools: tools))
     func changedArchive() async throws {
         let f = try Fixture()
         let server = try FaultServer(root: f.served, logDir: f.tmp.path)
@@ -107,7 +107,7 @@ struct ArchiveHTTPTests {
     }
 
     @Test("from SeaweedFS over S3 (SigV4, credentials from a mounted-Secret folder): identical tree",
-          .enabled(if: Servers.enabled("weed", "tar", "lz4")))
+          .requires("weed", "tar", "lz4"))
     func s3() async throws {
         let f = try Fixture()
         _ = try ArchiveFixtures.gnuTar(f.src, to: f.tmp.sub("node.tar.lz4"), flags: ["-I", "lz4"])

@@ -11,27 +11,17 @@ import TestSupport
 /// Archives made by GNU tar, restored through a file:// store, must give back the same tree.
 @Suite("Archive restores")
 struct ArchiveRestoreTests {
-    static let requireTools = ProcessInfo.processInfo.environment["CHAINSNAP_REQUIRE_SERVERS"] == "1"
-    static let haveTar = haveTool("tar") && haveTool("zstd") && haveTool("lz4") && haveTool("gzip")
-
     /// Small ranges and a few connections so reassembly across many out-of-order ranges is exercised.
     static func options(sha256: String? = nil, force: Bool = false) -> ArchiveRestore.Options {
         ArchiveRestore.Options(sha256: sha256, force: force, rangeSize: 96 << 10, connections: 4, memoryLimit: 64 << 20,
                                preserveOwnership: false)
     }
 
-    static func requireTar() throws -> Bool {
-        if haveTar { return true }
-        if requireTools { throw ArchiveFixtures.TestFailure("tar/zstd/lz4/gzip are missing (CHAINSNAP_REQUIRE_SERVERS=1): run scripts/setup.sh") }
-        return false
-    }
-
-    @Test("GNU tar archives restore identically", arguments: [
+    @Test("GNU tar archives restore identically", .requires("tar", "zstd", "lz4", "gzip"), arguments: [
         ("tar.zst", ["-I", "zstd"]), ("tar.lz4", ["-I", "lz4"]), ("tar.gz", ["-z"]), ("tar", []),
         ("pax.tar.zst", ["--format=pax", "-I", "zstd"]), ("tgz", ["--format=ustar", "-z"]),
     ])
     func restoresIdentically(ext: String, flags: [String]) async throws {
-        guard try Self.requireTar() else { return }
         let tmp = TempDir("archive")
         let src = tmp.sub("src")
         try FileManager.default.createDirectory(atPath: src, withIntermediateDirectories: true)
@@ -59,9 +49,8 @@ struct ArchiveRestoreTests {
         #expect(again.alreadyRestored)
     }
 
-    @Test("--sha256 of the archive is checked: right passes, wrong fails and leaves the target untouched")
+    @Test("--sha256 of the archive is checked: right passes, wrong fails and leaves the target untouched", .requires("tar", "zstd", "lz4", "gzip"))
     func sha256Check() async throws {
-        guard try Self.requireTar() else { return }
         let tmp = TempDir("archive-sha")
         let src = tmp.sub("src")
         try FileManager.default.createDirectory(atPath: src, withIntermediateDirectories: true)
@@ -172,9 +161,8 @@ struct ArchiveRestoreTests {
     }
 
     @Test("truncated and corrupted compressed archives fail and leave the target untouched",
-          arguments: ["truncated-zst", "corrupt-zst", "truncated-gz", "truncated-lz4", "tail-zst", "tail-lz4", "tail-gz"])
+          .requires("tar", "zstd", "lz4", "gzip"), arguments: ["truncated-zst", "corrupt-zst", "truncated-gz", "truncated-lz4", "tail-zst", "tail-lz4", "tail-gz"])
     func refusesDamaged(kind: String) async throws {
-        guard try Self.requireTar() else { return }
         let tmp = TempDir("archive-damaged")
         let src = tmp.sub("src")
         try FileManager.default.createDirectory(atPath: src, withIntermediateDirectories: true)
@@ -206,18 +194,14 @@ struct ArchiveRestoreTests {
         #expect(try ArchiveFixtures.listing(target) == before)
     }
 
-    @Test("an archive that expands past the free space fails clearly midway and leaves the target empty")
+    @Test("an archive that expands past the free space fails clearly midway and leaves the target empty", .requires("tar", "zstd", "lz4", "gzip"), .requiresTmpfsMount)
     func diskFullMidway() async throws {
-        guard try Self.requireTar() else { return }
         let tmp = TempDir("archive-full")
         let small = tmp.sub("small")
         try FS.makeDirectories(small)
-        // An 80 MiB tmpfs (needs root; skipped where mounting is not allowed); the check keeps 64 MiB of margin.
-        guard (try? run("/bin/mount", ["-t", "tmpfs", "-o", "size=80m", "tmpfs", small]))?.status == 0 else {
-            print("skipping: cannot mount a tmpfs here")
-            return
-        }
-        defer { _ = try? run("/bin/umount", [small]) }
+        // An 80 MiB tmpfs (the trait skips where mounting is not allowed); the check keeps 64 MiB of margin.
+        try Requirements.mountTmpfs(small, size: "80m")
+        defer { Requirements.unmountTmpfs(small) }
         // 160 MiB of zeros compress to almost nothing: the up-front estimate (3x the archive) passes,
         // and the disk fills while extracting.
         let src = tmp.sub("src")
@@ -234,9 +218,8 @@ struct ArchiveRestoreTests {
         #expect(try FS.listDirectory(target).isEmpty, "no staging folder or partial file is left behind")
     }
 
-    @Test("a zstd --long archive needs a larger --memory-limit, and the error says how large")
+    @Test("a zstd --long archive needs a larger --memory-limit, and the error says how large", .requires("tar", "zstd", "lz4", "gzip"))
     func longWindow() async throws {
-        guard try Self.requireTar() else { return }
         let tmp = TempDir("archive-long")
         let src = tmp.sub("src")
         try FileManager.default.createDirectory(atPath: src, withIntermediateDirectories: true)
@@ -258,9 +241,8 @@ struct ArchiveRestoreTests {
         #expect(try ArchiveFixtures.listing(target, skip: [".chainsnap-restore.json"]) == ArchiveFixtures.listing(src))
     }
 
-    @Test("free space is checked first: from the zstd frame's declared size, or the archive size times the expansion")
+    @Test("free space is checked first: from the zstd frame's declared size, or the archive size times the expansion", .requires("tar", "zstd", "lz4", "gzip"))
     func freeSpace() async throws {
-        guard try Self.requireTar() else { return }
         let tmp = TempDir("archive-space")
         var t = TarBuilder()
         t.entry("a.bin", content: [UInt8](repeating: 7, count: 200_000))

@@ -22,7 +22,7 @@ enum ArchiveFixtures {
             _ = fm.createFile(atPath: root + "/" + p, contents: Data(bytes))
             chmod(root + "/" + p, mode_t(mode))
         }
-        var rng = SplitMix(seed: 42)
+        var rng = XorShift64(seed: 42)
         try dir("chaindata/ancient/chain", 0o750)
         try dir("chaindata/empty-dir", 0o700)
         try dir("données/ñandú 文件", 0o755)
@@ -153,26 +153,4 @@ struct TarBuilder {
     }
 
     mutating func end() { bytes += [UInt8](repeating: 0, count: 1024) }
-}
-
-/// Deterministic pseudo-random bytes.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func bytes(_ n: Int) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: n)
-        out.withUnsafeMutableBytes { p in
-            var i = 0
-            while i + 8 <= n { p.storeBytes(of: next(), toByteOffset: i, as: UInt64.self); i += 8 }
-            while i < n { p[i] = UInt8(truncatingIfNeeded: next()); i += 1 }
-        }
-        return out
-    }
 }

@@ -16,10 +16,11 @@ import TestSupport
         return (path, hashes)
     }
 
-    @Test func exportSplitPublishImport() async throws {
+    @Test(.requiresTestNode, .requires("zstd", "curl"))
+    func exportSplitPublishImport() async throws {
         let dir = TempDir("rlp-e2e")
         let (chain, hashes) = try chainFile(dir, count: 120)
-        guard let source = try TestNode.start(["--chain", chain, "--height", "90"]) else { return }
+        let source = try TestNode(["--chain", chain, "--height", "90"])
         // Export the first 60 blocks, then the rest up to the head in a second run (append).
         let store = "file://" + dir.sub("store")
         var r = try chainsnap(["rlp", "export", "--rpc", source.url, "--to", store, "--network", "devnet",
@@ -33,12 +34,10 @@ import TestSupport
         #expect(m.parts.last?.lastHash == hashes[84].hex)
         try m.verifyLinks()
         // Parts are standard zstd frames the zstd tool reads, and their bytes hash as recorded.
-        if haveTool("zstd") {
-            let p = dir.sub("store/rlp/devnet/" + m.parts[0].key)
-            let z = try run("zstd", ["-dc", p, "-o", dir.sub("p0.rlp")])
-            #expect(z.status == 0)
-            #expect(SHA256Hasher.hex(try FS.readFile(dir.sub("p0.rlp"))) == m.parts[0].rawSHA256)
-        }
+        let p = dir.sub("store/rlp/devnet/" + m.parts[0].key)
+        let z = try run("zstd", ["-dc", p, "-o", dir.sub("p0.rlp")])
+        #expect(z.status == 0)
+        #expect(SHA256Hasher.hex(try FS.readFile(dir.sub("p0.rlp"))) == m.parts[0].rawSHA256)
         // Split the whole file into the same bundle: the 85 known blocks are checked and skipped.
         r = try chainsnap(["rlp", "split", chain, "--to", store, "--network", "devnet"])
         #expect(r.status == 0, "\(r.output)")
@@ -49,7 +48,7 @@ import TestSupport
         #expect(rows.last?.split(separator: ",")[3] == "120")
 
         // Import into an empty node (genesis only) and check its head.
-        guard let target = try TestNode.start(["--chain", chain, "--height", "0"]) else { return }
+        let target = try TestNode(["--chain", chain, "--height", "0"])
         r = try chainsnap(["rlp", "import", "--rpc", target.url, "--from", store, "--network", "devnet", "--work-dir", dir.sub("work")])
         #expect(r.status == 0, "\(r.output)")
         #expect(target.height == 120)
@@ -61,14 +60,14 @@ import TestSupport
         #expect(try target.state()["imports"] as? Int == parts.count)
     }
 
-    @Test(arguments: ["coreth", "geth"])
+    @Test(.requiresTestNode, .requires("curl"), arguments: ["coreth", "geth"])
     func resumesAfterAFailureMidImport(mode: String) async throws {
         let dir = TempDir("rlp-resume")
         let (chain, _) = try chainFile(dir, count: 100)
         let store = "file://" + dir.sub("store")
         var r = try chainsnap(["rlp", "split", chain, "--to", store, "--network", "n1", "--blocks-per-part", "20"])
         #expect(r.status == 0, "\(r.output)")
-        guard let node = try TestNode.start(["--chain", chain, "--height", "10", "--fail-at", "55", "--fail-mode", mode]) else { return }
+        let node = try TestNode(["--chain", chain, "--height", "10", "--fail-at", "55", "--fail-mode", mode])
         r = try chainsnap(["rlp", "import", "--rpc", node.url, "--from", store, "--network", "n1", "--work-dir", dir.sub("w")])
         #expect(r.status == 1)
         #expect(r.stderr.contains("parts/000000000041-000000000060.rlp.zst"), "\(r.stderr)")
@@ -80,7 +79,8 @@ import TestSupport
         #expect(r.stdout.contains("skipped 2"), "\(r.stdout)")
     }
 
-    @Test func legacyByteSplitLayout() async throws {
+    @Test(.requiresTestNode, .requires("curl"))
+    func legacyByteSplitLayout() async throws {
         let dir = TempDir("rlp-legacy")
         let (chain, _) = try chainFile(dir, count: 80)
         // The operator's layout: one export cut by bytes (split -b) into NAME.aa, NAME.ab, …
@@ -93,21 +93,22 @@ import TestSupport
             let slice = Array(bytes[min(bytes.count, i * piece)..<min(bytes.count, (i + 1) * piece)])
             try Data(slice).write(to: URL(fileURLWithPath: legacy + "/c-chain.rlp." + n))
         }
-        guard let node = try TestNode.start(["--chain", chain, "--height", "30"]) else { return }
+        let node = try TestNode(["--chain", chain, "--height", "30"])
         var r = try chainsnap(["rlp", "import", "--rpc", node.url, "--base-url", "file://" + legacy, "--file", "c-chain.rlp",
                                "--parts", names.joined(separator: ","), "--work-dir", dir.sub("w"), "--blocks-per-file", "15"])
         #expect(r.status == 0, "\(r.output)")
         #expect(node.height == 80)
         #expect((try node.state()["imports"] as? Int) == 4) // blocks 31…80 in files of 15
         // Parts given out of order are a broken chain: refused, nothing imported.
-        guard let fresh = try TestNode.start(["--chain", chain, "--height", "0"]) else { return }
+        let fresh = try TestNode(["--chain", chain, "--height", "0"])
         r = try chainsnap(["rlp", "import", "--rpc", fresh.url, "--base-url", "file://" + legacy, "--file", "c-chain.rlp",
                            "--parts", "aa,ac,ab,ad", "--work-dir", dir.sub("w2"), "--blocks-per-file", "1000"])
         #expect(r.status == 1)
         #expect(fresh.height == 0)
     }
 
-    @Test func brokenLinkIsRefusedBeforeAnythingIsImported() async throws {
+    @Test(.requiresTestNode, .requires("curl"))
+    func brokenLinkIsRefusedBeforeAnythingIsImported() async throws {
         let dir = TempDir("rlp-broken")
         let (chain, _) = try chainFile(dir, count: 60)
         let store = "file://" + dir.sub("store")
@@ -118,7 +119,7 @@ import TestSupport
         var m = try BundleManifest.decode(try FS.readFile(mpath), source: mpath)
         m.parts[2].firstParentHash = "0x" + String(repeating: "ab", count: 32)
         try FS.writeAtomically(mpath, bytes: try m.encoded())
-        guard let node = try TestNode.start(["--chain", chain, "--height", "0"]) else { return }
+        let node = try TestNode(["--chain", chain, "--height", "0"])
         r = try chainsnap(["rlp", "import", "--rpc", node.url, "--from", store, "--network", "b", "--work-dir", dir.sub("w")])
         #expect(r.status == 1)
         #expect(r.stderr.contains("broken link"), "\(r.stderr)")
@@ -152,10 +153,11 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: dir.sub("st/rlp/g/manifest.json")))
     }
 
-    @Test func byDayExportLeavesTheUnfinishedDayForTheNextRun() throws {
+    @Test(.requiresTestNode, .requires("curl"))
+    func byDayExportLeavesTheUnfinishedDayForTheNextRun() throws {
         let dir = TempDir("rlp-day-export")
         let (chain, hashes) = try chainFile(dir, count: 100) // one block an hour
-        guard let node = try TestNode.start(["--chain", chain, "--height", "100"]) else { return }
+        let node = try TestNode(["--chain", chain, "--height", "100"])
         let store = "file://" + dir.sub("store")
         let r = try chainsnap(["rlp", "export", "--rpc", node.url, "--to", store, "--network", "d", "--by-day", "--batch", "16"])
         #expect(r.status == 0, "\(r.output)")
@@ -187,12 +189,13 @@ import TestSupport
 
 @Suite(.serialized) struct RLPExportSafetyTests {
     /// An export that fails part way (the node lacks the blocks) leaves a consistent bundle, and the next run continues it.
-    @Test func failedExportLeavesAConsistentBundle() throws {
+    @Test(.requiresTestNode, .requires("curl"))
+    func failedExportLeavesAConsistentBundle() throws {
         let dir = TempDir("rlp-export-fail")
         let (bytes, hashes) = BlockBuilder.chain(count: 90, fields: 17)
         let chain = dir.sub("c.rlp")
         try Data(bytes).write(to: URL(fileURLWithPath: chain))
-        guard let node = try TestNode.start(["--chain", chain, "--height", "50"]) else { return }
+        let node = try TestNode(["--chain", chain, "--height", "50"])
         let store = "file://" + dir.sub("s")
         var r = try chainsnap(["rlp", "export", "--rpc", node.url, "--to", store, "--network", "x", "--to-block", "80",
                                "--blocks-per-part", "20", "--batch", "10", "--parallel", "1"])
@@ -215,7 +218,7 @@ import TestSupport
         // An export from a node on another chain is refused: nothing is appended.
         let (otherBytes, _) = BlockBuilder.chain(count: 60, fields: 16, startTime: 1_600_000_000)
         try Data(otherBytes).write(to: URL(fileURLWithPath: dir.sub("o.rlp")))
-        guard let other = try TestNode.start(["--chain", dir.sub("o.rlp")]) else { return }
+        let other = try TestNode(["--chain", dir.sub("o.rlp")])
         r = try chainsnap(["rlp", "export", "--rpc", other.url, "--to", store, "--network", "x"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("#51"), "\(r.stderr)")
@@ -226,7 +229,8 @@ import TestSupport
 
 @Suite(.serialized) struct RLPOverHTTPTests {
     /// Inspect an export by URL and import a bundle from a read-only https-style store (with a flaky first answer).
-    @Test func inspectAndImportOverHTTP() throws {
+    @Test(.requiresTestNode, .requires("python3", "curl"))
+    func inspectAndImportOverHTTP() throws {
         let dir = TempDir("rlp-http")
         let (bytes, hashes) = BlockBuilder.chain(count: 70, fields: 17)
         try FileManager.default.createDirectory(atPath: dir.sub("www"), withIntermediateDirectories: true)
@@ -241,7 +245,7 @@ import TestSupport
         #expect(o?["lastHash"] as? String == hashes[69].hex)
         #expect(o?["blocks"] as? Int == 70)
         // Each request fails once (500) before it works: the store's retries carry the import through.
-        guard let node = try TestNode.start(["--chain", dir.sub("www/chain.rlp"), "--height", "5", "--geth"]) else { return }
+        let node = try TestNode(["--chain", dir.sub("www/chain.rlp"), "--height", "5", "--geth"])
         r = try chainsnap(["rlp", "import", "--rpc", node.url, "--geth", "--from", http.baseURL + "/500/1", "--network", "h",
                            "--work-dir", dir.sub("w"), "--prefetch", "3"])
         #expect(r.status == 0, "\(r.output)")

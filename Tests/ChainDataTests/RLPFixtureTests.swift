@@ -39,7 +39,7 @@ func fixtureRows(_ dir: String) throws -> [FixtureRow] {
     return order.map { rows[$0]! }
 }
 
-@Suite(.enabled(if: RLPFixtures.dir != nil, "shared RLP fixtures are absent"))
+@Suite(.requiresSharedFixture("rlp"))
 struct RLPFixtureTests {
     @Test func realChainsMatchTheirPublishedCountsAndHashes() async throws {
         let dir = RLPFixtures.dir!
@@ -89,7 +89,7 @@ struct RLPFixtureTests {
     }
 }
 
-@Suite(.enabled(if: RLPFixtures.dir != nil, "shared RLP fixtures are absent"))
+@Suite(.requiresSharedFixture("rlp"))
 struct RLPFixtureBundleTests {
     /// geth's gzip exports: the halfchain, then the fullchain appended to the same bundle.
     @Test func gzipExportsSplitAndAppend() async throws {

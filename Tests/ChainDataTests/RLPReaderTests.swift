@@ -109,13 +109,13 @@ import TestSupport
         #expect(throws: ChainsnapError.self) { _ = try scanAll(broken) }
     }
 
-    @Test(arguments: [15, 16, 17])
+    @Test(.requiresTestNode, arguments: [15, 16, 17])
     func blockHashesMatchIndependentImplementation(fields: Int) throws {
         let (bytes, _) = BlockBuilder.chain(first: 12_964_990, count: 5, parent: Hash32(bytes: [UInt8](repeating: 9, count: 32))!,
                                             fields: fields)
         let ours = try scanAll(bytes, step: 5)
         #expect(ours.allSatisfy { $0.headerFields == fields })
-        guard let py = PythonTools.pythonOrSkip() else { return }
+        let py = try Requirements.needPython(TestNode.pythonModules, packages: TestNode.pythonPackages)
         let dir = TempDir("rlp-py")
         let path = dir.sub("chain.rlp")
         try Data(bytes).write(to: URL(fileURLWithPath: path))
@@ -164,8 +164,8 @@ import TestSupport
         #expect(UTCDay.string(fromTimestamp: 4_102_444_799) == "2099-12-31")
     }
 
-    @Test func gzipInputIsStreamed() async throws {
-        guard haveTool("gzip") else { return }
+    @Test(.requires("gzip"))
+    func gzipInputIsStreamed() async throws {
         let (bytes, hashes) = BlockBuilder.chain(count: 50)
         let dir = TempDir("rlp-gz")
         try Data(bytes).write(to: URL(fileURLWithPath: dir.sub("c.rlp")))

@@ -4,28 +4,14 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The package's Python (./.venv) with `rlp` and `eth-hash`, when installed.
-enum PythonTools {
-    static var python: String? {
-        let p = Paths.packageRoot + "/.venv/bin/python3"
-        guard FileManager.default.isExecutableFile(atPath: p) else { return nil }
-        guard let r = try? run(p, ["-c", "import rlp, eth_hash.auto"]), r.status == 0 else { return nil }
-        return p
-    }
-
-    static var required: Bool { ProcessInfo.processInfo.environment["CHAINSNAP_REQUIRE_SERVERS"] == "1" }
-
-    /// The Python interpreter, or nil after recording an issue when it is required but missing.
-    static func pythonOrSkip() -> String? {
-        if let p = python { return p }
-        if required { Issue.record("./.venv with PyPI 'rlp' and 'eth-hash[pycryptodome]' is missing; run scripts/setup.sh") }
-        return nil
-    }
+/// The shared RLP fixtures folder, when present (gate tests with `.requiresSharedFixture("rlp")`).
+enum RLPFixtures {
+    static var dir: String? { Paths.sharedFixture("rlp") }
 }
 
-/// The shared RLP fixtures folder, when present.
-enum RLPFixtures {
-    static var dir: String? { Paths.sharedFixtures.map { $0 + "/rlp" }.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil } }
+/// Runs the built chainsnap binary.
+func chainsnap(_ args: [String]) throws -> RunResult {
+    try run(Paths.chainsnapBinary, args)
 }
 
 /// Builds block RLP the way clients do, for tests.

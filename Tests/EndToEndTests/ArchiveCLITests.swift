@@ -8,15 +8,8 @@ import TestSupport
 struct ArchiveCLITests {
     let bin = Paths.chainsnapBinary
 
-    static var haveTools: Bool { haveTool("tar") && haveTool("zstd") }
-
-    @Test func restoresTarZstWithSha256AndRefusesBadInput() throws {
-        guard Self.haveTools else {
-            if ProcessInfo.processInfo.environment["CHAINSNAP_REQUIRE_SERVERS"] == "1" {
-                Issue.record("tar and zstd are needed: run scripts/setup.sh")
-            }
-            return
-        }
+    @Test(.requires("tar", "zstd"))
+    func restoresTarZstWithSha256AndRefusesBadInput() throws {
         let t = TempDir("cli-archive")
         try Trees.makeSample(at: t.sub("src"), largeFileSize: 1 << 20)
         let archive = t.sub("node.tar.zst")

@@ -7,28 +7,17 @@ import TestSupport
 /// the chainsnap arguments in them against the built binary. See the script's docstring for the list.
 @Suite("Helm chart and jobs/ checks")
 struct K8sChartTests {
-    static let python = Paths.packageRoot + "/.venv/bin/python"
-    static let required = ProcessInfo.processInfo.environment["CHAINSNAP_REQUIRE_SERVERS"] == "1"
+    static let modules = ["helm_python", "kubernetes_validate", "yaml", "jsonschema"]
+    static let packages = "helm-python-sdk, kubernetes-validate, pyyaml, jsonschema (.ci/pip-packages.txt)"
 
-    /// Whether the venv has the checker's packages (scripts/setup.sh installs them from .ci/pip-packages.txt).
-    static var checkerAvailable: Bool {
-        guard FileManager.default.isExecutableFile(atPath: python) else { return false }
-        let r = try? run(python, ["-c", "import helm_python, kubernetes_validate, yaml, jsonschema"])
-        return r?.status == 0
-    }
-
-    @Test("chart renders, lints and validates for every values file; assertions hold; jobs/ validate")
+    @Test("chart renders, lints and validates for every values file; assertions hold; jobs/ validate",
+          .requiresPython(modules, packages: packages))
     func chartChecks() throws {
-        guard Self.checkerAvailable else {
-            if Self.required {
-                Issue.record("the chart checker needs \(Self.python) with helm-python-sdk, kubernetes-validate, pyyaml, jsonschema: run scripts/setup.sh")
-            }
-            return
-        }
+        let python = try Requirements.needPython(Self.modules, packages: Self.packages)
         let binary = Paths.chainsnapBinary
         #expect(FileManager.default.isExecutableFile(atPath: binary), "chainsnap binary not built at \(binary)")
         let started = Date()
-        let r = try run(Self.python, [Paths.packageRoot + "/Tests/K8sChecks/check_chart.py", "--root", Paths.packageRoot, "--chainsnap", binary])
+        let r = try run(python, [Paths.packageRoot + "/Tests/K8sChecks/check_chart.py", "--root", Paths.packageRoot, "--chainsnap", binary])
         let took = Date().timeIntervalSince(started)
         let failures = r.output.split(separator: "\n").filter { $0.hasPrefix("FAIL") || $0.hasPrefix("Traceback") || $0.contains("Error") }
         #expect(r.status == 0, "check_chart.py failed:\n\(failures.prefix(40).joined(separator: "\n"))\n\(r.output.suffix(3000))")

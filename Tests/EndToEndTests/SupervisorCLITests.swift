@@ -9,19 +9,6 @@ import Glibc
 @Suite("chainsnap node supervise / prepare-data / k8s jobs (binary)", .serialized)
 struct SupervisorCLITests {
     static let standin = Paths.packageRoot + "/Tests/servers/standin_node.py"
-    static let required = ProcessInfo.processInfo.environment["CHAINSNAP_REQUIRE_SERVERS"] == "1"
-
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
 
     static func events(_ path: String) -> [[String: Any]] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
@@ -38,18 +25,11 @@ struct SupervisorCLITests {
         return false
     }
 
-    static func pythonPresent() -> Bool {
-        if haveTool("python3") { return true }
-        if required { Issue.record("python3 is required for the stand-in node (CHAINSNAP_REQUIRE_SERVERS=1)") }
-        return false
-    }
-
-    @Test("SIGTERM to chainsnap reaches the node, and chainsnap exits with the node's status")
+    @Test("SIGTERM to chainsnap reaches the node, and chainsnap exits with the node's status", .requires("python3"))
     func forwardsSigterm() throws {
-        guard Self.pythonPresent() else { return }
         let tmp = TempDir("supcli")
         let record = tmp.sub("calls.jsonl")
-        let port = Self.freePort()
+        let port = Servers.freePort()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Paths.chainsnapBinary)
         p.arguments = ["node", "supervise", "--rpc", "http://127.0.0.1:\(port)", "--health-interval", "0.1", "--alias", "C=evm",
@@ -71,12 +51,11 @@ struct SupervisorCLITests {
         #expect(log.contains("passing it to the node"))
     }
 
-    @Test("--import-from runs `chainsnap rlp import` once healthy; a failed import leaves the node running")
+    @Test("--import-from runs `chainsnap rlp import` once healthy; a failed import leaves the node running", .requires("python3"))
     func importStepWiring() throws {
-        guard Self.pythonPresent() else { return }
         let tmp = TempDir("supcli")
         let record = tmp.sub("calls.jsonl")
-        let port = Self.freePort()
+        let port = Servers.freePort()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Paths.chainsnapBinary)
         p.arguments = ["node", "supervise", "--rpc", "http://127.0.0.1:\(port)", "--health-interval", "0.1",
@@ -111,12 +90,11 @@ struct SupervisorCLITests {
         #expect(text.contains("warning: RLP import"), "log:\n\(text)")
     }
 
-    @Test("a node that never gets healthy: clear message, exit 1, node stopped")
+    @Test("a node that never gets healthy: clear message, exit 1, node stopped", .requires("python3"))
     func neverHealthy() throws {
-        guard Self.pythonPresent() else { return }
         let tmp = TempDir("supcli")
         let record = tmp.sub("calls.jsonl")
-        let port = Self.freePort()
+        let port = Servers.freePort()
         let r = try run(Paths.chainsnapBinary, ["node", "supervise", "--rpc", "http://127.0.0.1:\(port)", "--health-timeout", "1",
                                                 "--health-interval", "0.1", "--stop-grace", "5", "--",
                                                 "python3", Self.standin, "--port", "\(port)", "--record", record, "--never-healthy"])
@@ -125,16 +103,15 @@ struct SupervisorCLITests {
         #expect(Self.events(record).contains { $0["event"] as? String == "signal" })
     }
 
-    @Test("node status: heights, lag and sync state across nodes; fails when one is behind, syncing or down")
+    @Test("node status: heights, lag and sync state across nodes; fails when one is behind, syncing or down", .requires("python3"))
     func status() throws {
-        guard Self.pythonPresent() else { return }
         let tmp = TempDir("status")
         var nodes: [Process] = []
         // SIGKILL: a signal mask inherited from the test's thread cannot delay it.
         defer { for n in nodes where n.isRunning { kill(n.processIdentifier, SIGKILL); n.waitUntilExit() } }
         var urls: [String] = []
         for (i, extra) in [["--height", "1000"], ["--height", "995"], ["--height", "900", "--syncing"]].enumerated() {
-            let port = Self.freePort()
+            let port = Servers.freePort()
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             p.arguments = ["python3", Self.standin, "--port", "\(port)", "--record", tmp.sub("r\(i)")] + extra

@@ -4,60 +4,12 @@ import SnapshotCore
 import Testing
 import TestSupport
 
-/// Tests/servers/testnode.py for the client tests (killed on deinit, and with the test process).
-final class RPCTestNode: @unchecked Sendable {
-    let proc: ManagedProcess
-    let port: Int
-    let logDir = TempDir("rpcnode-log")
-
-    static var python: String? {
-        let p = Paths.packageRoot + "/.venv/bin/python3"
-        guard FileManager.default.isExecutableFile(atPath: p),
-              (try? run(p, ["-c", "import rlp, eth_hash.auto"]).status) == 0 else {
-            if ProcessInfo.processInfo.environment["CHAINSNAP_REQUIRE_SERVERS"] == "1" {
-                Issue.record("./.venv with PyPI 'rlp' and 'eth-hash' is missing; run scripts/setup.sh")
-            }
-            return nil
-        }
-        return p
-    }
-
-    init?(_ args: [String]) throws {
-        guard let py = Self.python else { return nil }
-        let pipe = Pipe()
-        proc = try ManagedProcess(py, [Paths.packageRoot + "/Tests/servers/testnode.py", "--port", "0"] + args,
-                                  logPath: logDir.sub("node.log"), stdoutPipe: pipe, killImmediately: true)
-        // "PORT <n>", read with read(2) retrying EINTR (FileHandle reads trap on EINTR).
-        var line = ""
-        let deadline = Date().addingTimeInterval(20)
-        var buf = [UInt8](repeating: 0, count: 256)
-        let fd = pipe.fileHandleForReading.fileDescriptor
-        while !line.contains("\n") && Date() < deadline {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            line += String(decoding: buf[0..<n], as: UTF8.self)
-        }
-        guard let p = line.split(separator: " ").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
-            proc.stop()
-            return nil
-        }
-        port = p
-    }
-
-    var url: String { "http://127.0.0.1:\(port)" }
-}
-
-@Suite struct NodeClientTests {
-    var chain: String? {
-        guard let f = Paths.sharedFixtures else { return nil }
-        let p = f + "/rlp/execution-apis/chain.rlp"
-        return FileManager.default.fileExists(atPath: p) ? p : nil
-    }
+@Suite(.requiresSharedFixture("rlp/execution-apis/chain.rlp"), .requiresTestNode)
+struct NodeClientTests {
+    var chain: String { Paths.sharedFixture("rlp/execution-apis/chain.rlp")! }
 
     @Test func readsHeightHeadsAndRawBlocksInBatches() async throws {
-        guard let chain else { return }
-        guard let node = try RPCTestNode(["--chain", chain, "--height", "40"]) else { return }
+        let node = try TestNode(["--chain", chain, "--height", "40"])
         let c = NodeClient(endpoints: NodeEndpoints(baseURL: node.url))
         #expect(try await c.blockNumber() == 40)
         #expect(await c.isHealthy())
@@ -76,8 +28,7 @@ final class RPCTestNode: @unchecked Sendable {
     }
 
     @Test func errorsNameTheMethodAndCarryTheNodesMessage() async throws {
-        guard let chain else { return }
-        guard let node = try RPCTestNode(["--chain", chain, "--height", "5"]) else { return }
+        let node = try TestNode(["--chain", chain, "--height", "5"])
         let c = NodeClient(endpoints: NodeEndpoints(baseURL: node.url))
         do {
             _ = try await c.rawBlocks([4, 5, 6])
@@ -96,13 +47,12 @@ final class RPCTestNode: @unchecked Sendable {
         // A wrong path is a 404-free JSON-RPC error naming the method; geth paths work on a geth-style node.
         let wrong = NodeClient(endpoints: NodeEndpoints.geth(node.url))
         await #expect(throws: ChainsnapError.self) { _ = try await wrong.blockNumber() }
-        guard let geth = try RPCTestNode(["--chain", chain, "--height", "3", "--geth"]) else { return }
+        let geth = try TestNode(["--chain", chain, "--height", "3", "--geth"])
         #expect(try await NodeClient(endpoints: .geth(geth.url)).blockNumber() == 3)
     }
 
     @Test func importChainAndAliases() async throws {
-        guard let chain else { return }
-        guard let node = try RPCTestNode(["--chain", chain, "--height", "0"]) else { return }
+        let node = try TestNode(["--chain", chain, "--height", "0"])
         let c = NodeClient(endpoints: NodeEndpoints(baseURL: node.url))
         try await c.aliasChain(chain: "C", alias: "evm")
         #expect(try await c.importChain(file: chain))

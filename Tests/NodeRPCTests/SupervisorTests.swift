@@ -6,20 +6,6 @@ import TestSupport
 import Glibc
 #endif
 
-/// A TCP port on 127.0.0.1 that was free a moment ago.
-func supervisorFreePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = 0
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-    return Int(UInt16(bigEndian: addr.sin_port))
-}
-
 /// The JSON lines the stand-in node recorded.
 func supervisorStandinEvents(_ path: String) -> [[String: Any]] {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
@@ -27,8 +13,6 @@ func supervisorStandinEvents(_ path: String) -> [[String: Any]] {
 }
 
 let supervisorStandinScript = Paths.packageRoot + "/Tests/servers/standin_node.py"
-let supervisorHavePython = haveTool("python3")
-let supervisorRequireServers = ProcessInfo.processInfo.environment["CHAINSNAP_REQUIRE_SERVERS"] == "1"
 
 /// Stand-in import step: calls admin_importChain on the node, as the RLP importer does.
 struct SupervisorRecordingImport: NodeStartupStep {
@@ -40,15 +24,11 @@ struct SupervisorRecordingImport: NodeStartupStep {
 
 @Suite("Supervisor with a stand-in node", .serialized)
 struct SupervisorTests {
-    @Test("health → aliases → import, then SIGTERM is passed on and the node's status comes back")
+    @Test("health → aliases → import, then SIGTERM is passed on and the node's status comes back", .requires("python3"))
     func fullStartup() async throws {
-        guard supervisorHavePython else {
-            if supervisorRequireServers { Issue.record("python3 is required for the stand-in node (CHAINSNAP_REQUIRE_SERVERS=1)") }
-            return
-        }
         let tmp = TempDir("sup")
         let record = tmp.sub("calls.jsonl")
-        let port = supervisorFreePort()
+        let port = Servers.freePort()
         let options = SupervisorOptions(
             executable: "python3",
             arguments: [supervisorStandinScript, "--port", "\(port)", "--record", record, "--healthy-after", "0.5", "--exit-status", "7"],
@@ -76,15 +56,11 @@ struct SupervisorTests {
         #expect(lines.all.contains { $0.contains("node is healthy") })
     }
 
-    @Test("a node that never gets healthy is stopped and reported after the timeout")
+    @Test("a node that never gets healthy is stopped and reported after the timeout", .requires("python3"))
     func neverHealthy() async throws {
-        guard supervisorHavePython else {
-            if supervisorRequireServers { Issue.record("python3 is required for the stand-in node (CHAINSNAP_REQUIRE_SERVERS=1)") }
-            return
-        }
         let tmp = TempDir("sup")
         let record = tmp.sub("calls.jsonl")
-        let port = supervisorFreePort()
+        let port = Servers.freePort()
         let options = SupervisorOptions(
             executable: "python3", arguments: [supervisorStandinScript, "--port", "\(port)", "--record", record, "--never-healthy", "--exit-status", "0"],
             endpoints: NodeEndpoints(baseURL: "http://127.0.0.1:\(port)"), healthTimeout: 1.5, healthInterval: 0.1,
@@ -102,11 +78,10 @@ struct SupervisorTests {
         #expect(events.contains { $0["event"] as? String == "signal" && $0["signal"] as? Int == Int(SIGTERM) })
     }
 
-    @Test("a node that ignores SIGTERM is killed after the grace period")
+    @Test("a node that ignores SIGTERM is killed after the grace period", .requires("python3"))
     func killAfterGrace() async throws {
-        guard supervisorHavePython else { return }
         let tmp = TempDir("sup")
-        let port = supervisorFreePort()
+        let port = Servers.freePort()
         let options = SupervisorOptions(
             executable: "python3",
             arguments: [supervisorStandinScript, "--port", "\(port)", "--record", tmp.sub("r.jsonl"), "--never-healthy", "--ignore-sigterm"],

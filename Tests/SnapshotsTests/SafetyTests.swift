@@ -117,16 +117,14 @@ import TestSupport
         #expect(try Trees.describe(target) == Trees.describe(f.src))
     }
 
-    @Test func insufficientSpaceIsRefusedBeforeWriting() async throws {
-        // A 4 MiB tmpfs (needs root; skipped where mounting is not allowed).
+    @Test(.requiresTmpfsMount)
+    func insufficientSpaceIsRefusedBeforeWriting() async throws {
+        // A 4 MiB tmpfs (the trait skips where mounting is not allowed).
         let f = Fixture()
         let small = f.tmp.sub("small")
         try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
-        guard (try? run("/bin/mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", small]))?.status == 0 else {
-            print("skipping: cannot mount a tmpfs here")
-            return
-        }
-        defer { _ = try? run("/bin/umount", [small]) }
+        try Requirements.mountTmpfs(small, size: "4m")
+        defer { Requirements.unmountTmpfs(small) }
         try FileManager.default.createDirectory(atPath: f.src, withIntermediateDirectories: true)
         try Data(Trees.compressibleBytes(16 << 20, seed: 5)).write(to: URL(fileURLWithPath: f.src + "/big"))
         _ = try await f.create()

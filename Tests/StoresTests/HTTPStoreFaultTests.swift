@@ -6,7 +6,7 @@ import Testing
 
 /// The BulkFetching interface the restore engine calls, over a misbehaving server: every fault
 /// either recovers with exactly the right bytes or fails with a clear error, never wrong bytes.
-@Suite("HTTPStore over the fault server", .enabled(if: Servers.enabled("python3")))
+@Suite("HTTPStore over the fault server", .requires("python3"))
 struct HTTPStoreFaultTests {
     func withServer(_ body: (FaultServer, [UInt8]) async throws -> Void) async throws {
         let dir = TempDir("store-fault")
@@ -56,7 +56,7 @@ struct HTTPStoreFaultTests {
             let store = try openStore(server.baseURL + "/" + path, options: StoreOptions(connections: 2))
             let bulk = try #require(store as? any BulkFetching)
             let bad = Bodies()
-            let err = await thrownError {
+            let err = await chainsnapError {
                 try await bulk.fetchAll(requests(data.count)) { r, b in
                     let want = r.range.map { Array(data[Int($0.lowerBound)..<Int($0.upperBound)]) } ?? data
                     if b != want { bad.add(r, b) }

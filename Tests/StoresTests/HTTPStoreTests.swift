@@ -4,7 +4,7 @@ import Stores
 import TestSupport
 import Testing
 
-@Suite("HTTPStore against nginx", .enabled(if: Servers.enabled("nginx", "openssl")))
+@Suite("HTTPStore against nginx", .requires("nginx", "openssl"))
 struct HTTPStoreTests {
     let files: [String: [UInt8]] = [
         "snapshots/2026-11-01/manifest.json": Array("{\"v\":1}".utf8),
@@ -22,12 +22,12 @@ struct HTTPStoreTests {
             #expect(try await store.get("node.tar.zst", range: 10..<20) == Array(files["node.tar.zst"]![10..<20]))
             #expect(try await store.head("node.tar.zst")?.size == 1_500_000)
             #expect(try await store.head("nope") == nil)
-            #expect(await thrownError { _ = try await store.get("nope") }?.code == .notFound)
+            #expect(await chainsnapError { _ = try await store.get("nope") }?.code == .notFound)
             let listed = try await store.list(prefix: "snapshots/")
             #expect(listed.map(\.key) == ["snapshots/2026-11-01/manifest.json", "snapshots/2026-11-02/manifest.json"])
             #expect(try await store.list(prefix: "chunks/c").map(\.key) == ["chunks/cd/cdef.zst"])
             #expect(try await store.list(prefix: "none/").isEmpty)
-            let w = await thrownError { try await store.put("x", bytes: [1]) }
+            let w = await chainsnapError { try await store.put("x", bytes: [1]) }
             #expect(w?.hint?.contains("read-only") == true || w?.message.contains("read-only") == true)
             guard let bulk = store as? any BulkFetching else {
                 Issue.record("HTTPStore must be BulkFetching"); return
@@ -52,7 +52,7 @@ struct HTTPStoreTests {
             #expect(try await store.get("chunks/cd/cdef.zst") == files["chunks/cd/cdef.zst"])
             #expect(try await store.head("node.tar.zst")?.size == 1_500_000)
             #expect(!store.displayURL.contains("secretsig"))
-            let err = await thrownError { _ = try await store.get("missing") }
+            let err = await chainsnapError { _ = try await store.get("missing") }
             #expect(err?.code == .notFound)
             #expect(err.map { !$0.description.contains("secretsig") } == true)
         }
@@ -64,7 +64,7 @@ struct HTTPStoreTests {
             #expect(try await store.get("chunks/cd/cdef.zst") == files["chunks/cd/cdef.zst"])
             #expect(try await store.list(prefix: "snapshots/").count == 2)
             let untrusted = try openStore(nginx.tlsURL, options: StoreOptions())
-            let err = await thrownError { _ = try await untrusted.get("chunks/cd/cdef.zst") }
+            let err = await chainsnapError { _ = try await untrusted.get("chunks/cd/cdef.zst") }
             #expect(err?.hint?.contains("--ca-file") == true, "\(String(describing: err))")
         }
     }

@@ -5,7 +5,7 @@ import SnapshotCore
 import TestSupport
 import Testing
 
-@Suite("S3Store against SeaweedFS", .enabled(if: Servers.enabled("weed")))
+@Suite("S3Store against SeaweedFS", .requires("weed"))
 struct S3StoreTests {
     @Test func objectOperations() async throws {
         try await withSeaweed { server, options, creds in
@@ -21,7 +21,7 @@ struct S3StoreTests {
             #expect(info?.size == Int64(data.count))
             #expect(info?.etag != nil)
             #expect(try await store.head("a/missing.bin") == nil)
-            let missing = await thrownError { _ = try await store.get("a/missing.bin") }
+            let missing = await chainsnapError { _ = try await store.get("a/missing.bin") }
             #expect(missing?.code == .notFound)
             // Awkward key characters are encoded once and signed correctly.
             let odd = "dir one/ü€/a+b=c&d~(x).rlp"
@@ -89,7 +89,7 @@ struct S3StoreTests {
             #expect(try await store.get("big.bin") == data)
             // A failing upload (the file is shorter than claimed) is aborted: nothing is left behind.
             let file = try RawFile(readingAt: dir.sub("big.bin"))
-            let err = await thrownError {
+            let err = await chainsnapError {
                 try await store.multipartUpload("broken.bin", file: file, size: Int64(data.count) + (5 << 20))
             }
             #expect(err?.message.contains("shrank") == true, "\(String(describing: err))")
@@ -121,7 +121,7 @@ struct S3StoreTests {
                 let want = r.range.map { Array(src[Int($0.lowerBound)..<Int($0.upperBound)]) } ?? src
                 #expect(got[r] == want, "\(r.key) \(String(describing: r.range))")
             }
-            let missing = await thrownError { try await store.fetchAll([FetchRequest(key: "nope")]) { _, _ in } }
+            let missing = await chainsnapError { try await store.fetchAll([FetchRequest(key: "nope")]) { _, _ in } }
             #expect(missing?.code == .notFound)
         }
     }
@@ -133,14 +133,14 @@ struct S3StoreTests {
             try await good.put("k", bytes: [1])
             let badCreds = AWSCredentials(accessKeyID: creds.accessKeyID, secretAccessKey: creds.secretAccessKey + "x")
             let bad = try S3Store(bucket: "chainsnap-auth", prefix: "", options: options, credentials: badCreds)
-            let putErr = await thrownError { try await bad.put("k2", bytes: [2]) }
+            let putErr = await chainsnapError { try await bad.put("k2", bytes: [2]) }
             #expect(putErr?.code == .auth)
             #expect(putErr?.message.contains("SignatureDoesNotMatch") == true, "\(String(describing: putErr))")
             #expect(putErr?.hint?.contains("secret") == true)
             #expect(putErr?.description.contains(badCreds.secretAccessKey) == false)
-            let getErr = await thrownError { _ = try await bad.get("k") }
+            let getErr = await chainsnapError { _ = try await bad.get("k") }
             #expect(getErr?.code == .auth, "\(String(describing: getErr))")
-            let listErr = await thrownError { _ = try await bad.list(prefix: "") }
+            let listErr = await chainsnapError { _ = try await bad.list(prefix: "") }
             #expect(listErr?.code == .auth)
         }
     }

@@ -18,9 +18,9 @@ func parseAmzDate(_ s: String) -> Date {
     return Date(timeIntervalSince1970: Double(timegm(&t)))
 }
 
-let sigv4Dir: String? = Paths.sharedFixtures.map { $0 + "/sigv4" }
+let sigv4Dir: String? = Paths.sharedFixture("sigv4")
 
-@Suite("SigV4 against AWS's published vectors", .enabled(if: sigv4Dir != nil))
+@Suite("SigV4 against AWS's published vectors", .requiresSharedFixture("sigv4"))
 struct SigV4Tests {
     struct S3Case: Decodable {
         var name: String

@@ -7,11 +7,6 @@ import Glibc
 /// the fault server): finding tools, free ports, waiting for readiness, and child processes
 /// that are always stopped (explicitly, or at the latest when their owner is released).
 public enum Servers {
-    /// `CHAINSNAP_REQUIRE_SERVERS=1`: a missing server tool fails the test instead of skipping it.
-    public static var required: Bool {
-        ProcessInfo.processInfo.environment["CHAINSNAP_REQUIRE_SERVERS"] == "1"
-    }
-
     /// The full path of a tool, looked up on PATH, in the package's `.venv/bin` and in `/usr/sbin`.
     public static func tool(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
@@ -24,24 +19,17 @@ public enum Servers {
         return nil
     }
 
-    /// Whether tests needing these tools should run: they are present, or servers are required
-    /// (then a missing tool makes the test fail with a clear message rather than skip).
-    public static func enabled(_ tools: String...) -> Bool {
-        required || tools.allSatisfy { tool($0) != nil }
-    }
-
     /// Throws a clear error naming the package to install when a tool is missing.
     public static func need(_ name: String, package: String) throws -> String {
         if let p = tool(name) { return p }
         throw ServerError("'\(name)' is not installed; run scripts/setup.sh (it installs \(package))")
     }
 
-    /// A TCP port on 127.0.0.1 that is free right now (bind to port 0, read it back, close).
+    /// A TCP port on 127.0.0.1 that is free right now, for a server the test starts next.
+    /// Taken below the ephemeral range and never handed out twice (see `freePortBlock`): a port
+    /// from bind(0) could be taken by an outgoing connection before the server binds it.
     public static func freePort() -> Int {
-        for _ in 0..<50 {
-            if let p = bindProbe(0) { return p }
-        }
-        return 20000 + Int.random(in: 0..<20000)
+        freePortBlock(count: 1, offset: 0)
     }
 
     /// A base port `b` such that `b..<b+count` and `b+offset..<b+offset+count` are all free
@@ -75,14 +63,7 @@ public enum Servers {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let ok = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-        guard ok else { return nil }
+        guard withLoopback(port, { bind(fd, $0, $1) }) == 0 else { return nil }
         var out = sockaddr_in()
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &out) {
@@ -96,12 +77,17 @@ public enum Servers {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
+        return withLoopback(port, { connect(fd, $0, $1) }) == 0
+    }
+
+    /// Calls `body` (bind, connect) with the address 127.0.0.1:`port` and its length.
+    static func withLoopback(_ port: Int, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         return withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
     }
 
@@ -227,14 +213,7 @@ extension Servers {
         defer { close(fd) }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let ok = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-        guard ok else { return nil }
+        guard withLoopback(port, { connect(fd, $0, $1) }) == 0 else { return nil }
         let req = Array("GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8)
         var sent = 0
         while sent < req.count {

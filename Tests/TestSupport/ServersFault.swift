@@ -23,27 +23,10 @@ public final class FaultServer: @unchecked Sendable {
     public init(root: String, stallSeconds: Double = 3, logDir: String) throws {
         let python = try Servers.need("python3", package: "python3")
         let script = Paths.packageRoot + "/Tests/servers/fault_server.py"
-        let pipe = Pipe()
-        proc = try ManagedProcess(python, [script, "--root", root, "--stall", String(stallSeconds)],
-                                  logPath: logDir + "/fault-server.log", stdoutPipe: pipe, killImmediately: true)
+        (proc, port) = try Servers.startReportingPort(
+            "the fault server", python, [script, "--root", root, "--stall", String(stallSeconds)],
+            logPath: logDir + "/fault-server.log", timeout: 15)
         self.root = root
-        // The script prints its port once it listens.
-        // Read with read(2) and retry EINTR: FileHandle.availableData traps on an interrupted read.
-        var line = ""
-        let deadline = Date().addingTimeInterval(15)
-        let fd = pipe.fileHandleForReading.fileDescriptor
-        var buf = [UInt8](repeating: 0, count: 256)
-        while !line.contains("\n") && Date() < deadline {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            line += String(decoding: buf[0..<n], as: UTF8.self)
-        }
-        guard let p = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            proc.stop()
-            throw ServerError("fault server did not start: \(proc.logTail())")
-        }
-        port = p
     }
 
     public func stop() { proc.stop() }

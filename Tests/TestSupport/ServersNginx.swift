@@ -116,3 +116,20 @@ public final class NginxServer: @unchecked Sendable {
         }
     }
 }
+
+/// A fresh nginx serving `files` (relative path → bytes), stopped afterwards.
+public func withNginxServing<T>(_ files: [String: [UInt8]], limitRate: String = "2m",
+                         _ body: (NginxServer) async throws -> T) async throws -> T {
+    let dir = TempDir("nginx-store")
+    for (path, bytes) in files {
+        let full = dir.sub("root/" + path)
+        try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        try Data(bytes).write(to: URL(fileURLWithPath: full))
+    }
+    try FileManager.default.createDirectory(atPath: dir.sub("work"), withIntermediateDirectories: true)
+    let root = dir.sub("root"), work = dir.sub("work")
+    let server = try await offloaded { try NginxServer(root: root, workDir: work, limitRate: limitRate) }
+    defer { server.stop() }
+    return try await body(server)
+}

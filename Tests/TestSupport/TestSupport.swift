@@ -99,14 +99,18 @@ public enum Paths {
         return packageRoot + "/.build/debug/chainsnap"
     }
 
-    /// `../shared/fixtures` beside the package, when present (tests that read it skip otherwise).
+    /// `../shared/fixtures` beside the package (or `$CHAINSNAP_FIXTURES`), when present
+    /// (tests that read it skip otherwise).
     public static var sharedFixtures: String? {
-        let p = (packageRoot as NSString).deletingLastPathComponent + "/shared/fixtures"
+        let p = ProcessInfo.processInfo.environment["CHAINSNAP_FIXTURES"]
+            ?? (packageRoot as NSString).deletingLastPathComponent + "/shared/fixtures"
         return FileManager.default.fileExists(atPath: p) ? p : nil
     }
-}
 
-/// Whether a command-line tool is on PATH.
-public func haveTool(_ name: String) -> Bool {
-    (try? run("/bin/sh", ["-c", "command -v \(name)"]).status) == 0
+    /// `../shared/fixtures/<path>` when it exists (see the `requiresSharedFixture` trait).
+    public static func sharedFixture(_ path: String) -> String? {
+        guard let root = sharedFixtures else { return nil }
+        let p = root + "/" + path
+        return FileManager.default.fileExists(atPath: p) ? p : nil
+    }
 }

@@ -40,10 +40,10 @@ public enum Trees {
     /// Writes `bytes` pseudo-random bytes (deterministic for a seed) that compress about 2-3x.
     public static func compressibleBytes(_ count: Int, seed: UInt64) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)
-        var x = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+        var rng = XorShift64(seed: seed &* 0x9E37_79B9_7F4A_7C15)
         var i = 0
         while i < count {
-            x ^= x << 13; x ^= x >> 7; x ^= x << 17
+            let x = rng.next()
             // Half the bytes random, half from a small alphabet: roughly 2-3x with zstd -3.
             let run = Int(x & 31) + 1
             let b = UInt8(truncatingIfNeeded: x >> 8)

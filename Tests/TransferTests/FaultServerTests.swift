@@ -5,7 +5,7 @@ import Testing
 import Transfer
 
 /// Every injected fault either recovers with exactly the right bytes or fails with a clear error.
-@Suite("Parallel fetcher against the fault server", .enabled(if: Servers.enabled("python3")))
+@Suite("Parallel fetcher against the fault server", .requires("python3"))
 struct FaultServerTests {
     func options(_ connections: Int = 8, stall: Int = 30, log: Bool = false) -> TransferOptions {
         TransferOptions(connections: connections, memoryLimit: 64 << 20, workers: 3, retry: quickRetry,

@@ -25,15 +25,9 @@ final class Collected: @unchecked Sendable {
     }
 }
 
-/// Deterministic pseudo-random bytes (xorshift), so failures are reproducible.
+/// Deterministic pseudo-random bytes (TestSupport's generator), so failures are reproducible.
 func testBytes(_ count: Int, seed: UInt64 = 0x9E37_79B9_7F4A_7C15) -> [UInt8] {
-    var x = seed
-    var out = [UInt8](repeating: 0, count: count)
-    for i in 0..<count {
-        x ^= x << 13; x ^= x >> 7; x ^= x << 17
-        out[i] = UInt8(truncatingIfNeeded: x)
-    }
-    return out
+    randomBytes(count, seed: seed)
 }
 
 /// Fast retries for tests.
@@ -74,25 +68,6 @@ func withFaultServer<T>(size: Int = 1 << 20, stall: Double = 3,
 /// A folder with one random file served by a fresh nginx; both removed afterwards.
 func withNginx<T>(size: Int = 1 << 20, limitRate: String = "2m",
                   _ body: (NginxServer, [UInt8]) async throws -> T) async throws -> T {
-    let dir = TempDir("nginx")
-    try FileManager.default.createDirectory(atPath: dir.sub("root"), withIntermediateDirectories: true)
-    try FileManager.default.createDirectory(atPath: dir.sub("work"), withIntermediateDirectories: true)
     let data = testBytes(size, seed: 42)
-    try Data(data).write(to: URL(fileURLWithPath: dir.sub("root/data.bin")))
-    let root = dir.sub("root"), work = dir.sub("work")
-    let server = try await offloaded { try NginxServer(root: root, workDir: work, limitRate: limitRate) }
-    defer { server.stop() }
-    return try await body(server, data)
-}
-
-/// The error a throwing call threw, as ChainsnapError (nil if it did not throw or threw something else).
-func chainsnapError(_ work: () async throws -> Void) async -> ChainsnapError? {
-    do {
-        try await work()
-        return nil
-    } catch let e as ChainsnapError {
-        return e
-    } catch {
-        return ChainsnapError(.io, "unexpected error type: \(error)")
-    }
+    return try await withNginxServing(["data.bin": data], limitRate: limitRate) { try await body($0, data) }
 }

@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 import Transfer
 
-@Suite("Parallel fetcher against nginx", .enabled(if: Servers.enabled("nginx", "openssl")))
+@Suite("Parallel fetcher against nginx", .requires("nginx", "openssl"))
 struct NginxFetchTests {
     @Test func plainHTTPRanges() async throws {
         try await withNginx(size: 4 << 20) { nginx, data in

@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 import Transfer
 
-@Suite("RequestRunner and ETag pinning against the fault server", .enabled(if: Servers.enabled("python3")))
+@Suite("RequestRunner and ETag pinning against the fault server", .requires("python3"))
 struct RequestRunnerTests {
     @Test func singleRequestsAreRetried() async throws {
         try await withFaultServer(size: 100_000) { server, data in

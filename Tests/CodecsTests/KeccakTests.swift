@@ -33,8 +33,9 @@ import TestSupport
         }
     }
 
-    @Test func matchesIndependentImplementation() throws {
-        guard let py = PythonTools.pythonOrSkip() else { return }
+    @Test(.requiresPython(["eth_hash.auto"], packages: "PyPI 'eth-hash[pycryptodome]'"))
+    func matchesIndependentImplementation() throws {
+        let py = try Requirements.needPython(["eth_hash.auto"], packages: "PyPI 'eth-hash[pycryptodome]'")
         var inputs: [[UInt8]] = []
         for len in [0, 1, 55, 135, 136, 137, 200, 272, 1000, 4096] {
             inputs.append((0..<len).map { _ in UInt8.random(in: 0...255) })
