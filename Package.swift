@@ -2,8 +2,9 @@
 // chainsnap: snapshots and chain data for blockchain node fleets on Kubernetes.
 //
 // Dependencies point one way: the `chainsnap` command → feature modules
-// (Snapshots, ChainData, NodeRPC) → Stores/Transfer → Codecs → SnapshotCore.
-// Each C library is imported by exactly one Swift module.
+// (NodeData, KubeManifests, Snapshots, ChainData, NodeRPC) → Stores/Transfer → Codecs → SnapshotCore.
+// Each C library is imported by exactly one Swift module. The command target only parses
+// flags, calls the library and prints: decisions live in the modules, where they are tested.
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -42,10 +43,15 @@ let package = Package(
         .target(name: "NodeRPC", dependencies: ["SnapshotCore", "Transfer"], swiftSettings: strict),
         // RLP stream reader, bundles, export and import.
         .target(name: "ChainData", dependencies: ["SnapshotCore", "Codecs", "Stores", "Transfer", "NodeRPC"], swiftSettings: strict),
+        // The init container's prepare-data plan (restore / leave / clear-then-restore, with
+        // reasons) as a pure value, and the executor that surveys the data folder and acts on it.
+        .target(name: "NodeData", dependencies: ["SnapshotCore", "Stores", "Snapshots"], swiftSettings: strict),
+        // Kubernetes manifests as values (YAML tree, Job settings, restore/reimport Jobs) → YAML text. No I/O.
+        .target(name: "KubeManifests", dependencies: ["SnapshotCore"], swiftSettings: strict),
         .executableTarget(
             name: "chainsnap",
             dependencies: [
-                "SnapshotCore", "Codecs", "Stores", "Snapshots", "ChainData", "NodeRPC", "Transfer",
+                "SnapshotCore", "Codecs", "Stores", "Snapshots", "ChainData", "NodeRPC", "Transfer", "NodeData", "KubeManifests",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -60,6 +66,8 @@ let package = Package(
         .testTarget(name: "SnapshotsTests", dependencies: ["Snapshots", "Stores", "Codecs", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "NodeRPCTests", dependencies: ["NodeRPC", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ChainDataTests", dependencies: ["ChainData", "Codecs", "Stores", "NodeRPC", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "NodeDataTests", dependencies: ["NodeData", "SnapshotCore", "Snapshots", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "KubeManifestsTests", dependencies: ["KubeManifests", "SnapshotCore"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Codecs"], swiftSettings: strict),
     ]
 )

@@ -59,7 +59,7 @@ struct NodeSuperviseCommand: AsyncParsableCommand {
     var importTimeout: Double?
 
     @OptionGroup(title: "Store options (for --import-from)")
-    var store: NodePassthroughStoreOptions
+    var store: StoreFlags
 
     @Flag(help: "Check the arguments, print what would run, and exit without starting anything.")
     var dryRun = false

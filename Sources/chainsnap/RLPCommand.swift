@@ -30,16 +30,13 @@ struct RLPCutFlags: ParsableArguments {
         let n = (blocksPerPart != nil ? 1 : 0) + (partSize != nil ? 1 : 0) + (byDay ? 1 : 0)
         if n > 1 { throw ValidationError("choose one of --blocks-per-part, --part-size, --by-day") }
         if let b = blocksPerPart, b < 1 { throw ValidationError("--blocks-per-part must be at least 1") }
+        if let s = partSize, try asUsageError({ try ByteCount.parse(s) }) < 1024 { throw ValidationError("--part-size must be at least 1KiB") }
     }
 
     /// The cut asked for; nil keeps an existing bundle's own (or the default for a new one).
     func cut() throws -> PartCut? {
         if let b = blocksPerPart { return .blocks(b) }
-        if let s = partSize {
-            let v = try ByteCount.parse(s)
-            guard v >= 1024 else { throw ValidationError("--part-size must be at least 1KiB") }
-            return .size(v)
-        }
+        if let s = partSize { return .size(try ByteCount.parse(s)) }
         return byDay ? .day : nil
     }
 }
