@@ -155,19 +155,10 @@ struct RLPIndex: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let st = try store.open(storeURL)
-            var names: [String] = []
-            if let network { names = [network] } else {
-                for o in try await st.list(prefix: "rlp/") where o.key.hasSuffix("/manifest.json") {
-                    let parts = o.key.split(separator: "/")
-                    if parts.count == 3 { names.append(String(parts[1])) }
-                }
-                if names.isEmpty { throw ChainsnapError(.notFound, "no RLP bundles in \(st.displayURL)", hint: "publish one with `chainsnap rlp split` or `rlp export`") }
-            }
+            let names = if let network { [network] } else { try await BundleCatalog.networks(in: st) }
             if csv { print("network,date,first_block,last_block,blocks,first_hash,last_hash,first_timestamp,last_timestamp,raw_bytes,stored_bytes,sha256,key") }
             for name in names {
-                try BundleManifest.checkNetworkName(name)
-                let key = BundleManifest.key(network: name)
-                let m = try BundleManifest.decode(try await st.get(key), source: st.displayURL(for: key))
+                let m = try await BundleCatalog.load(name, from: st)
                 if json { print(String(decoding: try m.encoded(), as: UTF8.self)); continue }
                 if csv {
                     for p in m.parts {
