@@ -36,15 +36,13 @@ struct SnapshotCreate: AsyncParsableCommand {
     @Flag(help: "Read and hash every file, even those whose size and mtime match the newest snapshot.") var rehash = false
     @OptionGroup var store: StoreFlags
 
-    /// The level given, or the codec's default.
-    var effectiveLevel: Int { level ?? (compression == .zstd ? 3 : 0) }
+    var effectiveLevel: Int { level ?? compression.defaultLevel }
 
     func validate() throws {
         for l in labels where !l.contains("=") || l.hasPrefix("=") {
             throw ValidationError("--label '\(l)' must look like key=value")
         }
-        let range = compression == .zstd ? 1...19 : 0...12
-        guard range.contains(effectiveLevel) else {
+        guard compression.levels.contains(effectiveLevel) else {
             throw ValidationError("--level \(effectiveLevel) is out of range for \(compression.rawValue): zstd takes 1-19, lz4 0-12")
         }
         _ = try asUsageError { try ByteCount.parse(chunkSize) }
@@ -58,11 +56,10 @@ struct SnapshotCreate: AsyncParsableCommand {
             o.chunkSize = try ByteCount.parse(chunkSize)
             o.progressInterval = progressInterval
             o.reuseUnchanged = !rehash
-            var labelMap: [String: String] = [:]
-            for l in labels {
+            let labelMap = Dictionary(labels.map { l in
                 let kv = l.split(separator: "=", maxSplits: 1)
-                labelMap[String(kv[0])] = kv.count > 1 ? String(kv[1]) : ""
-            }
+                return (String(kv[0]), kv.count > 1 ? String(kv[1]) : "")
+            }, uniquingKeysWith: { _, last in last })
             o.source = SourceInfo(network: network, chainId: chainId, height: height, blockHash: blockHash,
                                   nodeVersion: nodeVersion, labels: labelMap)
             let s = try await SnapshotCreator(store: store.open(to), options: o).run(directory: directory)
