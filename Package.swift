@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "Stores", dependencies: ["SnapshotCore", "Codecs", "Transfer"], swiftSettings: strict),
         // Chunking, packing, manifests, restore, verify, prune, archive restore.
         .target(name: "Snapshots", dependencies: ["SnapshotCore", "Codecs", "Stores", "Transfer"], swiftSettings: strict),
-        // The node's JSON-RPC client and the supervisor.
+        // The node's JSON-RPC client, the supervisor, and the health/height check across nodes.
         .target(name: "NodeRPC", dependencies: ["SnapshotCore", "Transfer"], swiftSettings: strict),
         // RLP stream reader, bundles, export and import.
         .target(name: "ChainData", dependencies: ["SnapshotCore", "Codecs", "Stores", "Transfer", "NodeRPC"], swiftSettings: strict),
