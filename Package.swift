@@ -1,11 +1,12 @@
 // swift-tools-version: 6.0
 // chainsnap: snapshots and chain data for blockchain node fleets on Kubernetes.
 //
-// Dependencies point one way: the `chainsnap` command → feature modules (Snapshots,
-// Archives, ChainData, NodeRPC) → RestoreCore (what both restores share), Stores, Transfer
-// → LocalFS (local files), Codecs → SnapshotCore (values). Snapshots and Archives are
-// siblings: neither imports the other. Each C library is imported by exactly one Swift
-// module; system calls on local files go through LocalFS.
+// Dependencies point one way: the `chainsnap` command (flag parsing and printing only) →
+// feature modules (NodeData, KubeManifests, Snapshots, Archives, ChainData, NodeRPC) →
+// RestoreCore (what both restores share), Stores, Transfer → LocalFS (local files), Codecs →
+// SnapshotCore (values). Snapshots and Archives are siblings: neither imports the other. Each C
+// library is imported by exactly one Swift module; system calls on local files go through
+// LocalFS. Decisions live in the modules, where they are tested.
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -52,10 +53,15 @@ let package = Package(
         .target(name: "NodeRPC", dependencies: ["SnapshotCore", "Transfer"], swiftSettings: strict),
         // RLP stream reader, bundles, export and import.
         .target(name: "ChainData", dependencies: ["SnapshotCore", "Codecs", "LocalFS", "Stores", "Transfer", "NodeRPC"], swiftSettings: strict),
+        // The init container's prepare-data plan (restore / leave / clear-then-restore, with
+        // reasons) as a pure value, and the executor that surveys the data folder and acts on it.
+        .target(name: "NodeData", dependencies: ["SnapshotCore", "LocalFS", "Stores", "RestoreCore", "Snapshots", "Archives"], swiftSettings: strict),
+        // Kubernetes manifests as values (YAML tree, Job settings, restore/reimport Jobs) → YAML text. No I/O.
+        .target(name: "KubeManifests", dependencies: ["SnapshotCore"], swiftSettings: strict),
         .executableTarget(
             name: "chainsnap",
             dependencies: [
-                "SnapshotCore", "Codecs", "LocalFS", "Stores", "RestoreCore", "Snapshots", "Archives", "ChainData", "NodeRPC", "Transfer",
+                "SnapshotCore", "Codecs", "LocalFS", "Stores", "RestoreCore", "Snapshots", "Archives", "ChainData", "NodeRPC", "Transfer", "NodeData", "KubeManifests",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -73,6 +79,8 @@ let package = Package(
         .testTarget(name: "ArchivesTests", dependencies: ["Archives", "RestoreCore", "LocalFS", "Stores", "Codecs", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "NodeRPCTests", dependencies: ["NodeRPC", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ChainDataTests", dependencies: ["ChainData", "Codecs", "LocalFS", "Stores", "NodeRPC", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "NodeDataTests", dependencies: ["NodeData", "SnapshotCore", "RestoreCore", "Snapshots", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "KubeManifestsTests", dependencies: ["KubeManifests", "SnapshotCore"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Codecs"], swiftSettings: strict),
     ]
 )

@@ -31,6 +31,27 @@ public enum SupervisorPeers {
         return (resolved, skipped)
     }
 
+    /// The peers other than the pod itself (`selfHost`: the first label of its host name),
+    /// resolved; peers that do not resolve yet are retried every 2 s for up to `wait` seconds,
+    /// then left out. `others` is how many peers were not the pod itself.
+    public static func resolve(_ peers: [String], selfHost: String?, wait: Double) async
+        -> (resolved: [String], skipped: [String], others: Int) {
+        let others = peers.filter { p in !(selfHost.map { p.hasPrefix($0 + ".") || p.hasPrefix($0 + ":") } ?? false) }
+        let deadline = Date().addingTimeInterval(wait)
+        var (ok, skipped) = resolve(others, selfHost: selfHost)
+        while !skipped.isEmpty && Date() < deadline {
+            try? await Task.sleep(nanoseconds: 2_000_000_000)
+            (ok, skipped) = resolve(others, selfHost: selfHost)
+        }
+        return (ok, skipped, others.count)
+    }
+
+    /// The pod's own short host name (`HOSTNAME`, else the system's), e.g. `luxd-0`.
+    public static var selfHost: String? {
+        let me = ProcessInfo.processInfo.environment["HOSTNAME"] ?? ProcessInfo.processInfo.hostName
+        return me.split(separator: ".").first.map(String.init)
+    }
+
     /// The first address `getaddrinfo` gives for `host`, IPv4 preferred.
     public static func address(of host: String) -> String? {
         var hints = addrinfo()

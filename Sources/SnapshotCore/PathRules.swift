@@ -44,4 +44,12 @@ public enum PathRules {
             }
         }
     }
+
+    /// Whether two relative paths are equal, or one lies inside the other (`db` and `db/x`),
+    /// ignoring `.` components. Used to keep paths that may be cleared away from protected ones.
+    public static func overlaps(_ a: String, _ b: String) -> Bool {
+        let x = a.split(separator: "/").filter { $0 != "." }, y = b.split(separator: "/").filter { $0 != "." }
+        let n = min(x.count, y.count)
+        return Array(x.prefix(n)) == Array(y.prefix(n))
+    }
 }

@@ -34,42 +34,10 @@ struct NodeStatusCommand: AsyncParsableCommand {
         }
     }
 
-    /// One node's answers.
-    struct Row: Sendable {
-        var url: String
-        var healthy: Bool
-        var height: UInt64?
-        var syncing: Bool?
-        var error: String?
-    }
-
-    static func probe(_ url: String, timeout: Double) async -> Row {
-        let client = NodeClient(endpoints: NodeEndpoints(baseURL: url), timeout: timeout)
-        var row = Row(url: url, healthy: await client.isHealthy())
-        do {
-            row.height = try await client.blockNumber()
-            let s = try await client.syncing()
-            row.syncing = !((s as? Bool) == false)
-        } catch {
-            row.error = "\(error)".split(separator: "\n").first.map(String.init)
-        }
-        return row
-    }
-
     func run() async throws {
-        let timeout = self.timeout
-        let rows = await withTaskGroup(of: (Int, Row).self) { group in
-            for (i, u) in urls.enumerated() { group.addTask { (i, await Self.probe(u, timeout: timeout)) } }
-            var out = [Row?](repeating: nil, count: urls.count)
-            for await (i, r) in group { out[i] = r }
-            return out.compactMap { $0 }
-        }
-        let top = rows.compactMap(\.height).max() ?? 0
-        var bad = 0
-        for r in rows {
-            let lag = r.height.map { top - $0 }
-            let ok = r.healthy && r.error == nil && r.syncing == false && (lag ?? .max) <= maxLag
-            if !ok { bad += 1 }
+        let check = NodeHeightCheck(probes: await NodeProbe.probeAll(urls, timeout: timeout), maxLag: maxLag)
+        for r in check.probes {
+            let lag = check.lag(r), ok = check.isOK(r)
             if json {
                 var obj: [String: Any] = ["url": r.url, "healthy": r.healthy, "ok": ok]
                 if let h = r.height { obj["height"] = h; obj["lag"] = lag ?? 0 }
@@ -83,8 +51,8 @@ struct NodeStatusCommand: AsyncParsableCommand {
                 print("\(ok ? "ok  " : "BAD ") \(r.url)  healthy=\(r.healthy)  height=\(height)  lag=\(lag.map(String.init) ?? "-")  \(state)")
             }
         }
-        if bad > 0 {
-            throw ChainsnapError(.rpc, "\(bad) of \(rows.count) nodes are unhealthy, syncing, unreachable or more than \(maxLag) blocks behind \(top)",
+        if check.failures > 0 {
+            throw ChainsnapError(.rpc, "\(check.failures) of \(check.probes.count) nodes are unhealthy, syncing, unreachable or more than \(maxLag) blocks behind \(check.top)",
                                  hint: "wait for them to catch up before restarting another pod; check `kubectl logs` of the ones marked BAD")
         }
     }

@@ -59,7 +59,7 @@ struct NodeSuperviseCommand: AsyncParsableCommand {
     var importTimeout: Double?
 
     @OptionGroup(title: "Store options (for --import-from)")
-    var store: NodePassthroughStoreOptions
+    var store: StoreFlags
 
     @Flag(help: "Check the arguments, print what would run, and exit without starting anything.")
     var dryRun = false
@@ -108,16 +108,9 @@ struct NodeSuperviseCommand: AsyncParsableCommand {
     func nodeArguments(log: (String) -> Void) async -> [String] {
         var args = Array(node.dropFirst())
         guard !bootstrapPeers.isEmpty else { return args }
-        let me = ProcessInfo.processInfo.environment["HOSTNAME"] ?? ProcessInfo.processInfo.hostName
-        let selfHost = me.split(separator: ".").first.map(String.init)
-        let others = bootstrapPeers.filter { p in !(selfHost.map { p.hasPrefix($0 + ".") || p.hasPrefix($0 + ":") } ?? false) }
-        let deadline = Date().addingTimeInterval(dryRun ? 0 : bootstrapWait)  // a dry run only shows what resolves now
-        var (ok, skipped) = SupervisorPeers.resolve(others, selfHost: selfHost)
-        while !skipped.isEmpty && Date() < deadline {
-            try? await Task.sleep(nanoseconds: 2_000_000_000)
-            (ok, skipped) = SupervisorPeers.resolve(others, selfHost: selfHost)
-        }
-        log("bootstrap peers: \(ok.count) of \(others.count) resolved\(skipped.isEmpty ? "" : "; not resolvable yet, left out: \(skipped.joined(separator: " "))")")
+        // A dry run only shows what resolves now.
+        let (ok, skipped, others) = await SupervisorPeers.resolve(bootstrapPeers, selfHost: SupervisorPeers.selfHost, wait: dryRun ? 0 : bootstrapWait)
+        log("bootstrap peers: \(ok.count) of \(others) resolved\(skipped.isEmpty ? "" : "; not resolvable yet, left out: \(skipped.joined(separator: " "))")")
         if !ok.isEmpty { args.append("\(bootstrapFlag)=\(ok.joined(separator: ","))") }
         return args
     }

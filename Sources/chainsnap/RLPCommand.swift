@@ -30,16 +30,13 @@ struct RLPCutFlags: ParsableArguments {
         let n = (blocksPerPart != nil ? 1 : 0) + (partSize != nil ? 1 : 0) + (byDay ? 1 : 0)
         if n > 1 { throw ValidationError("choose one of --blocks-per-part, --part-size, --by-day") }
         if let b = blocksPerPart, b < 1 { throw ValidationError("--blocks-per-part must be at least 1") }
+        if let s = partSize, try asUsageError({ try ByteCount.parse(s) }) < 1024 { throw ValidationError("--part-size must be at least 1KiB") }
     }
 
     /// The cut asked for; nil keeps an existing bundle's own (or the default for a new one).
     func cut() throws -> PartCut? {
         if let b = blocksPerPart { return .blocks(b) }
-        if let s = partSize {
-            let v = try ByteCount.parse(s)
-            guard v >= 1024 else { throw ValidationError("--part-size must be at least 1KiB") }
-            return .size(v)
-        }
+        if let s = partSize { return .size(try ByteCount.parse(s)) }
         return byDay ? .day : nil
     }
 }
@@ -158,19 +155,10 @@ struct RLPIndex: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let st = try store.open(storeURL)
-            var names: [String] = []
-            if let network { names = [network] } else {
-                for o in try await st.list(prefix: "rlp/") where o.key.hasSuffix("/manifest.json") {
-                    let parts = o.key.split(separator: "/")
-                    if parts.count == 3 { names.append(String(parts[1])) }
-                }
-                if names.isEmpty { throw ChainsnapError(.notFound, "no RLP bundles in \(st.displayURL)", hint: "publish one with `chainsnap rlp split` or `rlp export`") }
-            }
+            let names = if let network { [network] } else { try await BundleCatalog.networks(in: st) }
             if csv { print("network,date,first_block,last_block,blocks,first_hash,last_hash,first_timestamp,last_timestamp,raw_bytes,stored_bytes,sha256,key") }
             for name in names {
-                try BundleManifest.checkNetworkName(name)
-                let key = BundleManifest.key(network: name)
-                let m = try BundleManifest.decode(try await st.get(key), source: st.displayURL(for: key))
+                let m = try await BundleCatalog.load(name, from: st)
                 if json { print(String(decoding: try m.encoded(), as: UTF8.self)); continue }
                 if csv {
                     for p in m.parts {

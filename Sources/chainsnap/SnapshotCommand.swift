@@ -31,36 +31,37 @@ struct SnapshotCreate: AsyncParsableCommand {
     @Option(help: "Block hash at that height.") var blockHash: String?
     @Option(help: "Node software version.") var nodeVersion: String?
     @Option(name: .customLong("label"), help: "Free-form metadata k=v (repeatable).") var labels: [String] = []
-    @Option(help: "Chunk codec: zstd or lz4.") var compression: String = "zstd"
+    @Option(help: "Chunk codec.") var compression: ChunkCodec = .zstd
     @Option(help: "Compression level (zstd 1-19, default 3; lz4 0-12).") var level: Int?
     @Option(help: "Chunk size (e.g. 4MiB).") var chunkSize: String = "4MiB"
     @Option(help: "Seconds between progress lines when stderr is not a terminal.") var progressInterval: Double?
     @Flag(help: "Read and hash every file, even those whose size and mtime match the newest snapshot.") var rehash = false
     @OptionGroup var store: StoreFlags
 
+    var effectiveLevel: Int { level ?? compression.defaultLevel }
+
     func validate() throws {
         for l in labels where !l.contains("=") || l.hasPrefix("=") {
             throw ValidationError("--label '\(l)' must look like key=value")
         }
+        guard compression.levels.contains(effectiveLevel) else {
+            throw ValidationError("--level \(effectiveLevel) is out of range for \(compression.rawValue): zstd takes 1-19, lz4 0-12")
+        }
+        _ = try asUsageError { try ByteCount.parse(chunkSize) }
     }
 
     func run() async throws {
         try await reportingErrors {
             var o = CreateOptions()
-            o.codec = try ChunkCodec(parsing: compression)
-            o.level = level ?? (o.codec == .zstd ? 3 : 0)
-            guard (o.codec == .zstd && (1...19).contains(o.level)) || (o.codec == .lz4 && (0...12).contains(o.level)) else {
-                throw ChainsnapError(.invalidArgument, "--level \(o.level) is out of range for \(o.codec.rawValue)",
-                                     hint: "zstd takes 1-19, lz4 0-12")
-            }
+            o.codec = compression
+            o.level = effectiveLevel
             o.chunkSize = try ByteCount.parse(chunkSize)
             o.progressInterval = progressInterval
             o.reuseUnchanged = !rehash
-            var labelMap: [String: String] = [:]
-            for l in labels {
+            let labelMap = Dictionary(labels.map { l in
                 let kv = l.split(separator: "=", maxSplits: 1)
-                labelMap[String(kv[0])] = kv.count > 1 ? String(kv[1]) : ""
-            }
+                return (String(kv[0]), kv.count > 1 ? String(kv[1]) : "")
+            }, uniquingKeysWith: { _, last in last })
             o.source = SourceInfo(network: network, chainId: chainId, height: height, blockHash: blockHash,
                                   nodeVersion: nodeVersion, labels: labelMap)
             let s = try await SnapshotCreator(store: store.open(to), options: o).run(directory: directory)
@@ -90,9 +91,7 @@ struct SnapshotRestore: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Store URL (file://, s3://, https://) or an archive URL.") var from: String?
-    @Option(help: "Read the --from URL from this file instead (a mounted Secret holding a presigned URL), keeping it off the command line.")
-    var fromFile: String?
+    @OptionGroup var source: SourceFlags
     @Option(help: "Snapshot id, or 'latest'.") var snapshot: String = "latest"
     @Argument(help: "Target folder (created if missing).") var directory: String
     @Flag(help: "Replace the target's existing contents.") var force = false
@@ -102,6 +101,24 @@ struct SnapshotRestore: AsyncParsableCommand {
     @Option(help: "Write machine-readable progress (JSON) to this file while running.") var progressFile: String?
     @Flag(help: "Print the summary as JSON on stdout.") var json = false
     @OptionGroup var store: StoreFlags
+
+    func validate() throws {
+        guard source.isGiven else { throw ValidationError("give --from URL (or --from-file PATH holding the URL)") }
+        // With --from-file the URL, and so whether it is an archive, is only known in run().
+        if let from = source.from { try checkKind(isArchive: ArchiveRestore.isArchiveURL(from)) }
+    }
+
+    /// The flags that only apply to one kind of source.
+    func checkKind(isArchive: Bool) throws {
+        if isArchive {
+            if snapshot != "latest" { throw ValidationError("--snapshot does not apply to an archive URL; drop --snapshot") }
+            if reuseExisting {
+                throw ValidationError("--reuse-existing needs a chainsnap snapshot store, not an archive; restore archives into an empty folder, or with --force")
+            }
+        } else if sha256 != nil {
+            throw ValidationError("--sha256 applies to archive restores only (snapshot chunks are always verified against their SHA-256)")
+        }
+    }
 
     func run() async throws {
         try await reportingErrors {
@@ -114,14 +131,11 @@ struct SnapshotRestore: AsyncParsableCommand {
             let so = try store.options()
             o.parallel = so.connections
             o.memoryLimit = so.memoryLimit
-            let from = try sourceURL()
+            let from = try source.url()
+            try checkKind(isArchive: ArchiveRestore.isArchiveURL(from))
             if ArchiveRestore.isArchiveURL(from) {
                 try await restoreArchive(from: from, storeOptions: so)
                 return
-            }
-            if sha256 != nil {
-                throw ChainsnapError(.invalidArgument, "--sha256 applies to archive restores only",
-                                     hint: "snapshot chunks are always verified against their SHA-256")
             }
             let s = try await SnapshotRestorer(store: store.open(from), options: o).run(into: directory)
             if !s.alreadyRestored {
@@ -142,13 +156,6 @@ struct SnapshotRestore: AsyncParsableCommand {
 extension SnapshotRestore {
     /// `--from …/node.tar.zst` (or .tar.lz4, .tar.gz, .tar): a streamed archive restore.
     func restoreArchive(from: String, storeOptions: StoreOptions) async throws {
-        if snapshot != "latest" {
-            throw ChainsnapError(.invalidArgument, "--snapshot does not apply to an archive URL", hint: "drop --snapshot")
-        }
-        if reuseExisting {
-            throw ChainsnapError(.invalidArgument, "--reuse-existing needs a chainsnap snapshot store, not an archive",
-                                 hint: "restore archives into an empty folder, or with --force")
-        }
         let progress = ProgressReporter(label: "restore archive", total: 0, interval: progressInterval, statusFile: progressFile)
         var o = ArchiveRestore.Options(sha256: sha256?.lowercased(), force: force, log: { writeStderr($0 + "\n") })
         o.progress = progress
@@ -161,25 +168,6 @@ extension SnapshotRestore {
             }
             try printJSON(Out(source: s.source, target: s.target, alreadyRestored: s.alreadyRestored, archiveBytes: s.archiveBytes,
                               files: s.stats.files, treeBytes: s.stats.fileBytes, sha256: s.sha256, seconds: s.seconds))
-        }
-    }
-}
-
-extension SnapshotRestore {
-    /// `--from`, or the content of `--from-file` read like any mounted Secret value (exactly one of them).
-    func sourceURL() throws -> String {
-        switch (from, fromFile) {
-        case (let url?, nil): return url
-        case (nil, let path?):
-            guard let url = CredentialResolver.readSecretFile(path) else {
-                throw ChainsnapError(.invalidArgument, "cannot read --from-file '\(path)', or it is empty",
-                                     hint: "mount the Secret holding the store or archive URL there, readable by this user")
-            }
-            return url
-        case (nil, nil):
-            throw ValidationError("give --from URL (or --from-file PATH holding the URL)")
-        case (.some, .some):
-            throw ValidationError("give either --from or --from-file, not both")
         }
     }
 }

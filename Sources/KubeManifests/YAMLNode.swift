@@ -1,16 +1,16 @@
 import Foundation
 
-/// A small ordered YAML tree for the manifests `chainsnap k8s` prints. Strings are written
-/// as JSON-quoted scalars (valid YAML), so no value can change the document's structure.
-indirect enum K8sYAML {
-    case map([(String, K8sYAML)])
-    case list([K8sYAML])
+/// A small ordered YAML tree for the manifests chainsnap prints. Strings are written as
+/// JSON-quoted scalars (valid YAML), so no value can change the document's structure.
+public indirect enum YAMLNode: Sendable {
+    case map([(String, YAMLNode)])
+    case list([YAMLNode])
     case string(String)
     case int(Int)
     case bool(Bool)
 
     /// The document as YAML text ending in a newline.
-    var text: String {
+    public var text: String {
         var out = ""
         emit(into: &out, indent: 0)
         return out

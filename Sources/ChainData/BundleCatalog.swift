@@ -1,0 +1,25 @@
+import SnapshotCore
+import Stores
+
+/// The RLP bundles in a store: `rlp/NAME/manifest.json` for each bundle NAME.
+public enum BundleCatalog {
+    /// The names of the bundles in `store`, in listing order. Throws `.notFound` when there are none.
+    public static func networks(in store: any ObjectStore) async throws -> [String] {
+        var names: [String] = []
+        for o in try await store.list(prefix: "rlp/") where o.key.hasSuffix("/manifest.json") {
+            let parts = o.key.split(separator: "/")
+            if parts.count == 3 { names.append(String(parts[1])) }
+        }
+        if names.isEmpty {
+            throw ChainsnapError(.notFound, "no RLP bundles in \(store.displayURL)", hint: "publish one with `chainsnap rlp split` or `rlp export`")
+        }
+        return names
+    }
+
+    /// The manifest of bundle `network` (the name checked first).
+    public static func load(_ network: String, from store: any ObjectStore) async throws -> BundleManifest {
+        try BundleManifest.checkNetworkName(network)
+        let key = BundleManifest.key(network: network)
+        return try BundleManifest.decode(try await store.get(key), source: store.displayURL(for: key))
+    }
+}

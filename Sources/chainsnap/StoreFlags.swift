@@ -1,0 +1,102 @@
+import ArgumentParser
+import SnapshotCore
+import Snapshots
+import Stores
+
+/// The store options of every command that talks to a store, or passes store options on (to a
+/// `chainsnap` subcommand it runs, or into a generated Job). Credentials are never options: they
+/// come from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+/// AWS_PROFILE) or from a folder of mounted Secret files (--credentials-dir).
+struct StoreFlags: ParsableArguments {
+    static let defaultConnections = 16
+    static let defaultMemoryLimit = "256MiB"
+
+    @Option(help: "S3 endpoint URL (MinIO, Spaces, R2, SeaweedFS…); AWS when omitted.")
+    var endpoint: String?
+    @Option(help: "S3 region (default: AWS_REGION, else us-east-1).")
+    var region: String?
+    @Flag(help: "Use path-style S3 addressing (endpoint/bucket/key).")
+    var pathStyle = false
+    @Option(help: ArgumentHelp("Folder of mounted Secret files holding S3 credentials (access-key-id, secret-access-key[, session-token]).", valueName: "dir"))
+    var credentialsDir: String?
+    @Option(help: "AWS shared-credentials profile.")
+    var profile: String?
+    @Option(help: ArgumentHelp("Extra CA bundle (PEM) to trust for https:// and S3 endpoints, besides the system's.", valueName: "file"))
+    var caFile: String?
+    @Flag(help: "Offer HTTP/2 over TLS (for CDNs that limit connections; HTTP/1.1 is faster otherwise).")
+    var http2 = false
+    @Option(help: "Parallel connections for transfers (1-256; default: \(defaultConnections)).")
+    var connections: Int?
+    @Option(help: ArgumentHelp("Memory budget for buffered data (e.g. 256MiB, the default; at least 16MiB): downloads in flight and queued take at most half.", valueName: "size"))
+    var memoryLimit: String?
+
+    func validate() throws {
+        if let connections, !(1...256).contains(connections) {
+            throw ValidationError("--connections must be between 1 and 256")
+        }
+        let mem = try asUsageError { try ByteCount.parse(memoryLimit ?? Self.defaultMemoryLimit) }
+        guard mem >= 16 << 20 else { throw ValidationError("--memory-limit must be at least 16MiB") }
+    }
+
+    func options() throws -> StoreOptions {
+        StoreOptions(endpoint: endpoint, region: region, pathStyle: pathStyle ? true : nil,
+                     credentialsDir: credentialsDir, profile: profile, caFile: caFile,
+                     connections: connections ?? Self.defaultConnections,
+                     memoryLimit: try ByteCount.parse(memoryLimit ?? Self.defaultMemoryLimit),
+                     http2: http2, log: { writeStderr($0 + "\n") })
+    }
+
+    func open(_ url: String) throws -> any ObjectStore {
+        try openStore(url, options: options())
+    }
+
+    /// The options that were given, as command-line arguments in a fixed order: for the
+    /// `chainsnap` subcommand a `node` command runs, or a generated Job. Holds no secrets
+    /// (none are options); a Job adds its own `--credentials-dir`.
+    var arguments: [String] {
+        var a: [String] = []
+        if let endpoint { a += ["--endpoint", endpoint] }
+        if let region { a += ["--region", region] }
+        if pathStyle { a.append("--path-style") }
+        if let credentialsDir { a += ["--credentials-dir", credentialsDir] }
+        if let profile { a += ["--profile", profile] }
+        if let caFile { a += ["--ca-file", caFile] }
+        if http2 { a.append("--http2") }
+        if let connections { a += ["--connections", String(connections)] }
+        if let memoryLimit { a += ["--memory-limit", memoryLimit] }
+        return a
+    }
+}
+
+/// `--from URL` or `--from-file PATH` (a mounted Secret holding the URL, kept off the command line).
+struct SourceFlags: ParsableArguments {
+    @Option(help: ArgumentHelp("Store URL (file://, s3://, https://) or an archive URL (.tar.zst, .tar.lz4, .tar.gz, .tar) to restore from.", valueName: "url"))
+    var from: String?
+    @Option(help: ArgumentHelp("Read the --from URL from this file instead (a mounted Secret holding a presigned URL), keeping it off the command line.", valueName: "path"))
+    var fromFile: String?
+
+    func validate() throws {
+        if from != nil && fromFile != nil { throw ValidationError("give either --from or --from-file, not both") }
+    }
+
+    /// Whether a source was given.
+    var isGiven: Bool { from != nil || fromFile != nil }
+
+    /// The source as arguments for a subcommand (the file path, never the URL it holds).
+    var arguments: [String] {
+        if let from { return ["--from", from] }
+        if let fromFile { return ["--from-file", fromFile] }
+        return []
+    }
+
+    /// The URL: `--from`, or the content of `--from-file` read like any mounted Secret value.
+    func url() throws -> String {
+        if let from { return from }
+        guard let path = fromFile else { throw ValidationError("give --from URL (or --from-file PATH holding the URL)") }
+        guard let url = CredentialResolver.readSecretFile(path) else {
+            throw ChainsnapError(.invalidArgument, "cannot read --from-file '\(path)', or it is empty",
+                                 hint: "mount the Secret holding the store or archive URL there, readable by this user")
+        }
+        return url
+    }
+}

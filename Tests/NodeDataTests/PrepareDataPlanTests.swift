@@ -1,0 +1,161 @@
+import NodeData
+import SnapshotCore
+import Snapshots
+import Testing
+
+/// The prepare-data decision as a table: every input that matters, its action and its reason.
+@Suite("PrepareDataPlan")
+struct PrepareDataPlanTests {
+    static let layout = try! DataLayout(dataDir: "/data", chainData: ["db", "chainData"], restorePath: "db")
+    static let marker = RestoreMarker(kind: "snapshot", identity: "20260101T000000Z-abc", source: "s3://snaps/lux", bytes: 10)
+
+    struct Row: CustomTestStringConvertible, Sendable {
+        var name: String
+        var folder: DataFolderState
+        var source = true
+        var snapshot: String?
+        var clear = false
+        var token: String?
+        var action: PrepareDataPlan.Action
+        var reason: PrepareDataPlan.Reason
+        var notes: [PrepareDataPlan.Note] = []
+        var testDescription: String { name }
+    }
+
+    static let data = DataFolderState(otherEntries: ["000001.ldb", "CURRENT"], presentChainData: ["db"])
+    static let restored = DataFolderState(marker: .present(marker), otherEntries: ["CURRENT"], presentChainData: ["db", "chainData"])
+
+    static let rows: [Row] = [
+        Row(name: "empty, source → restore", folder: .init(), action: .restore, reason: .empty),
+        Row(name: "empty, no source → nothing to do", folder: .init(), source: false, action: .leave, reason: .emptyWithoutSource),
+        Row(name: "staging only → restore resumes", folder: .init(stagingPresent: true), action: .restore, reason: .interruptedRestore),
+        Row(name: "staging only, no source → nothing to do", folder: .init(stagingPresent: true), source: false,
+            action: .leave, reason: .emptyWithoutSource),
+        Row(name: "unmarked data → leave", folder: data, action: .leave, reason: .unmarkedData(entries: 2)),
+        Row(name: "unmarked data beside staging → leave", folder: .init(stagingPresent: true, otherEntries: ["x"]),
+            action: .leave, reason: .unmarkedData(entries: 1)),
+        Row(name: "marker → nothing to do", folder: restored, action: .leave, reason: .alreadyRestored(marker)),
+        Row(name: "marker, empty target → nothing to do", folder: .init(marker: .present(marker)), action: .leave, reason: .alreadyRestored(marker)),
+        Row(name: "marker, same snapshot asked → no note", folder: restored, snapshot: marker.identity, action: .leave, reason: .alreadyRestored(marker)),
+        Row(name: "marker, latest asked → no note", folder: restored, snapshot: "latest", action: .leave, reason: .alreadyRestored(marker)),
+        Row(name: "marker, other snapshot asked → note, data kept", folder: restored, snapshot: "other", action: .leave,
+            reason: .alreadyRestored(marker), notes: [.snapshotDiffers(requested: "other", restored: marker.identity)]),
+        Row(name: "unreadable marker → nothing to do", folder: .init(marker: .unreadable, otherEntries: ["x"]), action: .leave,
+            reason: .alreadyRestored(nil)),
+        Row(name: "clearData, data → clear present chain data, restore", folder: data, clear: true, action: .clearThenRestore,
+            reason: .clearRequested(removing: ["db"], keeping: ["staking"])),
+        Row(name: "clearData, marker → clear anyway", folder: restored, clear: true, action: .clearThenRestore,
+            reason: .clearRequested(removing: ["db", "chainData"], keeping: ["staking"])),
+        Row(name: "clearData, nothing present → restore after clearing nothing", folder: .init(), clear: true,
+            action: .clearThenRestore, reason: .clearRequested(removing: [], keeping: ["staking"])),
+        Row(name: "clearData, new token → clear", folder: .init(otherEntries: ["x"], presentChainData: ["db"], clearDataTokenDone: "rev-7"),
+            clear: true, token: "rev-8", action: .clearThenRestore, reason: .clearRequested(removing: ["db"], keeping: ["staking"])),
+        Row(name: "clearData, token done, data → leave, says so", folder: .init(otherEntries: ["x"], presentChainData: ["db"], clearDataTokenDone: "rev-7"),
+            clear: true, token: "rev-7", action: .leave, reason: .unmarkedData(entries: 1), notes: [.clearAlreadyDone(token: "rev-7")]),
+        Row(name: "clearData, token done, marker → nothing to do", folder: .init(marker: .present(marker), otherEntries: ["x"], clearDataTokenDone: "rev-7"),
+            clear: true, token: "rev-7", action: .leave, reason: .alreadyRestored(marker), notes: [.clearAlreadyDone(token: "rev-7")]),
+        Row(name: "clearData, token done, empty → restore", folder: .init(clearDataTokenDone: "rev-7"), clear: true, token: "rev-7",
+            action: .restore, reason: .empty, notes: [.clearAlreadyDone(token: "rev-7")]),
+        Row(name: "clearData without source → nothing cleared", folder: data, source: false, clear: true, action: .leave, reason: .clearWithoutSource),
+        Row(name: "token without clearData → ignored", folder: data, token: "rev-7", action: .leave, reason: .unmarkedData(entries: 2)),
+    ]
+
+    @Test("decision table", arguments: rows)
+    func table(_ r: Row) {
+        let p = PrepareDataPlan.make(PrepareDataInputs(layout: Self.layout, folder: r.folder, sourceGiven: r.source, snapshot: r.snapshot,
+                                                       clearData: r.clear, clearDataToken: r.token))
+        #expect(p.action == r.action)
+        #expect(p.reason == r.reason)
+        #expect(p.notes == r.notes)
+        if case .clearRequested(let removing, _) = r.reason {
+            #expect(p.remove == removing)
+            #expect(p.recordToken == r.token)
+        } else {
+            #expect(p.remove.isEmpty && p.recordToken == nil)
+        }
+    }
+
+    /// The safety rules over every combination of the inputs, not only the rows above.
+    @Test("invariants over every combination")
+    func invariants() {
+        let markers: [DataFolderState.Marker] = [.absent, .unreadable, .present(Self.marker)]
+        var count = 0
+        for m in markers { for staging in [false, true] { for others in [[], ["x"]] { for present in [[], ["db"], ["chainData", "db"]] {
+            for done in [nil, "t1"] as [String?] { for source in [false, true] { for clear in [false, true] {
+                for token in [nil, "t1", "t2"] as [String?] {
+                    let folder = DataFolderState(marker: m, stagingPresent: staging, otherEntries: others, presentChainData: present, clearDataTokenDone: done)
+                    let p = PrepareDataPlan.make(PrepareDataInputs(layout: Self.layout, folder: folder, sourceGiven: source,
+                                                                   clearData: clear, clearDataToken: token))
+                    count += 1
+                    let tokenDone = token != nil && token == done
+                    // Data is only removed when told, with a source, and not already done for this token.
+                    #expect((p.action == .clearThenRestore) == (clear && source && !tokenDone))
+                    // Only chain data paths that exist are removed, in layout order.
+                    #expect(p.remove == (p.action == .clearThenRestore ? Self.layout.chainData.filter(present.contains) : []))
+                    // Without clearing, a restore only goes into a target with no data and no marker.
+                    if p.action == .restore { #expect(source && others.isEmpty && m == .absent) }
+                    // A marker always means leave (unless clearing).
+                    if m != .absent && p.action != .clearThenRestore { #expect(p.action == .leave) }
+                    // Every plan says what it decided.
+                    #expect(p.decisionLine.hasPrefix("decision: "))
+                }
+            } } }
+        } } } }
+        #expect(count == 3 * 2 * 2 * 3 * 2 * 2 * 2 * 3)
+    }
+
+    @Test("log lines say what was found and why")
+    func lines() {
+        func plan(_ f: DataFolderState, source: Bool = true, snapshot: String? = nil, clear: Bool = false, token: String? = nil) -> [String] {
+            PrepareDataPlan.make(PrepareDataInputs(layout: Self.layout, folder: f, sourceGiven: source, snapshot: snapshot,
+                                                   clearData: clear, clearDataToken: token)).lines
+        }
+        #expect(plan(.init()) == ["decision: restore — /data/db is empty"])
+        #expect(plan(.init(), source: false) == ["decision: nothing to do — /data/db is empty and no --from was given; the node will sync from its peers"])
+        #expect(plan(.init(stagingPresent: true)) == ["decision: restore — /data/db holds only an interrupted restore's staging folder; restoring resumes it"])
+        #expect(plan(Self.data)[0].hasPrefix("decision: leave as is — /data/db holds 2 entries without a restore marker"))
+        let m = Self.marker
+        #expect(plan(Self.restored, snapshot: "other") == [
+            "decision: nothing to do — /data/db was already restored (\(m.identity) from s3://snaps/lux at \(m.restoredAt); marker /data/db/.chainsnap-restore.json)",
+            "note: --snapshot other differs from the restored \(m.identity); to switch, set clearData (--clear-data) for one rollout",
+        ])
+        #expect(plan(.init(marker: .unreadable))[0].contains("already restored (its marker /data/db/.chainsnap-restore.json could not be read"))
+        #expect(plan(Self.data, clear: true) == [
+            "decision: clear and restore — clearData is set; removing db; keeping staking and everything else",
+        ])
+        #expect(plan(.init(), clear: true)[0].contains("removing nothing (no chain data present)"))
+        #expect(plan(.init(clearDataTokenDone: "r1"), clear: true, token: "r1") == [
+            "clearData: already done for token r1 (/data/.chainsnap-clear-data-token); not clearing again",
+            "decision: restore — /data/db is empty",
+        ])
+    }
+}
+
+@Suite("DataLayout")
+struct DataLayoutTests {
+    @Test("paths must stay inside the data folder and away from protected paths")
+    func rules() throws {
+        let ok = try DataLayout(dataDir: "/data", chainData: ["db", "chainData/C"])
+        #expect(ok.restorePath == "db" && ok.target == "/data/db" && ok.protected == ["staking"])
+        #expect(ok.clearDataTokenFile == "/data/.chainsnap-clear-data-token")
+        let bad: [([String], String?, [String], String)] = [
+            ([], nil, ["staking"], "at least one --chain-data"),
+            (["../db"], nil, ["staking"], "relative path inside --data-dir"),
+            (["/db"], nil, ["staking"], "relative path inside --data-dir"),
+            (["."], nil, ["staking"], "relative path inside --data-dir"),
+            (["db/../staking"], nil, ["staking"], "relative path inside --data-dir"),
+            (["staking"], nil, ["staking"], "overlaps protected path"),
+            (["staking/keys"], nil, ["staking"], "overlaps protected path"),
+            (["db"], nil, ["db/keys"], "overlaps protected path"),
+            ([""], nil, ["staking"], "relative path"),
+            (["db"], "other", ["staking"], "--restore-path 'other' must be one of"),
+            (["db"], "../x", ["staking"], "relative path inside --data-dir"),
+        ]
+        for (chain, restore, protect, fragment) in bad {
+            let e = #expect(throws: ChainsnapError.self) {
+                try DataLayout(dataDir: "/data", chainData: chain, restorePath: restore, protected: protect)
+            }
+            #expect(e?.message.contains(fragment) == true, "\(chain) \(restore ?? "-") \(protect): \(e?.message ?? "no error")")
+        }
+    }
+}
