@@ -32,15 +32,16 @@ struct SupervisorTests {
         let options = SupervisorOptions(
             executable: "python3",
             arguments: [supervisorStandinScript, "--port", "\(port)", "--record", record, "--healthy-after", "0.5", "--exit-status", "7"],
-            endpoints: NodeEndpoints(baseURL: "http://127.0.0.1:\(port)"), healthTimeout: 20, healthInterval: 0.1,
+            endpoints: NodeEndpoints(baseURL: "http://127.0.0.1:\(port)"), healthTimeout: 120, healthInterval: 0.1,
             aliases: [ChainAlias(chain: "C", alias: "evm"), ChainAlias(chain: "2q9e", alias: "zoo")], stopGrace: 5,
             forwardSignals: false)
         let lines = SupervisorLineBox()
         let sup = Supervisor(options: options, steps: [SupervisorRecordingImport()], log: { lines.add($0) })
         let outcome = try await sup.run(onStart: { child in
             Thread {
-                // Stop the node once the import call arrived, as a pod deletion would.
-                let deadline = Date().addingTimeInterval(20)
+                // Stop the node once the import call arrived, as a pod deletion would (generous deadlines:
+                // on a loaded machine the health loop waits for one of the few concurrency threads).
+                let deadline = Date().addingTimeInterval(120)
                 while Date() < deadline, !lines.all.contains(where: { $0.hasPrefix("startup complete") }) { usleep(20_000) }
                 child.send(SIGTERM)
             }.start()
