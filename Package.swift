@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "ChainData", dependencies: ["SnapshotCore", "Codecs", "LocalFS", "Stores", "Transfer", "NodeRPC"], swiftSettings: strict),
         // The init container's prepare-data plan (restore / leave / clear-then-restore, with
         // reasons) as a pure value, and the executor that surveys the data folder and acts on it.
-        .target(name: "NodeData", dependencies: ["SnapshotCore", "LocalFS", "Stores", "RestoreCore", "Snapshots", "Archives"], swiftSettings: strict),
+        .target(name: "NodeData", dependencies: ["SnapshotCore", "LocalFS", "RestoreCore"], swiftSettings: strict),
         // Kubernetes manifests as values (YAML tree, Job settings, restore/reimport Jobs) → YAML text. No I/O.
         .target(name: "KubeManifests", dependencies: ["SnapshotCore"], swiftSettings: strict),
         .executableTarget(
@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "ArchivesTests", dependencies: ["Archives", "RestoreCore", "LocalFS", "Stores", "Codecs", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "NodeRPCTests", dependencies: ["NodeRPC", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ChainDataTests", dependencies: ["ChainData", "Codecs", "LocalFS", "Stores", "NodeRPC", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "NodeDataTests", dependencies: ["NodeData", "SnapshotCore", "RestoreCore", "Snapshots", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "NodeDataTests", dependencies: ["NodeData", "SnapshotCore", "RestoreCore", "LocalFS", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "KubeManifestsTests", dependencies: ["KubeManifests", "SnapshotCore"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Codecs"], swiftSettings: strict),
     ]

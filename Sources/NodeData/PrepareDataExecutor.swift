@@ -1,7 +1,7 @@
 import Foundation
 import SnapshotCore
-import Snapshots
-import Stores
+import LocalFS
+import RestoreCore
 
 /// Reads a data folder into a `DataFolderState` and carries out a `PrepareDataPlan`: prints its
 /// lines, removes only the planned chain data paths, runs the restore it is given, and records

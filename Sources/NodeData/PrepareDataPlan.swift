@@ -1,4 +1,4 @@
-import Snapshots
+import RestoreCore
 
 /// What is in a node's data folder before it starts, as `PrepareDataExecutor.survey` reads it
 /// (or a test writes it down).

@@ -1,4 +1,4 @@
-import Snapshots
+import RestoreCore
 
 extension PrepareDataPlan {
     /// The lines the init container prints before acting: notes on the clear token, the decision

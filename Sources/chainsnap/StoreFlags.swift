@@ -1,6 +1,6 @@
 import ArgumentParser
 import SnapshotCore
-import Snapshots
+import RestoreCore
 import Stores
 
 /// The store options of every command that talks to a store, or passes store options on (to a

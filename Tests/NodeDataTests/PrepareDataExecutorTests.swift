@@ -1,7 +1,7 @@
 import Foundation
 import NodeData
 import SnapshotCore
-import Snapshots
+import RestoreCore
 import Testing
 import TestSupport
 

@@ -1,6 +1,6 @@
 import NodeData
 import SnapshotCore
-import Snapshots
+import RestoreCore
 import Testing
 
 /// The prepare-data decision as a table: every input that matters, its action and its reason.
