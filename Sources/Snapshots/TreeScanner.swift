@@ -12,6 +12,10 @@ public enum ReservedNames {
 }
 
 /// Walks a data folder and lists its entries (files, folders, symlinks) in path order.
+///
+/// Manifest paths are JSON strings, so a name (or symlink target) that is not UTF-8 cannot be
+/// recorded faithfully: the scan refuses it, naming the path with the bad bytes escaped, rather
+/// than store a different name (docs/FORMAT.md, "Names").
 struct TreeScanner {
     let root: String
     var warnings: [String] = []
@@ -30,7 +34,13 @@ struct TreeScanner {
     }
 
     private mutating func walk(dir: String, rel: String, into out: inout [Entry]) throws {
-        for name in try FS.listDirectory(dir) {
+        for raw in try FS.listDirectoryBytes(Array(dir.utf8)) {
+            guard let name = PathRules.utf8String(raw) else {
+                let shown = (rel.isEmpty ? "" : PathRules.display(rel) + "/") + PathRules.display(raw)
+                throw ChainsnapError(.unsupportedFormat, "'\(shown)' has a name that is not UTF-8, which a snapshot manifest cannot record",
+                                     object: PathRules.display(root) + "/" + shown,
+                                     hint: "rename it to a UTF-8 name (e.g. convmv -f <its encoding> -t utf8) or move it out of the data folder, then snapshot again; nothing was published")
+            }
             if rel.isEmpty && ReservedNames.all.contains(name) { continue }
             let relPath = rel.isEmpty ? name : rel + "/" + name
             let full = dir + "/" + name
@@ -66,6 +76,10 @@ struct TreeScanner {
             p.withMemoryRebound(to: CChar.self) { readlink(path, $0.baseAddress!, $0.count) }
         }
         guard n >= 0 else { throw posixErrorPublic("readlink", path: path) }
-        return String(decoding: buf[0..<n], as: UTF8.self)
+        guard let target = PathRules.utf8String(Array(buf[0..<n])) else {
+            throw ChainsnapError(.unsupportedFormat, "symlink '\(PathRules.display(path))' has a target that is not UTF-8 ('\(PathRules.display(Array(buf[0..<n])))'), which a snapshot manifest cannot record",
+                                 object: PathRules.display(path), hint: "point the link at a UTF-8 name, then snapshot again; nothing was published")
+        }
+        return target
     }
 }

@@ -171,15 +171,58 @@ public enum FS {
         return names
     }
 
+    /// Names in a folder as bytes (Linux names need not be UTF-8), excluding `.` and `..`.
+    public static func listDirectoryBytes(_ path: [UInt8]) throws -> [[UInt8]] {
+        guard let dir = withCPath(path, { opendir($0) }) else {
+            throw posixError("open folder", path: PathRules.display(path))
+        }
+        defer { closedir(dir) }
+        var names: [[UInt8]] = []
+        while let ent = readdir(dir) {
+            let name = withUnsafeBytes(of: ent.pointee.d_name) { raw in
+                Array(raw.prefix(while: { $0 != 0 }))
+            }
+            if name != [0x2e] && name != [0x2e, 0x2e] { names.append(name) }
+        }
+        return names
+    }
+
+    /// Renames atomically within one filesystem; paths as bytes (names need not be UTF-8).
+    public static func rename(bytes from: [UInt8], _ to: [UInt8]) throws {
+        guard withCPath(from, { f in withCPath(to) { Glibc.rename(f, $0) } }) == 0 else {
+            throw posixError("rename to '\(PathRules.display(to))' of", path: PathRules.display(from))
+        }
+    }
+
+    /// Whether anything (a dangling symlink too) exists at a byte path.
+    public static func exists(bytes path: [UInt8]) -> Bool {
+        var st = stat()
+        return withCPath(path, { lstat($0, &st) }) == 0
+    }
+
+    /// Calls `body` with a byte path as a NUL-terminated C string.
+    public static func withCPath<R>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) throws -> R) rethrows -> R {
+        try (path + [0]).withUnsafeBufferPointer { b in
+            try b.withMemoryRebound(to: CChar.self) { try body($0.baseAddress!) }
+        }
+    }
+
     /// Removes a file, symlink or folder tree. Missing paths are fine.
     public static func removeTree(_ path: String) throws {
+        try removeTree(bytes: Array(path.utf8))
+    }
+
+    /// `removeTree` of a byte path: names inside that are not UTF-8 are removed too.
+    public static func removeTree(bytes path: [UInt8]) throws {
         var st = stat()
-        guard lstat(path, &st) == 0 else { return }
+        guard withCPath(path, { lstat($0, &st) }) == 0 else { return }
         if (st.st_mode & S_IFMT) == S_IFDIR {
-            for name in try listDirectory(path) { try removeTree(path + "/" + name) }
-            guard rmdir(path) == 0 else { throw posixError("remove folder", path: path) }
+            for name in try listDirectoryBytes(path) { try removeTree(bytes: path + [0x2f] + name) }
+            guard withCPath(path, { rmdir($0) }) == 0 else { throw posixError("remove folder", path: PathRules.display(path)) }
         } else {
-            guard unlink(path) == 0 || errno == ENOENT else { throw posixError("remove", path: path) }
+            guard withCPath(path, { unlink($0) }) == 0 || errno == ENOENT else {
+                throw posixError("remove", path: PathRules.display(path))
+            }
         }
     }
 
