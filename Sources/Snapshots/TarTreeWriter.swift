@@ -135,7 +135,7 @@ final class TarTreeWriter {
         for d in directoryFixups.reversed() {
             let full = cPath(d.path)
             if preserveOwnership { _ = c(full) { lchown($0, uid_t(truncatingIfNeeded: d.uid), gid_t(truncatingIfNeeded: d.gid)) } }
-            if c(full, { chmod($0, mode_t(d.mode & 0o1777)) }) != 0 { throw sysError("chmod", full) }
+            if c(full, { chmod($0, mode_t(d.mode & TreeMetadata.appliedModeBits)) }) != 0 { throw sysError("chmod", full) }
             try setTimes(full, d.mtime, nanos: d.nanos, followLinks: false)
         }
         directoryFixups.removeAll()
@@ -255,7 +255,7 @@ final class TarTreeWriter {
         defer { close(fd); fd = -1 }
         if preserveOwnership { _ = fchown(fd, uid_t(truncatingIfNeeded: fileUid), gid_t(truncatingIfNeeded: fileGid)) }
         // setuid/setgid are dropped: chain data never needs them and a restore must not grant them.
-        guard fchmod(fd, mode_t(fileMode & 0o1777)) == 0 else { throw sysError("chmod", filePath) }
+        guard fchmod(fd, mode_t(fileMode & TreeMetadata.appliedModeBits)) == 0 else { throw sysError("chmod", filePath) }
         var times = [timespec(tv_sec: Int(fileMtime), tv_nsec: fileMtimeNanos),
                      timespec(tv_sec: Int(fileMtime), tv_nsec: fileMtimeNanos)]
         guard futimens(fd, &times) == 0 else { throw sysError("set mtime of", filePath) }

@@ -20,10 +20,15 @@ enum TreeMetadata {
         }
     }
 
+    /// The mode bits a restore applies: permissions and the sticky bit. setuid/setgid are recorded
+    /// in manifests but never applied, by snapshot and archive restores alike: chain data never
+    /// needs them, and a restore (often run as root) must not grant privileges a publisher chose.
+    static let appliedModeBits: UInt32 = 0o1777
+
     /// Sets mode and mtime (nanoseconds) without following symlinks.
     static func apply(_ path: String, entry: Entry) throws {
         if entry.type != .symlink {
-            guard chmod(path, mode_t(entry.mode)) == 0 else { throw posixErrorPublic("chmod", path: path) }
+            guard chmod(path, mode_t(entry.mode & appliedModeBits)) == 0 else { throw posixErrorPublic("chmod", path: path) }
         }
         // tv_nsec (1 << 30) - 2 is UTIME_OMIT (Glibc does not export the macro): leave atime alone.
         var times = [timespec(tv_sec: 0, tv_nsec: (1 << 30) - 2),
