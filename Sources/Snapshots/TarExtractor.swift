@@ -315,7 +315,7 @@ public final class TarExtractor {
         // Links, folders, devices and FIFOs carry no data, whatever the size field says.
         let dataSize = type.hasData ? h.size : 0
         padAfter = TarExtractor.padding(dataSize)
-        let shown = PathRules.display(path)
+        func shown() -> String { PathRules.display(path) }  // for messages only: not paid per entry
         if path.isEmpty {
             // "./" itself: the target folder. Its mode and mtime belong to the operator, not the archive.
             skipData(dataSize)
@@ -325,8 +325,8 @@ public final class TarExtractor {
         if !reserved.isEmpty {
             let top = Array(path.split(separator: UInt8(ascii: "/"), maxSplits: 1).first ?? path[...])
             if reserved.contains(top) {
-                throw ChainsnapError(.unsafePath, "refusing path '\(shown)': '\(PathRules.display(top))' is reserved for chainsnap's own state",
-                                     object: shown, hint: "the archive was not made from a node's data folder; nothing was written to the target")
+                throw ChainsnapError(.unsafePath, "refusing path '\(shown())': '\(PathRules.display(top))' is reserved for chainsnap's own state",
+                                     object: shown(), hint: "the archive was not made from a node's data folder; nothing was written to the target")
             }
         }
         if h.mode & 0o6000 != 0 && type != .symlink { stats.setIDBitsDropped += 1 }
@@ -353,23 +353,23 @@ public final class TarExtractor {
             stats.hardLinks += 1
             skipData(dataSize)
         case .characterDevice, .blockDevice, .fifo:
-            options.log?("skipping '\(shown)': device files and FIFOs are not restored")
+            options.log?("skipping '\(shown())': device files and FIFOs are not restored")
             stats.skipped += 1
             skipData(dataSize)
         case .solarisACL:
             // Solaris tar writes a file's ACL as an `A` entry of the same name before the file.
-            options.log?("skipping the ACL entries of '\(shown)' (Solaris tar 'A' entry): ACLs are not restored")
+            options.log?("skipping the ACL entries of '\(shown())' (Solaris tar 'A' entry): ACLs are not restored")
             stats.skipped += 1
             skipData(dataSize)
         case .gnuVolumeLabel:
             skipData(dataSize)
         case .gnuMultiVolume:
-            throw ChainsnapError(.unsupportedFormat, "tar entry '\(shown)' continues a multi-volume archive",
-                                 object: shown, hint: "restore from a single-volume archive")
+            throw ChainsnapError(.unsupportedFormat, "tar entry '\(shown())' continues a multi-volume archive",
+                                 object: shown(), hint: "restore from a single-volume archive")
         default:
             throw ChainsnapError(.unsupportedFormat,
-                                 "tar entry '\(shown)' has type '\(PathRules.display([h.typeFlag]))', which chainsnap does not extract",
-                                 object: shown, hint: "create the archive with GNU tar's default (gnu) or pax format")
+                                 "tar entry '\(shown())' has type '\(PathRules.display([h.typeFlag]))', which chainsnap does not extract",
+                                 object: shown(), hint: "create the archive with GNU tar's default (gnu) or pax format")
         }
     }
 

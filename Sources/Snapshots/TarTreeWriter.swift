@@ -4,7 +4,7 @@ import Glibc
 import SnapshotCore
 
 /// The filesystem side of tar extraction: creates entries under `root` and keeps the
-/// bookkeeping that makes it safe — which paths are real folders, regular files and symlinks this
+/// bookkeeping that makes it safe — which paths are real folders and which are symlinks this
 /// extraction created — so no entry is ever written or resolved through a symlink, whatever order
 /// the archive uses. Also applies folder modes and mtimes at the end (after their contents).
 ///
@@ -12,9 +12,8 @@ import SnapshotCore
 /// the system calls unchanged, so names that are not UTF-8 are restored as they are.
 ///
 /// The rule for hard links: the target must be a regular file or a symlink that this extraction
-/// created, named by the path it was created at. Every parent of such a path is a real folder
-/// this extraction made (folders are never replaced), so `link` resolves nothing through a
-/// symlink. A link to a symlink is a second name for that symlink: its target is checked again
+/// created, named by the path it was created at: every parent a real folder this extraction
+/// made (folders are never replaced), so `link` resolves nothing through a symlink. A link to a symlink is a second name for that symlink: its target is checked again
 /// from the new place, and the new name is a symlink like any other (nothing passes through it).
 final class TarTreeWriter {
     let root: String
@@ -33,8 +32,6 @@ final class TarTreeWriter {
 
     /// Folders known to be real folders created by this extraction (never symlinks).
     private var directories: Set<[UInt8]> = []
-    /// Regular files created by this extraction (hard-link targets).
-    private var files: Set<[UInt8]> = []
     /// Symlinks created by this extraction, with their targets: no later entry may pass through them.
     private var symlinks: [[UInt8]: [UInt8]] = [:]
     private var lastParent: [UInt8] = []
@@ -55,7 +52,6 @@ final class TarTreeWriter {
     func createFile(_ path: [UInt8], header h: TarHeader) throws {
         try prepareParents(of: path)
         try openFile(path, header: h)
-        files.insert(path)
     }
 
     func createDirectory(_ path: [UInt8], header h: TarHeader) throws {
@@ -82,7 +78,7 @@ final class TarTreeWriter {
         try PathRules.checkEntryPath(bytes: target)
         if target == path { return }
         let linkedTarget = symlinks[target]
-        guard files.contains(target) || linkedTarget != nil else { throw badHardLinkTarget(path, target) }
+        guard linkedTarget != nil || isExtractedRegularFile(target) else { throw badHardLinkTarget(path, target) }
         if let linkedTarget {
             // A second name for a symlink resolves from its own folder: check it from there.
             try PathRules.checkSymlink(linkPath: path, target: linkedTarget)
@@ -103,7 +99,19 @@ final class TarTreeWriter {
                 try copyRegularFile(from: fullTarget, to: full, entry: path)
             }
         }
-        if let linkedTarget { symlinks[path] = linkedTarget } else { files.insert(path) }
+        if let linkedTarget { symlinks[path] = linkedTarget }
+    }
+
+    /// Whether `path` is a regular file this extraction wrote: every parent is a real folder made
+    /// here (so nothing resolves through a symlink) and the entry itself is a regular file (the
+    /// staging root starts empty, so whatever is there came from this archive). Checked on disk
+    /// rather than remembered, so memory does not grow with the number of files.
+    private func isExtractedRegularFile(_ path: [UInt8]) -> Bool {
+        for (i, b) in path.enumerated() where b == UInt8(ascii: "/") {
+            if !directories.contains(Array(path[..<i])) { return false }
+        }
+        var st = stat()
+        return c(cPath(path), { lstat($0, &st) }) == 0 && (st.st_mode & S_IFMT) == S_IFREG
     }
 
     /// Why a hard link's target is refused: it escapes through a symlink, is a folder, or was not extracted.
@@ -185,7 +193,6 @@ final class TarTreeWriter {
             _ = c(full) { unlink($0) }
             symlinks[path] = nil
         }
-        files.remove(path)
         // Created writable for us; the archive's mode is applied in `finish()`.
         if c(full, { mkdir($0, 0o700) }) != 0 {
             let e = errno
@@ -210,7 +217,6 @@ final class TarTreeWriter {
         }
         if c(full, { unlink($0) }) != 0 && errno != ENOENT { throw sysError("unlink", full) }
         symlinks[path] = nil
-        files.remove(path)
     }
 
     private func openFile(_ path: [UInt8], header h: TarHeader) throws {
