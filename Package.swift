@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "StoresTests", dependencies: ["Stores", "LocalFS", "Codecs", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RestoreCoreTests", dependencies: ["RestoreCore", "LocalFS", "SnapshotCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SnapshotsTests", dependencies: ["Snapshots", "RestoreCore", "LocalFS", "Stores", "Codecs", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "ArchivesTests", dependencies: ["Archives", "RestoreCore", "LocalFS", "Stores", "Codecs", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ArchivesTests", dependencies: ["Archives", "Snapshots", "RestoreCore", "LocalFS", "Stores", "Codecs", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "NodeRPCTests", dependencies: ["NodeRPC", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ChainDataTests", dependencies: ["ChainData", "Codecs", "LocalFS", "Stores", "NodeRPC", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "NodeDataTests", dependencies: ["NodeData", "SnapshotCore", "RestoreCore", "LocalFS", "TestSupport"], swiftSettings: strict),

@@ -32,6 +32,8 @@ public enum ArchiveFormat: String, Sendable, CaseIterable, Codable {
         // Skippable zstd frames (0x184D2A5?) start pzstd output.
         if b.count >= 4 && b[0] & 0xF0 == 0x50 && b[1] == 0x2A && b[2] == 0x4D && b[3] == 0x18 { return .tarZstd }
         if b.count >= 4 && b[0] == 0x04 && b[1] == 0x22 && b[2] == 0x4D && b[3] == 0x18 { return .tarLZ4 }
+        // Legacy lz4 frames (`lz4 -l`, magic 0x184C2102).
+        if b.count >= 4 && b[0] == 0x02 && b[1] == 0x21 && b[2] == 0x4C && b[3] == 0x18 { return .tarLZ4 }
         if b.count >= 2 && b[0] == 0x1F && b[1] == 0x8B { return .tarGzip }
         if b.count >= 262 && b[257] == 0x75 && b[258] == 0x73 && b[259] == 0x74 && b[260] == 0x61 && b[261] == 0x72 {
             return .tar
@@ -49,7 +51,9 @@ public enum ArchiveFormat: String, Sendable, CaseIterable, Codable {
             return ZstdDecompressor.frameContentSize(prefix).map(Int64.init)
         case .tarLZ4:
             // Magic (4), FLG, BD, [content size, 8 bytes little-endian when FLG bit 3 is set].
-            guard prefix.count >= 14, prefix[4] & 0x08 != 0 else { return nil }
+            // Only standard frames have that header: legacy ones (`lz4 -l`) declare nothing.
+            guard prefix.count >= 14, prefix[0] == 0x04, prefix[1] == 0x22, prefix[2] == 0x4D, prefix[3] == 0x18,
+                  prefix[4] & 0x08 != 0 else { return nil }
             var v: UInt64 = 0
             for i in (6..<14).reversed() { v = v << 8 | UInt64(prefix[i]) }
             return v > UInt64(Int64.max) ? nil : Int64(v)

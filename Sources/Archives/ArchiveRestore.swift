@@ -44,6 +44,8 @@ public enum ArchiveRestore {
         public var onProgress: (@Sendable (Int64) -> Void)?
         /// Progress display: its total is set to the archive size, then archive bytes are added as consumed.
         public var progress: ProgressReporter?
+        /// The largest pax or GNU long-name tar header accepted (held in memory; `--max-tar-header`).
+        public var maxTarHeaderBytes: Int64 = TarExtractor.Options.defaultMaxHeaderBytes
 
         public init(sha256: String? = nil, force: Bool = false, format: ArchiveFormat? = nil, rangeSize: Int = 8 << 20,
                     connections: Int = 16, memoryLimit: Int64 = 256 << 20, checkSpace: Bool = true,
@@ -87,7 +89,9 @@ public enum ArchiveRestore {
             s += "\(stats.files) files, \(stats.directories) folders, \(stats.symlinks) symlinks, \(stats.hardLinks) hard links, "
             s += "\(ByteCount.format(stats.fileBytes)) in \(formatDuration(seconds)) "
             s += "(\(ByteCount.formatRate(rate)) of archive, \(ByteCount.formatRate(outRate)) restored)"
-            if stats.skipped > 0 { s += "; \(stats.skipped) devices/FIFOs skipped" }
+            if stats.skipped > 0 { s += "; \(stats.skipped) devices/FIFOs/ACL entries skipped" }
+            if stats.setIDBitsDropped > 0 { s += "; setuid/setgid bits not applied to \(stats.setIDBitsDropped) entries" }
+            if stats.missingEndMarker { s += "; the archive had no end-of-archive marker (accepted: the stream was complete)" }
             if let sha256 { s += "; sha256 \(sha256) verified" }
             return s
         }

@@ -261,14 +261,17 @@ private struct ExtractStage: @unchecked Sendable {
 
     func run() throws {
         let extractor = TarExtractor(root: root, options: TarExtractor.Options(
-            preserveOwnership: options.preserveOwnership, reservedTopLevelNames: ReservedNames.all, log: options.log))
+            preserveOwnership: options.preserveOwnership, reservedTopLevelNames: ReservedNames.all, log: options.log,
+            maxHeaderBytes: options.maxTarHeaderBytes))
         while let block = full.pop() {
             try extractor.feed(block.bytes)
             block.count = 0
             free.push(block)
         }
         if failure.failed { return }
-        try extractor.finish()
+        // The decode stage closes `full` only after the whole object was read at its full length
+        // and the codec's frames ended cleanly: the stream is complete.
+        try extractor.finish(streamComplete: true)
         result.withLock { $0 = extractor.stats }
     }
 }

@@ -9,8 +9,13 @@ public struct TarExtractionStats: Sendable, Equatable, Codable {
     public var directories = 0
     public var symlinks = 0
     public var hardLinks = 0
-    /// Devices and FIFOs, which are never created.
+    /// Devices, FIFOs and Solaris ACL entries, which are never created.
     public var skipped = 0
+    /// Entries whose setuid/setgid bits were not applied.
+    public var setIDBitsDropped = 0
+    /// The archive ended without the end-of-archive marker, at an entry boundary, and the
+    /// transport said the stream was complete: accepted with a warning.
+    public var missingEndMarker = false
     /// Bytes of regular-file content written.
     public var fileBytes: Int64 = 0
     /// Bytes of tar stream consumed (headers, data, padding).
@@ -21,16 +26,21 @@ public struct TarExtractionStats: Sendable, Equatable, Codable {
 
 /// A streaming tar extractor: fed buffers of any size, it writes entries under `root`.
 ///
-/// Reads ustar, GNU (`L`/`K` long names and links, base-256 numbers) and pax (`path`, `linkpath`,
-/// `size`, `mtime`, `uid`, `gid`) — what GNU tar writes by default. Creates regular files (with
-/// positional writes), folders, symlinks and hard links; skips devices and FIFOs with a message.
+/// Reads V7, ustar, GNU (`L`/`K` long names and links, base-256 numbers) and pax (`path`,
+/// `linkpath`, `size`, `mtime`, `uid`, `gid`) — what GNU tar and Python's tarfile write. Names are
+/// bytes, restored as the archive holds them (UTF-8 or not) and escaped in messages
+/// (`PathRules.display`). Creates regular files (with positional writes), folders, symlinks and
+/// hard links; skips devices, FIFOs and Solaris ACL entries with a message. Links, folders,
+/// devices and FIFOs carry no data whatever their size field says (as GNU tar reads them).
 /// Applies mode (setuid/setgid dropped) and mtime; folders get theirs after their contents.
 ///
 /// Safety: every path is checked with `PathRules` (no absolute paths, no `..`), symlink targets
-/// must stay inside the tree, and no entry is ever written through a symlink created earlier in
-/// the same extraction (each parent component is known to be a real folder). `root` should be a
-/// fresh, empty staging folder. Call `finish()` at the end: an archive that stops mid-entry or
-/// without the end-of-archive marker is reported as truncated.
+/// must stay inside the tree, no entry is ever written or resolved through a symlink created
+/// earlier in the same extraction (each parent component is known to be a real folder), and a
+/// hard link must name a regular file or symlink this extraction created (see `TarTreeWriter`).
+/// `root` should be a fresh, empty staging folder. Call `finish()` at the end: an archive that
+/// stops mid-entry is reported as truncated, and one without the end-of-archive marker too unless
+/// the caller knows the stream is complete.
 ///
 /// Not thread-safe; one extractor per archive.
 public final class TarExtractor {
@@ -42,12 +52,19 @@ public final class TarExtractor {
         public var reservedTopLevelNames: Set<String>
         /// Where messages (skipped entries) go.
         public var log: (@Sendable (String) -> Void)?
+        /// The largest pax or GNU long-name header read (they are held in memory); larger ones
+        /// refuse the archive, saying this limit and how to raise it (`--max-tar-header`).
+        public var maxHeaderBytes: Int64
+
+        /// The default `maxHeaderBytes`: 1 MiB, far above any name or pax record GNU tar writes.
+        public static let defaultMaxHeaderBytes: Int64 = 1 << 20
 
         public init(preserveOwnership: Bool = geteuid() == 0, reservedTopLevelNames: Set<String> = [],
-                    log: (@Sendable (String) -> Void)? = nil) {
+                    log: (@Sendable (String) -> Void)? = nil, maxHeaderBytes: Int64 = Options.defaultMaxHeaderBytes) {
             self.preserveOwnership = preserveOwnership
             self.reservedTopLevelNames = reservedTopLevelNames
             self.log = log
+            self.maxHeaderBytes = maxHeaderBytes
         }
     }
 
@@ -78,15 +95,15 @@ public final class TarExtractor {
     private var metaKind: MetaKind = .pax
     private var metaBuf: [UInt8] = []
     private var metaOffset: Int64 = 0
-    private var pendingLongName: String?
-    private var pendingLongLink: String?
+    private var pendingLongName: [UInt8]?
+    private var pendingLongLink: [UInt8]?
     private var pendingPax = PaxValues()
     private var globalPax = PaxValues()
 
     /// Writes the entries (and keeps the symlink bookkeeping that makes that safe).
     private let writer: TarTreeWriter
-
-    static let maxMetaSize: Int64 = 1 << 20
+    /// Reserved top-level names as bytes.
+    private let reserved: Set<[UInt8]>
 
     /// Extracts into `root`, which must exist.
     public init(root: String, options: Options = Options()) {
@@ -95,6 +112,7 @@ public final class TarExtractor {
         self.root = r
         self.options = options
         writer = TarTreeWriter(root: r, preserveOwnership: options.preserveOwnership)
+        reserved = Set(options.reservedTopLevelNames.map { Array($0.utf8) })
     }
 
     /// Whether the end-of-archive marker has been seen.
@@ -160,12 +178,22 @@ public final class TarExtractor {
     }
 
     /// Ends the stream: applies folder modes and mtimes, or throws if the archive is truncated.
-    public func finish() throws {
+    ///
+    /// - Parameter streamComplete: the transport knows the stream is whole (its length matched
+    ///   the object's, a compressed frame ended cleanly). Then an archive whose entries end exactly
+    ///   at the end of the stream, without the end-of-archive marker (as Go's archive/tar and
+    ///   tar-split tools can write), is accepted with a warning, as GNU tar accepts it.
+    public func finish(streamComplete: Bool = false) throws {
         switch state {
         case .end:
             break
+        case .header where headerFill == 0 && stats.tarBytes > 0 && offset > 0 && pendingLongName == nil
+            && pendingLongLink == nil && pendingPax.isEmpty:
+            guard streamComplete else { throw truncated("it ends without the end-of-archive marker") }
+            stats.missingEndMarker = true
+            options.log?("warning: the tar archive has no end-of-archive marker; its entries end exactly where the complete stream ends, so it was read to the end")
         case .header where headerFill == 0 && stats.tarBytes > 0 && offset > 0:
-            throw truncated("it ends without the end-of-archive marker")
+            throw truncated("it ends after an extension header, before the entry it describes")
         default:
             writer.abandonFile()
             throw truncated(stats.tarBytes == 0 ? "it is empty" : "it ends in the middle of an entry")
@@ -205,9 +233,12 @@ public final class TarExtractor {
         var h = try TarHeader(block: block, offset: headerOffset)
         switch h.type {
         case .gnuLongName, .gnuLongLink, .paxExtended, .paxGlobal:
-            guard h.size <= TarExtractor.maxMetaSize else {
-                throw ChainsnapError(.corrupt, "tar extension header at byte \(headerOffset) declares \(h.size) bytes",
-                                     object: "tar offset \(headerOffset)", hint: "the archive is corrupt or malicious")
+            guard h.size <= options.maxHeaderBytes else {
+                let kind = h.type == .gnuLongName || h.type == .gnuLongLink ? "GNU long-name" : "pax"
+                throw ChainsnapError(.unsupportedFormat,
+                                     "tar \(kind) header at byte \(headerOffset) holds \(ByteCount.format(h.size)), over the limit of \(ByteCount.format(options.maxHeaderBytes)) for one header",
+                                     object: "tar offset \(headerOffset)",
+                                     hint: "such headers are held in memory, so their size is capped; if you trust the archive, run again with --max-tar-header \(TarExtractor.flagValue(h.size)) (or more)")
             }
             switch h.type {
             case .gnuLongName: metaKind = .longName
@@ -238,8 +269,9 @@ public final class TarExtractor {
         pendingLongLink = nil
         pendingPax = PaxValues()
         if pax.sparse || h.type == .gnuSparse {
-            throw ChainsnapError(.unsupportedFormat, "tar entry '\(h.name)' is a sparse file, which chainsnap does not extract",
-                                 object: h.name, hint: "create the archive without --sparse (-S)")
+            let shown = PathRules.display(h.name)
+            throw ChainsnapError(.unsupportedFormat, "tar entry '\(shown)' is a sparse file, which chainsnap does not extract",
+                                 object: shown, hint: "create the archive without --sparse (-S)")
         }
         try createEntry(h, headerOffset: headerOffset)
     }
@@ -253,41 +285,51 @@ public final class TarExtractor {
         }
     }
 
-    private static func cString(_ bytes: [UInt8]) -> String {
+    private static func cString(_ bytes: [UInt8]) -> [UInt8] {
         let end = bytes.firstIndex(of: 0) ?? bytes.count
-        return String(decoding: bytes[..<end], as: UTF8.self)
+        return Array(bytes[..<end])
     }
 
-    /// Normalizes an archive path: drops leading `./` and trailing `/`. Returns "" for the root itself.
-    static func normalize(_ raw: String) -> String {
-        var s = Substring(raw)
-        while s.hasPrefix("./") { s = s.dropFirst(2); while s.hasPrefix("/") { s = s.dropFirst() } }
-        if s == "." { return "" }
-        while s.hasSuffix("/") && s.count > 1 { s = s.dropLast() }
-        return String(s)
+    /// A size as `--max-tar-header` takes it, rounded up to whole MiB.
+    static func flagValue(_ bytes: Int64) -> String { "\((bytes + (1 << 20) - 1) >> 20)MiB" }
+
+    /// Normalizes an archive path: drops leading `./` and trailing `/`. Returns [] for the root itself.
+    static func normalize(_ raw: [UInt8]) -> [UInt8] {
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        var s = raw[...]
+        while s.count >= 2 && s[s.startIndex] == dot && s[s.startIndex + 1] == slash {
+            s = s.dropFirst(2)
+            while s.first == slash { s = s.dropFirst() }
+        }
+        if s.count == 1 && s.first == dot { return [] }
+        while s.count > 1 && s.last == slash { s = s.dropLast() }
+        return Array(s)
     }
 
     // MARK: entries
 
     private func createEntry(_ h: TarHeader, headerOffset: Int64) throws {
         let path = TarExtractor.normalize(h.name)
-        let dataSize = h.size
+        // Old (v7) tars mark folders only by a trailing slash on a regular-file entry.
+        let type: TarEntryType = h.type == .file && h.name.last == UInt8(ascii: "/") ? .directory : h.type
+        // Links, folders, devices and FIFOs carry no data, whatever the size field says.
+        let dataSize = type.hasData ? h.size : 0
         padAfter = TarExtractor.padding(dataSize)
+        func shown() -> String { PathRules.display(path) }  // for messages only: not paid per entry
         if path.isEmpty {
             // "./" itself: the target folder. Its mode and mtime belong to the operator, not the archive.
             skipData(dataSize)
             return
         }
-        try PathRules.checkEntryPath(path)
-        if !options.reservedTopLevelNames.isEmpty {
-            let top = path.split(separator: "/", maxSplits: 1).first.map(String.init) ?? path
-            if options.reservedTopLevelNames.contains(top) {
-                throw ChainsnapError(.unsafePath, "refusing path '\(path)': '\(top)' is reserved for chainsnap's own state",
-                                     object: path, hint: "the archive was not made from a node's data folder; nothing was written to the target")
+        try PathRules.checkEntryPath(bytes: path)
+        if !reserved.isEmpty {
+            let top = Array(path.split(separator: UInt8(ascii: "/"), maxSplits: 1).first ?? path[...])
+            if reserved.contains(top) {
+                throw ChainsnapError(.unsafePath, "refusing path '\(shown())': '\(PathRules.display(top))' is reserved for chainsnap's own state",
+                                     object: shown(), hint: "the archive was not made from a node's data folder; nothing was written to the target")
             }
         }
-        // Old (v7) tars mark folders only by a trailing slash on a regular-file entry.
-        let type: TarEntryType = h.type == .file && h.name.hasSuffix("/") ? .directory : h.type
+        if h.mode & 0o6000 != 0 && type != .symlink { stats.setIDBitsDropped += 1 }
         switch type {
         case .file:
             try writer.createFile(path, header: h)
@@ -298,7 +340,7 @@ public final class TarExtractor {
             } else {
                 state = .fileData(remaining: dataSize)
             }
-        case .directory:
+        case .directory, .gnuDumpDir:
             try writer.createDirectory(path, header: h)
             stats.directories += 1
             skipData(dataSize)
@@ -311,18 +353,23 @@ public final class TarExtractor {
             stats.hardLinks += 1
             skipData(dataSize)
         case .characterDevice, .blockDevice, .fifo:
-            options.log?("skipping '\(path)': device files and FIFOs are not restored")
+            options.log?("skipping '\(shown())': device files and FIFOs are not restored")
+            stats.skipped += 1
+            skipData(dataSize)
+        case .solarisACL:
+            // Solaris tar writes a file's ACL as an `A` entry of the same name before the file.
+            options.log?("skipping the ACL entries of '\(shown())' (Solaris tar 'A' entry): ACLs are not restored")
             stats.skipped += 1
             skipData(dataSize)
         case .gnuVolumeLabel:
             skipData(dataSize)
         case .gnuMultiVolume:
-            throw ChainsnapError(.unsupportedFormat, "tar entry '\(path)' continues a multi-volume archive",
-                                 object: path, hint: "restore from a single-volume archive")
+            throw ChainsnapError(.unsupportedFormat, "tar entry '\(shown())' continues a multi-volume archive",
+                                 object: shown(), hint: "restore from a single-volume archive")
         default:
             throw ChainsnapError(.unsupportedFormat,
-                                 "tar entry '\(path)' has type '\(Character(Unicode.Scalar(h.typeFlag)))', which chainsnap does not extract",
-                                 object: path, hint: "create the archive with GNU tar's default (gnu) or pax format")
+                                 "tar entry '\(shown())' has type '\(PathRules.display([h.typeFlag]))', which chainsnap does not extract",
+                                 object: shown(), hint: "create the archive with GNU tar's default (gnu) or pax format")
         }
     }
 

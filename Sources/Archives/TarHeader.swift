@@ -6,6 +6,10 @@ enum TarEntryType: Equatable {
     case characterDevice, blockDevice, fifo
     case gnuLongName, gnuLongLink, paxExtended, paxGlobal
     case gnuVolumeLabel, gnuSparse, gnuMultiVolume
+    /// GNU incremental `D`: a folder whose data is a list of names (read as a folder, data skipped).
+    case gnuDumpDir
+    /// Solaris ACL (`A`): access-control entries for the file of the same name that follows.
+    case solarisACL
     case unknown(UInt8)
 
     init(flag: UInt8) {
@@ -15,7 +19,9 @@ enum TarEntryType: Equatable {
         case UInt8(ascii: "2"): self = .symlink
         case UInt8(ascii: "3"): self = .characterDevice
         case UInt8(ascii: "4"): self = .blockDevice
-        case UInt8(ascii: "5"), UInt8(ascii: "D"): self = .directory
+        case UInt8(ascii: "5"): self = .directory
+        case UInt8(ascii: "D"): self = .gnuDumpDir
+        case UInt8(ascii: "A"): self = .solarisACL
         case UInt8(ascii: "6"): self = .fifo
         case UInt8(ascii: "L"): self = .gnuLongName
         case UInt8(ascii: "K"): self = .gnuLongLink
@@ -27,12 +33,23 @@ enum TarEntryType: Equatable {
         default: self = .unknown(flag)
         }
     }
+
+    /// Whether entries of this type are followed by `size` bytes of data. POSIX stores no data
+    /// for links, folders, devices and FIFOs, and GNU tar reads none whatever their size field
+    /// says (old tars wrote the linked file's size into hard links, and a size into V7 folders).
+    var hasData: Bool {
+        switch self {
+        case .hardLink, .symlink, .directory, .characterDevice, .blockDevice, .fifo: return false
+        default: return true
+        }
+    }
 }
 
 /// One parsed 512-byte tar header (ustar, GNU or pax-style; extensions applied by the extractor).
+/// Names are the archive's bytes: Linux names are bytes, and archives hold names in any encoding.
 struct TarHeader {
-    var name: String
-    var linkName: String
+    var name: [UInt8]
+    var linkName: [UInt8]
     var mode: UInt32
     var uid: Int
     var gid: Int
@@ -79,16 +96,16 @@ struct TarHeader {
         }
         typeFlag = b[156]
         type = TarEntryType(flag: typeFlag)
-        var n = TarHeader.string(b, 0, 100)
+        var n = TarHeader.bytes(b, 0, 100)
         // POSIX ustar ("ustar\0") splits long names into prefix + name; GNU ("ustar  ") keeps atime there.
         let isPOSIX = b[257] == UInt8(ascii: "u") && b[258] == UInt8(ascii: "s") && b[259] == UInt8(ascii: "t")
             && b[260] == UInt8(ascii: "a") && b[261] == UInt8(ascii: "r") && b[262] == 0
         if isPOSIX {
-            let prefix = TarHeader.string(b, 345, 155)
-            if !prefix.isEmpty { n = prefix + "/" + n }
+            let prefix = TarHeader.bytes(b, 345, 155)
+            if !prefix.isEmpty { n = prefix + [UInt8(ascii: "/")] + n }
         }
         name = n
-        linkName = TarHeader.string(b, 157, 100)
+        linkName = TarHeader.bytes(b, 157, 100)
         guard let m = TarHeader.number(b, 100, 8) else { throw bad("unreadable mode") }
         guard let s = TarHeader.number(b, 124, 12), s >= 0 else { throw bad("unreadable size") }
         guard let t = TarHeader.number(b, 136, 12) else { throw bad("unreadable mtime") }
@@ -99,17 +116,20 @@ struct TarHeader {
         gid = Int(TarHeader.number(b, 116, 8) ?? 0)
     }
 
-    /// A NUL-terminated string field.
-    static func string(_ b: UnsafeRawBufferPointer, _ at: Int, _ len: Int) -> String {
+    /// A NUL-terminated name field, as bytes.
+    static func bytes(_ b: UnsafeRawBufferPointer, _ at: Int, _ len: Int) -> [UInt8] {
         var end = at
         while end < at + len && b[end] != 0 { end += 1 }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: b[at..<end]), as: UTF8.self)
+        return Array(UnsafeRawBufferPointer(rebasing: b[at..<end]))
     }
 
-    /// A numeric field: octal ASCII (spaces/NULs around it) or GNU base-256 (high bit of the first byte set).
+    /// A numeric field, read as GNU tar reads it: one leading NUL (written by old tars whose
+    /// previous field overflowed) and leading blanks are skipped, then octal digits end at a NUL,
+    /// a blank or the field's end — so a field of NULs is 0 whatever follows them. A first byte
+    /// of 0x80 or 0xff starts a base-256 number (GNU, star, Go). Anything else is nil (invalid).
     static func number(_ b: UnsafeRawBufferPointer, _ at: Int, _ len: Int) -> Int64? {
         let first = b[at]
-        if first & 0x80 != 0 {
+        if first == 0x80 || first == 0xff {
             // Base-256, two's complement; 0xff as first byte means negative.
             let negative = first & 0x40 != 0
             var v: Int64 = negative ? -1 : 0
@@ -120,29 +140,28 @@ struct TarHeader {
             }
             return v
         }
+        func isBlank(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0d) }
         var v: Int64 = 0
         var i = at
         let end = at + len
-        while i < end && (b[i] == 0x20 || b[i] == 0) { i += 1 }
-        if i == end { return 0 }
-        var digits = 0
-        while i < end {
-            let c = b[i]
-            if c == 0x20 || c == 0 { break }
-            guard c >= 0x30 && c <= 0x37 else { return nil }
+        if i < end && b[i] == 0 { i += 1 }
+        while i < end && isBlank(b[i]) { i += 1 }
+        while i < end, b[i] >= 0x30 && b[i] <= 0x37 {
             if v > (Int64.max >> 3) { return nil }
-            v = v << 3 | Int64(c - 0x30)
-            digits += 1
+            v = v << 3 | Int64(b[i] - 0x30)
             i += 1
         }
-        return digits == 0 ? nil : v
+        guard i == end || b[i] == 0 || isBlank(b[i]) else { return nil }
+        return v
     }
 }
 
 /// Values from pax extended headers (`x` for the next entry, `g` for all following ones).
 struct PaxValues {
-    var path: String?
-    var linkPath: String?
+    /// `path` and `linkpath` as the record's bytes (UTF-8 by the standard, raw bytes with
+    /// `hdrcharset=BINARY`, which GNU tar and Python write for names that are not UTF-8).
+    var path: [UInt8]?
+    var linkPath: [UInt8]?
     var size: Int64?
     var mtime: Int64?
     var mtimeNanos = 0
@@ -186,22 +205,23 @@ struct PaxValues {
             let record = data[(j + 1)..<(i + len - 1)]
             guard let eq = record.firstIndex(of: UInt8(ascii: "=")) else { throw bad("record without '='") }
             let key = String(decoding: record[record.startIndex..<eq], as: UTF8.self)
-            let value = String(decoding: record[(eq + 1)...], as: UTF8.self)
+            let raw = Array(record[(eq + 1)...])
+            let value = String(decoding: raw, as: UTF8.self)
             switch key {
-            case "path": out.path = value
-            case "linkpath": out.linkPath = value
+            case "path": out.path = raw
+            case "linkpath": out.linkPath = raw
             case "size":
-                guard let v = Int64(value), v >= 0 else { throw bad("size '\(value)'") }
+                guard let v = Int64(value), v >= 0 else { throw bad("size '\(PathRules.display(raw))'") }
                 out.size = v
             case "mtime":
                 // Seconds with an optional fraction (GNU tar writes nanoseconds).
                 let parts = value.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-                guard let v = Int64(parts[0]) else { throw bad("mtime '\(value)'") }
+                guard let v = Int64(parts[0]) else { throw bad("mtime '\(PathRules.display(raw))'") }
                 out.mtime = v
                 out.mtimeNanos = 0
                 if parts.count == 2, !value.hasPrefix("-") {
                     let digits = String(parts[1].prefix(9))
-                    guard let f = Int(digits), digits.allSatisfy(\.isASCII) else { throw bad("mtime '\(value)'") }
+                    guard let f = Int(digits), digits.allSatisfy(\.isASCII) else { throw bad("mtime '\(PathRules.display(raw))'") }
                     var ns = f
                     for _ in digits.count..<9 { ns *= 10 }
                     out.mtimeNanos = ns

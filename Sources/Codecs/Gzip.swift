@@ -46,6 +46,8 @@ public final class GzipStreamDecompressor {
             strm.pointee.next_in = UnsafeMutablePointer(mutating: (base + offset).assumingMemoryBound(to: Bytef.self))
             strm.pointee.avail_in = uInt(chunk)
             let before = chunk
+            chunkStart = totalIn
+            chunkSize = chunk
             try pump(sink: sink)
             let used = before - Int(strm.pointee.avail_in)
             offset += used
@@ -57,12 +59,21 @@ public final class GzipStreamDecompressor {
         try input.withUnsafeBytes { try feed($0, sink: sink) }
     }
 
+    /// Where the chunk being pumped starts in the compressed stream, and its length.
+    private var chunkStart: Int64 = 0
+    private var chunkSize = 0
+    /// Where the current member started (where bytes that are not gzip would begin).
+    private var memberStart: Int64 = 0
+    /// The compressed byte zlib is at now.
+    private var position: Int64 { chunkStart + Int64(chunkSize - Int(strm.pointee.avail_in)) }
+
     private func pump(sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         while strm.pointee.avail_in > 0 {
             if atMemberBoundary {
                 // Another gzip member follows the one that ended.
                 guard inflateReset(strm) == Z_OK else { throw fail("inflateReset failed") }
                 atMemberBoundary = false
+                memberStart = position
             }
             strm.pointee.next_out = out.assumingMemoryBound(to: Bytef.self)
             strm.pointee.avail_out = uInt(outCapacity)
@@ -79,7 +90,11 @@ public final class GzipStreamDecompressor {
                 atMemberBoundary = true
             default:
                 let msg = strm.pointee.msg.map { String(cString: $0) } ?? "error \(r)"
-                throw fail("gzip data is corrupt near compressed byte \(totalIn): \(msg)")
+                if memberStart > 0 && strm.pointee.total_in <= 10 && msg.contains("header") {
+                    // Not another member: bytes after the end of the gzip data.
+                    throw fail("bytes that are not gzip follow the gzip data, starting at compressed byte \(memberStart) (trailing junk: \(msg))")
+                }
+                throw fail("gzip data is corrupt near compressed byte \(position): \(msg)")
             }
         }
         // Input exhausted: drain output zlib still holds.

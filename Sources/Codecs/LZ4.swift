@@ -83,11 +83,60 @@ public final class LZ4Decompressor {
     }
 
     /// Streaming decompression of an `.lz4` archive: feeds input, calls `sink` with output blocks.
+    /// Reads concatenated frames: standard LZ4 frames, skippable frames, and legacy (`lz4 -l`) ones.
     public func feed(_ input: UnsafeRawBufferPointer, sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        if input.count > 0 { fedAny = true }
+        var p = 0
+        while p < input.count {
+            switch mode {
+            case .magic:
+                while magicFill < 4 && p < input.count {
+                    magic |= UInt32(input[p]) << (8 * UInt32(magicFill))
+                    magicFill += 1
+                    p += 1
+                }
+                if magicFill == 4 { try startFrame(sink: sink) }
+            case .frame:
+                p += try feedFrame(UnsafeRawBufferPointer(rebasing: input[p...]), sink: sink)
+            case .legacy:
+                if legacy == nil { legacy = LZ4LegacyDecoder() }
+                let (used, next) = try legacy!.feed(UnsafeRawBufferPointer(rebasing: input[p...]), sink: sink)
+                p += used
+                if let next {
+                    magic = next
+                    magicFill = 4
+                    try startFrame(sink: sink)
+                }
+            }
+        }
+    }
+
+    private enum Mode { case magic, frame, legacy }
+    private var mode = Mode.magic
+    private var magic: UInt32 = 0
+    private var magicFill = 0
+    private var legacy: LZ4LegacyDecoder?
+
+    /// A frame's 4-byte magic number is in `magic`: go on as a legacy or a standard/skippable frame.
+    private func startFrame(sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let m = magic
+        magic = 0
+        magicFill = 0
+        if m == LZ4LegacyDecoder.magic {
+            mode = .legacy
+            return
+        }
+        mode = .frame
+        var bytes = m.littleEndian
+        let used = try withUnsafeBytes(of: &bytes) { try feedFrame($0, sink: sink) }
+        precondition(used == 4 || mode == .magic)
+    }
+
+    /// Feeds LZ4F until the input is used or the frame ends (then the next magic is read). Returns bytes taken.
+    private func feedFrame(_ input: UnsafeRawBufferPointer, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
         let cap = Self.streamBlock
         if streamOut == nil { streamOut = .allocate(byteCount: cap, alignment: 64) }
         let out = streamOut!
-        if input.count > 0 { fedAny = true }
         var consumed = 0
         while true {
             var dstSize = cap
@@ -99,16 +148,26 @@ public final class LZ4Decompressor {
             pendingHint = r
             consumed += srcSize
             if dstSize > 0 { try sink(UnsafeRawBufferPointer(start: out, count: dstSize)) }
+            if r == 0 {
+                // The frame ended; whatever follows starts with another frame's magic.
+                mode = .magic
+                return consumed
+            }
             // Done when all input is taken and the output was not cut short (nothing left inside).
-            if consumed >= input.count && dstSize < cap { break }
+            if consumed >= input.count && dstSize < cap { return consumed }
         }
     }
 
     /// Ends a stream: throws when it stopped inside a frame (a truncated download or file).
     public func finish() throws {
         guard fedAny else { throw ChainsnapError(.corrupt, "lz4 stream is empty") }
-        if pendingHint != 0 {
-            throw ChainsnapError(.corrupt, "lz4 stream ends in the middle of a frame (truncated)")
+        switch mode {
+        case .magic where magicFill == 0: return
+        case .magic: throw ChainsnapError(.corrupt, "lz4 stream ends with \(magicFill) stray bytes after its last frame (truncated)")
+        case .legacy where legacy?.atBlockBoundary ?? true: return
+        case .legacy: throw ChainsnapError(.corrupt, "legacy lz4 stream ends in the middle of a block (truncated)")
+        case .frame:
+            if pendingHint != 0 { throw ChainsnapError(.corrupt, "lz4 stream ends in the middle of a frame (truncated)") }
         }
     }
 }

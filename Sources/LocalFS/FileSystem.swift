@@ -84,13 +84,18 @@ public enum FS {
 
     /// The target of the symlink at `path`.
     public static func readLink(_ path: String) throws -> String {
+        String(decoding: try readLinkBytes(path), as: UTF8.self)
+    }
+
+    /// A symlink's target as the bytes the kernel holds (Linux names need not be UTF-8).
+    public static func readLinkBytes(_ path: String) throws -> [UInt8] {
         var buf = [UInt8](repeating: 0, count: 4096)
         let n = try buf.withUnsafeMutableBufferPointer { p in
             try p.withMemoryRebound(to: CChar.self) { c in
                 try Syscall.run("readlink", path: path) { readlink(path, c.baseAddress!, c.count) }
             }
         }
-        return String(decoding: buf[0..<n], as: UTF8.self)
+        return Array(buf[0..<n])
     }
 
     /// Sets the permission bits (follows symlinks, like `chmod(2)`).
@@ -145,13 +150,7 @@ public enum FS {
 
     /// Removes a file, symlink or folder tree. Missing paths are fine.
     public static func removeTree(_ path: String) throws {
-        guard let st = lstatus(path) else { return }
-        if (st.st_mode & S_IFMT) == S_IFDIR {
-            for name in try listDirectory(path) { try removeTree(path + "/" + name) }
-            try Syscall.run("remove folder", path: path) { rmdir(path) }
-        } else {
-            try remove(path)
-        }
+        try removeTree(bytes: Array(path.utf8))
     }
 
     /// Writes a small file atomically: temp file in the same folder, fsync, rename, fsync folder.

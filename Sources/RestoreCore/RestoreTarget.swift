@@ -94,7 +94,7 @@ public final class RestoreTarget: @unchecked Sendable {
 
     /// Top-level names in the target other than chainsnap's own.
     public func existingEntries() throws -> [String] {
-        try FS.listDirectory(path).filter { !ReservedNames.all.contains($0) }.sorted()
+        try FS.listDirectoryBytes(Array(path.utf8)).map(PathRules.display).filter { !ReservedNames.all.contains($0) }.sorted()
     }
 
     /// The decision for a new restore of `identity`.
@@ -173,20 +173,24 @@ public final class RestoreTarget: @unchecked Sendable {
             try writeState(state)
         }
         try FS.makeDirectories(oldRoot, mode: 0o700)
-        let incoming = try FS.listDirectory(stagingTree)
+        // Names as bytes: an archive's names need not be UTF-8.
+        let incoming = try FS.listDirectoryBytes(Array(stagingTree.utf8))
+        let target = Array(path.utf8) + [0x2f], staged = Array(stagingTree.utf8) + [0x2f], old = Array(oldRoot.utf8) + [0x2f]
         if replaceExisting {
-            for name in try existingEntries() {
-                try FS.rename(path + "/" + name, oldRoot + "/" + name)
+            let reserved = Set(ReservedNames.all.map { Array($0.utf8) })
+            for name in try FS.listDirectoryBytes(Array(path.utf8)) where !reserved.contains(name) {
+                try FS.rename(bytes: target + name, old + name)
             }
         } else {
-            for name in incoming where FS.exists(path + "/" + name) {
-                throw ChainsnapError(.targetNotEmpty, "'\(name)' appeared in '\(path)' during the restore", object: path + "/" + name,
+            for name in incoming where FS.exists(bytes: target + name) {
+                let shown = PathRules.display(name)
+                throw ChainsnapError(.targetNotEmpty, "'\(shown)' appeared in '\(path)' during the restore", object: path + "/" + shown,
                                      hint: "make sure nothing else writes to the target, then run again")
             }
         }
         try? FS.removeTree(markerPath)
         for name in incoming {
-            try FS.rename(stagingTree + "/" + name, path + "/" + name)
+            try FS.rename(bytes: staged + name, target + name)
         }
         FS.syncDirectory(path)
         let enc = JSONEncoder()

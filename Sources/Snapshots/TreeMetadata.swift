@@ -1,4 +1,5 @@
 import LocalFS
+import RestoreCore
 import SnapshotCore
 
 /// Creates entries and applies modes and modification times in a restored tree.
@@ -14,7 +15,7 @@ enum TreeMetadata {
     /// Sets mode and mtime (nanoseconds) without following symlinks.
     static func apply(_ path: String, entry: Entry) throws {
         if entry.type != .symlink {
-            try FS.setMode(path, entry.mode)
+            try FS.setMode(path, entry.mode & RestoredModes.appliedBits)
         }
         try FS.setModificationTime(path, nanoseconds: entry.mtimeNs)
     }

@@ -6,6 +6,10 @@ import RestoreCore
 import SnapshotCore
 
 /// Walks a data folder and lists its entries (files, folders, symlinks) in path order.
+///
+/// Manifest paths are JSON strings, so a name (or symlink target) that is not UTF-8 cannot be
+/// recorded faithfully: the scan refuses it, naming the path with the bad bytes escaped, rather
+/// than store a different name (docs/FORMAT.md, "Names").
 struct TreeScanner {
     let root: String
     var warnings: [String] = []
@@ -24,7 +28,13 @@ struct TreeScanner {
     }
 
     private mutating func walk(dir: String, rel: String, into out: inout [Entry]) throws {
-        for name in try FS.listDirectory(dir) {
+        for raw in try FS.listDirectoryBytes(Array(dir.utf8)) {
+            guard let name = PathRules.utf8String(raw) else {
+                let shown = (rel.isEmpty ? "" : PathRules.display(rel) + "/") + PathRules.display(raw)
+                throw ChainsnapError(.unsupportedFormat, "'\(shown)' has a name that is not UTF-8, which a snapshot manifest cannot record",
+                                     object: PathRules.display(root) + "/" + shown,
+                                     hint: "rename it to a UTF-8 name (e.g. convmv -f <its encoding> -t utf8) or move it out of the data folder, then snapshot again; nothing was published")
+            }
             if rel.isEmpty && ReservedNames.all.contains(name) { continue }
             let relPath = rel.isEmpty ? name : rel + "/" + name
             let full = dir + "/" + name
@@ -38,7 +48,7 @@ struct TreeScanner {
             case S_IFREG:
                 out.append(Entry(path: relPath, type: .file, mode: mode, mtimeNs: mtime, size: Int64(st.st_size)))
             case S_IFLNK:
-                let target = try FS.readLink(full)
+                let target = try readLink(full)
                 do { try PathRules.checkSymlink(linkPath: relPath, target: target) } catch let e as ChainsnapError {
                     throw ChainsnapError(.unsafePath, "symlink '\(relPath)' -> '\(target)' cannot be restored safely: \(e.message)",
                                          object: full, hint: "a restore could not recreate it safely; remove or replace the link, then snapshot again")
@@ -48,5 +58,14 @@ struct TreeScanner {
                 warnings.append("skipped '\(relPath)': not a file, folder or symlink (socket, fifo or device)")
             }
         }
+    }
+
+    private func readLink(_ path: String) throws -> String {
+        let bytes = try FS.readLinkBytes(path)
+        guard let target = PathRules.utf8String(bytes) else {
+            throw ChainsnapError(.unsupportedFormat, "symlink '\(PathRules.display(path))' has a target that is not UTF-8 ('\(PathRules.display(bytes))'), which a snapshot manifest cannot record",
+                                 object: PathRules.display(path), hint: "point the link at a UTF-8 name, then snapshot again; nothing was published")
+        }
+        return target
     }
 }

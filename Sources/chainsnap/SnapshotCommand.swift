@@ -97,6 +97,8 @@ struct SnapshotRestore: AsyncParsableCommand {
     @Flag(help: "Replace the target's existing contents.") var force = false
     @Flag(help: "Keep data the target already has (an older restore); fetch only what changed.") var reuseExisting = false
     @Option(help: "Expected SHA-256 of an archive (archives only).") var sha256: String?
+    @Option(help: "Largest pax or GNU long-name header an archive may hold (archives only; held in memory; default 1MiB, at most a quarter of --memory-limit).")
+    var maxTarHeader: String?
     @Option(help: "Seconds between progress lines when stderr is not a terminal.") var progressInterval: Double?
     @Option(help: "Write machine-readable progress (JSON) to this file while running.") var progressFile: String?
     @Flag(help: "Print the summary as JSON on stdout.") var json = false
@@ -117,6 +119,8 @@ struct SnapshotRestore: AsyncParsableCommand {
             }
         } else if sha256 != nil {
             throw ValidationError("--sha256 applies to archive restores only (snapshot chunks are always verified against their SHA-256)")
+        } else if maxTarHeader != nil {
+            throw ValidationError("--max-tar-header applies to archive restores only (snapshot stores hold no tar headers); drop it")
         }
     }
 
@@ -159,6 +163,15 @@ extension SnapshotRestore {
         let progress = ProgressReporter(label: "restore archive", total: 0, interval: progressInterval, statusFile: progressFile)
         var o = ArchiveRestore.Options(sha256: sha256?.lowercased(), force: force, log: { writeStderr($0 + "\n") })
         o.progress = progress
+        if let maxTarHeader {
+            let bytes = try ByteCount.parse(maxTarHeader)
+            guard bytes >= 512, bytes <= storeOptions.memoryLimit / 4 else {
+                throw ChainsnapError(.invalidArgument,
+                                     "--max-tar-header \(maxTarHeader) must be between 512 bytes and a quarter of --memory-limit (\(ByteCount.format(storeOptions.memoryLimit / 4)))",
+                                     hint: "raise --memory-limit too for headers this large")
+            }
+            o.maxTarHeaderBytes = bytes
+        }
         let s = try await ArchiveRestore.run(from: from, to: directory, storeOptions: storeOptions, options: o)
         writeStderr(s.description + "\n")
         if json {
