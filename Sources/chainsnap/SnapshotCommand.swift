@@ -36,6 +36,8 @@ struct SnapshotCreate: AsyncParsableCommand {
     @Option(help: "Chunk size (e.g. 4MiB).") var chunkSize: String = "4MiB"
     @Option(help: "Seconds between progress lines when stderr is not a terminal.") var progressInterval: Double?
     @Flag(help: "Read and hash every file, even those whose size and mtime match the newest snapshot.") var rehash = false
+    @Flag(help: "Store files that change while being read (and again when re-read) as read, with a warning, instead of failing.")
+    var allowChanging = false
     @OptionGroup var store: StoreFlags
 
     var effectiveLevel: Int { level ?? compression.defaultLevel }
@@ -58,6 +60,7 @@ struct SnapshotCreate: AsyncParsableCommand {
             o.chunkSize = try ByteCount.parse(chunkSize)
             o.progressInterval = progressInterval
             o.reuseUnchanged = !rehash
+            o.allowChanging = allowChanging
             let labelMap = Dictionary(labels.map { l in
                 let kv = l.split(separator: "=", maxSplits: 1)
                 return (String(kv[0]), kv.count > 1 ? String(kv[1]) : "")
@@ -100,9 +103,12 @@ struct SnapshotRestore: AsyncParsableCommand {
     @Option(help: "Seconds between progress lines when stderr is not a terminal.") var progressInterval: Double?
     @Option(help: "Write machine-readable progress (JSON) to this file while running.") var progressFile: String?
     @Flag(help: "Print the summary as JSON on stdout.") var json = false
+    @Option(help: ArgumentHelp("Wait up to this many seconds for another chainsnap run holding the target (default: refuse at once, exit 75).", valueName: "seconds"))
+    var waitLock: Double?
     @OptionGroup var store: StoreFlags
 
     func validate() throws {
+        if let w = waitLock, !(w >= 0 && w <= 7 * 86400) { throw ValidationError("--wait-lock takes 0 to 604800 seconds") }
         guard source.isGiven else { throw ValidationError("give --from URL (or --from-file PATH holding the URL)") }
         // With --from-file the URL, and so whether it is an archive, is only known in run().
         if let from = source.from { try checkKind(isArchive: ArchiveRestore.isArchiveURL(from)) }
@@ -128,6 +134,7 @@ struct SnapshotRestore: AsyncParsableCommand {
             o.reuseExisting = reuseExisting
             o.progressInterval = progressInterval
             o.progressFile = progressFile
+            o.lockWait = waitLock ?? 0
             let so = try store.options()
             o.parallel = so.connections
             o.memoryLimit = so.memoryLimit
@@ -159,6 +166,7 @@ extension SnapshotRestore {
         let progress = ProgressReporter(label: "restore archive", total: 0, interval: progressInterval, statusFile: progressFile)
         var o = ArchiveRestore.Options(sha256: sha256?.lowercased(), force: force, log: { writeStderr($0 + "\n") })
         o.progress = progress
+        o.lockWait = waitLock ?? 0
         let s = try await ArchiveRestore.run(from: from, to: directory, storeOptions: storeOptions, options: o)
         writeStderr(s.description + "\n")
         if json {
