@@ -25,6 +25,8 @@ public struct CreateOptions: Sendable {
     public var pruneWait: Double = 1800
     /// Seconds between looks at a prune record while waiting.
     public var prunePoll: Double = 1
+    /// Where notices go (the wait for a prune); nil for stderr.
+    public var log: (@Sendable (String) -> Void)? = nil
 
     public init() {}
 
@@ -87,7 +89,7 @@ public struct SnapshotCreator: Sendable {
         do {
             // After the lock, before looking at which chunks exist: see `PruneRecord`.
             try await PruneRecord.waitForPrunes(in: store, timeout: options.pruneWait, poll: options.prunePoll,
-                                                log: { writeStderr($0 + "\n") })
+                                                log: { options.log?($0) ?? writeStderr($0 + "\n") })
             let summary = try await build(id: id, root: root, entries: &entries, started: started, warnings: scanner.warnings)
             try? await store.delete(SnapshotLayout.lockKey(id))
             return summary

@@ -27,6 +27,8 @@ public struct SnapshotPruner: Sendable {
     /// For tests: runs after the pending-deletion record is written and the locks re-checked,
     /// right before the first chunk is deleted (the moment a racing create matters).
     public var beforeDeleting: (@Sendable () async -> Void)? = nil
+    /// For tests: runs right after the pending-deletion record is written, before the lock re-check.
+    public var afterRecord: (@Sendable () async -> Void)? = nil
 
     public init(store: any ObjectStore, keepLast: Int, dryRun: Bool, grace: Double = 900) {
         self.store = store
@@ -71,7 +73,10 @@ public struct SnapshotPruner: Sendable {
         let recordKey = PruneRecord.key(SnapshotID.next(after: nil, compactUTC: SnapshotCreator.compactNow(),
                                                         random: UInt32.random(in: 0...UInt32.max)))
         var recordWritten = Date().timeIntervalSince1970
-        if !dryRun && !candidates.isEmpty { try await writeRecord(recordKey, chunks: candidates.map(\.key)) }
+        if !dryRun && !candidates.isEmpty {
+            try await writeRecord(recordKey, chunks: candidates.map(\.key))
+            await afterRecord?()
+        }
         if let busy = try await activeLock() {
             if !dryRun && !candidates.isEmpty { try? await store.delete(recordKey) }
             s.chunksDeferred = "snapshot \(busy) is being created; unreferenced chunks are left for a later prune"
