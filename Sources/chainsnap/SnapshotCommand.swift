@@ -29,6 +29,10 @@ struct SnapshotCreate: AsyncParsableCommand {
     @Option(help: "Chain id.") var chainId: String?
     @Option(help: "Block height at snapshot time.") var height: UInt64?
     @Option(help: "Block hash at that height.") var blockHash: String?
+    @Option(help: ArgumentHelp("The node's base URL: record its head (eth_blockNumber, or --height, and that block's hash) in the manifest.", valueName: "url"))
+    var rpc: String?
+    @Option(help: ArgumentHelp("JSON-RPC path below --rpc (luxd C-chain: /ext/bc/C/rpc; geth: /).", valueName: "path"))
+    var rpcPath: String = "/ext/bc/C/rpc"
     @Option(help: "Node software version.") var nodeVersion: String?
     @Option(name: .customLong("label"), help: "Free-form metadata k=v (repeatable).") var labels: [String] = []
     @Option(help: "Chunk codec.") var compression: ChunkCodec = .zstd
@@ -50,6 +54,9 @@ struct SnapshotCreate: AsyncParsableCommand {
             throw ValidationError("--level \(effectiveLevel) is out of range for \(compression.rawValue): zstd takes 1-19, lz4 0-12")
         }
         _ = try asUsageError { try ByteCount.parse(chunkSize) }
+        if let rpc, !(rpc.hasPrefix("http://") || rpc.hasPrefix("https://")) {
+            throw ValidationError("--rpc '\(rpc)' must be an http:// or https:// URL, e.g. http://127.0.0.1:9650")
+        }
     }
 
     func run() async throws {
@@ -65,7 +72,13 @@ struct SnapshotCreate: AsyncParsableCommand {
                 let kv = l.split(separator: "=", maxSplits: 1)
                 return (String(kv[0]), kv.count > 1 ? String(kv[1]) : "")
             }, uniquingKeysWith: { _, last in last })
-            o.source = SourceInfo(network: network, chainId: chainId, height: height, blockHash: blockHash,
+            var head = (height, blockHash)
+            if let rpc {
+                let (n, hash) = try await SnapshotCreateHead.read(rpc: rpc, rpcPath: rpcPath, height: height, blockHash: blockHash)
+                head = (n, hash)
+                writeStderr("recording the node's head: block \(n), hash \(hash)\n")
+            }
+            o.source = SourceInfo(network: network, chainId: chainId, height: head.0, blockHash: head.1,
                                   nodeVersion: nodeVersion, labels: labelMap)
             let s = try await SnapshotCreator(store: store.open(to), options: o).run(directory: directory)
             let t = s.manifest.totals
