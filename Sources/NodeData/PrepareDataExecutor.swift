@@ -44,6 +44,10 @@ public struct PrepareDataExecutor: Sendable {
     /// what it found (`planning`) and carries it out (`execute`). Surveying under the lock keeps a
     /// run that waited for another (`lockWait`) from acting on what the folder held before.
     public func prepare(planning: (DataFolderState) -> PrepareDataPlan, restore: () async throws -> Void) async throws {
+        // No target folder and nothing to do (no source): leave the volume exactly as it is.
+        if !FS.exists(layout.target), case let plan = planning(survey()), plan.action == .leave {
+            return try await execute(plan, restore: restore)
+        }
         var lock: TargetLock?
         if !dryRun {
             try FS.makeDirectories(layout.target)

@@ -21,7 +21,8 @@ extension ChainsnapError.Code {
 /// A child process the holder starts can hold the same lock: `exportToChildren()` hands it an
 /// inherited descriptor of the same open file description through `CHAINSNAP_TARGET_LOCK`.
 public final class TargetLock: @unchecked Sendable {
-    /// The environment variable naming an inherited, already locked descriptor: `FD:PATH`.
+    /// The environment variable naming an inherited, already locked descriptor: `FD:PATH` (the
+    /// path for people; the descriptor is used when it is the lock file of the target at hand).
     public static let environmentKey = "CHAINSNAP_TARGET_LOCK"
 
     /// Who holds the lock: written into the lock file right after locking.
@@ -136,8 +137,9 @@ public final class TargetLock: @unchecked Sendable {
     /// The descriptor a parent handed down for `lockPath`, if any and if it is really that file.
     private static func inherited(_ lockPath: String) -> FileLock? {
         guard let v = ProcessInfo.processInfo.environment[environmentKey],
-              let colon = v.firstIndex(of: ":"), let fd = Int32(v[..<colon]), String(v[v.index(after: colon)...]) == lockPath
+              let colon = v.firstIndex(of: ":"), let fd = Int32(v[..<colon])
         else { return nil }
+        // The same file (device and inode), however the child spells the target's path.
         return FileLock(inherited: fd, path: lockPath)
     }
 }
