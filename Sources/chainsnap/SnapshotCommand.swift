@@ -103,7 +103,9 @@ struct SnapshotRestore: AsyncParsableCommand {
             Refuses a non-empty target unless --force (exit 3). Checks free space first, builds the tree \
             in TARGET/.chainsnap-staging and moves it into place only when every chunk is verified. A killed \
             restore resumes when run again. A marker (TARGET/.chainsnap-restore.json) makes a second run of \
-            the same restore a no-op.
+            the same restore a no-op. One restore holds a target at a time (a flock on \
+            TARGET/.chainsnap-lock): a second one exits 75 naming the holder, or waits with --wait-lock. \
+            A resumed restore replaces existing data only when it is given --force itself.
             """
     )
 
