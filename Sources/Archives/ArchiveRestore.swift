@@ -46,6 +46,8 @@ public enum ArchiveRestore {
         public var progress: ProgressReporter?
         /// The largest pax or GNU long-name tar header accepted (held in memory; `--max-tar-header`).
         public var maxTarHeaderBytes: Int64 = TarExtractor.Options.defaultMaxHeaderBytes
+        /// Seconds to wait for another run holding the target (`TargetLock`); 0 refuses at once.
+        public var lockWait: Double = 0
 
         public init(sha256: String? = nil, force: Bool = false, format: ArchiveFormat? = nil, rangeSize: Int = 8 << 20,
                     connections: Int = 16, memoryLimit: Int64 = 256 << 20, checkSpace: Bool = true,
@@ -168,6 +170,9 @@ public enum ArchiveRestore {
         }
         let log = options.log ?? { _ in }
         let restoreTarget = try RestoreTarget(path: target)
+        // One restore per target, from before the plan until the marker is written.
+        let lock = try TargetLock.acquire(target: restoreTarget.path, what: source, wait: options.lockWait, log: log)
+        defer { lock.release() }
         // What the server says about the object (not the options), so runs with and without --sha256 agree.
         var identity = "archive \(source) size:\(info.size)"
         if let etag = info.etag { identity += " etag:" + etag } else if let m = info.lastModified { identity += " mtime:\(Int64(m))" }

@@ -11,6 +11,10 @@ public struct PrepareDataExecutor: Sendable {
     public let layout: DataLayout
     public let dryRun: Bool
     public let log: @Sendable (String) -> Void
+    /// Seconds to wait for another run holding the restore target (`TargetLock`); 0 refuses at once.
+    public var lockWait: Double = 0
+    /// What the lock file names as being restored (the source, redacted).
+    public var lockWhat: String = "node prepare-data"
 
     public init(layout: DataLayout, dryRun: Bool = false, log: @escaping @Sendable (String) -> Void) {
         self.layout = layout
@@ -36,11 +40,38 @@ public struct PrepareDataExecutor: Sendable {
                                clearDataTokenDone: token)
     }
 
+    /// Locks the restore target (unless a dry run), then surveys the folder, makes the plan from
+    /// what it found (`planning`) and carries it out (`execute`). Surveying under the lock keeps a
+    /// run that waited for another (`lockWait`) from acting on what the folder held before.
+    public func prepare(planning: (DataFolderState) -> PrepareDataPlan, restore: () async throws -> Void) async throws {
+        // No target folder and nothing to do (no source): leave the volume exactly as it is.
+        if !FS.exists(layout.target), case let plan = planning(survey()), plan.action == .leave {
+            return try await execute(plan, restore: restore)
+        }
+        var lock: TargetLock?
+        if !dryRun {
+            try FS.makeDirectories(layout.target)
+            lock = try TargetLock.acquire(target: FS.absolute(layout.target), what: lockWhat, wait: lockWait, log: log)
+        }
+        defer { lock?.release() }
+        try await execute(planning(survey()), restore: restore)
+    }
+
     /// Prints the plan and acts on it. `restore` runs the restore into `layout.target` (and
     /// handles the dry run itself); it is called for `restore` and `clearThenRestore`.
+    /// Unless it is a dry run, the restore target is locked (`TargetLock`) before the clear step
+    /// and until the restore ends; child processes `restore` starts inherit the lock.
     public func execute(_ plan: PrepareDataPlan, restore: () async throws -> Void) async throws {
         log("data dir \(layout.dataDir); chain data \(layout.chainData.joined(separator: ", ")); restore target \(layout.target)")
         plan.lines.forEach(log)
+        if plan.action == .leave { return }
+        var lock: TargetLock?
+        if !dryRun {
+            try FS.makeDirectories(layout.target)
+            lock = try TargetLock.acquire(target: FS.absolute(layout.target), what: lockWhat, wait: lockWait, log: log)
+            try lock?.exportToChildren()
+        }
+        defer { lock?.release() }
         switch plan.action {
         case .leave:
             return
@@ -50,7 +81,7 @@ public struct PrepareDataExecutor: Sendable {
             for p in plan.remove {
                 let full = layout.path(p)
                 if dryRun { log("would remove \(full)"); continue }
-                do { try FS.removeTree(full) } catch {
+                do { try removeKeepingLock(full) } catch {
                     throw ChainsnapError(.io, "could not remove \(full)", object: full,
                                          hint: "check the volume is writable by this container", underlying: error)
                 }
@@ -58,6 +89,20 @@ public struct PrepareDataExecutor: Sendable {
             }
             try await restore()
             if let token = plan.recordToken, !dryRun { try record(token: token) }
+        }
+    }
+
+    /// Removes `path`, or, when the locked restore target is `path` or inside it, everything there
+    /// but the folders leading to the lock file and the lock file itself (so the lock stays held
+    /// on the file other runs open).
+    func removeKeepingLock(_ path: String) throws {
+        let full = FS.absolute(path)
+        let lockFile = TargetLock.path(for: FS.absolute(layout.target))
+        guard lockFile.hasPrefix(full + "/") else { return try FS.removeTree(full) }
+        for name in try FS.listDirectory(full) {
+            let child = full + "/" + name
+            if child == lockFile { continue }
+            if lockFile.hasPrefix(child + "/") { try removeKeepingLock(child) } else { try FS.removeTree(child) }
         }
     }
 

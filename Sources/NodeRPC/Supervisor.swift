@@ -50,6 +50,11 @@ public struct SupervisorOptions: Sendable {
     public var stopGrace: Double
     /// Forward SIGTERM/SIGINT received by this process to the node (off in in-process tests).
     public var forwardSignals: Bool
+    /// The head a restored node must have (`HeadCheck`), checked once healthy, before aliases and
+    /// steps; a node without it is stopped. Nil: no check.
+    public var expectHead: ExpectedHead? = nil
+    /// Seconds the node gets to answer the head check.
+    public var headCheckTimeout: Double = 120
 
     public init(executable: String, arguments: [String], endpoints: NodeEndpoints, healthTimeout: Double = 600,
                 healthInterval: Double = 2, aliases: [ChainAlias] = [], stopGrace: Double = 30, forwardSignals: Bool = true) {
@@ -70,11 +75,13 @@ public enum SupervisorOutcome: Sendable, Equatable {
     case nodeExited(status: Int32)
     /// The node never answered `/ext/health` in time; the supervisor stopped it.
     case neverHealthy(seconds: Double, nodeStatus: Int32)
+    /// The node's block at the expected height was not the snapshot's (`HeadCheck`); stopped.
+    case wrongHead(message: String, nodeStatus: Int32)
 
     /// The node's exit code in either case.
     public var nodeStatus: Int32 {
         switch self {
-        case .nodeExited(let s), .neverHealthy(_, let s): s
+        case .nodeExited(let s), .neverHealthy(_, let s), .wrongHead(_, let s): s
         }
     }
 }
@@ -150,6 +157,20 @@ public final class Supervisor: Sendable {
             return .neverHealthy(seconds: options.healthTimeout, nodeStatus: status)
         }
         log(String(format: "node is healthy after %.1f s", Date().timeIntervalSince(start)))
+        if let expect = options.expectHead {
+            // Before anything imports into the node or it is aliased: a wrong database stops here.
+            let verdict = await HeadCheck.run(node, expect: expect, timeout: options.headCheckTimeout,
+                                              interval: min(1, options.healthInterval),
+                                              stop: { Task.isCancelled || child.exitStatus != nil })
+            if Task.isCancelled || child.exitStatus != nil { return nil }
+            guard verdict == .matches else {
+                let message = HeadCheck.failure(verdict, expect: expect)
+                log("error: \(message); stopping the node")
+                let status = await child.stop(grace: options.stopGrace)
+                return .wrongHead(message: message, nodeStatus: status)
+            }
+            log("head check: block \(expect.number) has hash \(expect.hash), as the snapshot recorded (\(expect.origin))")
+        }
         for a in options.aliases where !Task.isCancelled {
             await setAlias(a, node: node)
         }

@@ -2,5 +2,7 @@
 public enum ReservedNames {
     public static let marker = ".chainsnap-restore.json"
     public static let staging = ".chainsnap-staging"
-    public static let all: Set<String> = [marker, staging]
+    /// The `flock` file of `TargetLock`: one restore per target.
+    public static let lock = ".chainsnap-lock"
+    public static let all: Set<String> = [marker, staging, lock]
 }

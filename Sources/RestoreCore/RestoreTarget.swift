@@ -49,10 +49,17 @@ public enum StagingPhase: String, Codable, Sendable, CustomStringConvertible {
 }
 
 /// The state file of an unfinished restore inside the staging folder.
+///
+/// `replaceExisting` records what the run that began the staging was allowed to do; it never
+/// carries over: a resumed run replaces existing data only with its own consent (`--force` or
+/// `--reuse-existing`). `movedAside` says the move into place got past its first step: existing
+/// entries (if replaced) are in `.chainsnap-staging/replaced`, deleted only when the move
+/// finishes, and every entry now in the target came from this restore.
 struct StagingState: Codable, Equatable {
     var identity: String
     var replaceExisting: Bool
     var phase: StagingPhase
+    var movedAside: Bool?
 }
 
 /// A restore target and its safety rules (DESIGN.md, "Restore safety"):
@@ -112,7 +119,18 @@ public final class RestoreTarget: @unchecked Sendable {
     public func plan(identity: String, force: Bool, allowExisting: Bool = false, log: (String) -> Void) throws -> Plan {
         if let state = readState() {
             if state.identity == identity {
-                return .resume(phase: state.phase, replaceExisting: state.replaceExisting || force || allowExisting)
+                let consent = force || allowExisting
+                let oldData = !((try? FS.listDirectory(oldRoot)) ?? []).isEmpty
+                let existingData = try state.movedAside != true && !existingEntries().isEmpty
+                if (existingData || oldData) && !consent {
+                    // Consent is given by the run that deletes, never inherited from a killed one.
+                    var what = "an interrupted restore of \(state.identity) into '\(path)' "
+                    what += state.replaceExisting ? "was replacing its existing contents (--force)" : "finds existing contents there"
+                    if oldData { what += "; some of them are already moved aside into \(oldRoot)" }
+                    throw ChainsnapError(.targetNotEmpty, what + "; this run was not given --force, so nothing was changed", object: path,
+                                         hint: "run the same restore again with --force to finish replacing the old data (it is then deleted), or move the old data out of the way yourself")
+                }
+                return .resume(phase: state.phase, replaceExisting: existingData || oldData)
             }
             if state.phase == .moving {
                 throw ChainsnapError(.targetNotEmpty,
@@ -165,6 +183,7 @@ public final class RestoreTarget: @unchecked Sendable {
     /// Existing entries (only when `replaceExisting`) are first moved aside into the staging folder,
     /// so an interrupted commit can be finished by running the same restore again.
     public func commit(marker: RestoreMarker, replaceExisting: Bool) throws {
+        TestPause.here("commit", detail: marker.identity)
         guard var state = readState() else {
             throw ChainsnapError(.io, "staging state of '\(path)' vanished before the final move", object: stagingRoot)
         }
@@ -176,10 +195,13 @@ public final class RestoreTarget: @unchecked Sendable {
         // Names as bytes: an archive's names need not be UTF-8.
         let incoming = try FS.listDirectoryBytes(Array(stagingTree.utf8))
         let target = Array(path.utf8) + [0x2f], staged = Array(stagingTree.utf8) + [0x2f], old = Array(oldRoot.utf8) + [0x2f]
-        if replaceExisting {
+        if state.movedAside == true {
+            // Resumed after the first step: what is in the target now came from this restore.
+        } else if replaceExisting {
             let reserved = Set(ReservedNames.all.map { Array($0.utf8) })
             for name in try FS.listDirectoryBytes(Array(path.utf8)) where !reserved.contains(name) {
                 try FS.rename(bytes: target + name, old + name)
+                TestPause.here("moved-aside", detail: PathRules.display(name))
             }
         } else {
             for name in incoming where FS.exists(bytes: target + name) {
@@ -187,6 +209,10 @@ public final class RestoreTarget: @unchecked Sendable {
                 throw ChainsnapError(.targetNotEmpty, "'\(shown)' appeared in '\(path)' during the restore", object: path + "/" + shown,
                                      hint: "make sure nothing else writes to the target, then run again")
             }
+        }
+        if state.movedAside != true {
+            state.movedAside = true
+            try writeState(state)
         }
         try? FS.removeTree(markerPath)
         for name in incoming {

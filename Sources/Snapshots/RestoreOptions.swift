@@ -12,6 +12,8 @@ public struct RestoreOptions: Sendable {
     public var progressInterval: Double? = nil
     public var progressFile: String? = nil
     public var quiet = false
+    /// Seconds to wait for another run holding the target (`TargetLock`); 0 refuses at once.
+    public var lockWait: Double = 0
 
     public init() {}
 }

@@ -18,6 +18,15 @@ public struct CreateOptions: Sendable {
     public var quiet = false
     /// Reuse the extents of large files whose path, size and mtime match the newest snapshot.
     public var reuseUnchanged = true
+    /// Store files that changed while read, and again when re-read, as read (with a warning)
+    /// instead of failing (`ChangingFiles.swift`).
+    public var allowChanging = false
+    /// Seconds to wait for a `snapshot prune` that is deleting chunks (`PruneRecord`).
+    public var pruneWait: Double = 1800
+    /// Seconds between looks at a prune record while waiting.
+    public var prunePoll: Double = 1
+    /// Where notices go (the wait for a prune); nil for stderr.
+    public var log: (@Sendable (String) -> Void)? = nil
 
     public init() {}
 
@@ -78,6 +87,9 @@ public struct SnapshotCreator: Sendable {
         let lock = "{\"id\":\"\(id)\",\"host\":\"\(ProcessInfo.processInfo.hostName)\",\"started\":\"\(Self.rfc3339Now())\"}\n"
         try await store.put(SnapshotLayout.lockKey(id), bytes: Array(lock.utf8))
         do {
+            // After the lock, before looking at which chunks exist: see `PruneRecord`.
+            try await PruneRecord.waitForPrunes(in: store, timeout: options.pruneWait, poll: options.prunePoll,
+                                                log: { options.log?($0) ?? writeStderr($0 + "\n") })
             let summary = try await build(id: id, root: root, entries: &entries, started: started, warnings: scanner.warnings)
             try? await store.delete(SnapshotLayout.lockKey(id))
             return summary
@@ -90,7 +102,7 @@ public struct SnapshotCreator: Sendable {
     private func build(id: String, root: String, entries: inout [Entry], started: Double, warnings: [String]) async throws -> CreateSummary {
         let (known, previous) = try await knownChunks()
         let unchanged = unchangedExtents(entries, previous: previous, known: known)
-        let jobs = planJobs(entries, skipping: Set(unchanged.keys))
+        var jobs = planJobs(entries, skipping: Set(unchanged.keys))
         let totalBytes = entries.reduce(Int64(0)) { $0 + ($1.type == .file ? $1.size : 0) }
         let progress = ProgressReporter(label: "snapshot \(id)", total: totalBytes, interval: options.progressInterval, quiet: options.quiet)
         progress.start()
@@ -100,13 +112,29 @@ public struct SnapshotCreator: Sendable {
         let frozenEntries = entries
         let written = Locked<Set<String>>([])
         let pool = ContextPool(level: options.level)
-        let collected = Locked([JobResult?](repeating: nil, count: jobs.count))
-        try await forEachBounded(jobs.count, limit: options.parallel) { i in
-            let r = try await self.process(jobs[i], root: root, entries: frozenEntries, known: known, written: written, pool: pool)
-            progress.add(jobs[i].length)
-            collected.withLock { $0[i] = r }
+        let changed = ChangedFiles()
+        var results = try await runJobs(jobs, root: root, entries: frozenEntries, known: known, written: written, pool: pool,
+                                        progress: progress, changed: changed)
+        // Files that changed while read are read once more (and their first-pass regions dropped).
+        var warnings = warnings
+        let retried = changed.all
+        let firstPassJobs = jobs.count
+        if !retried.isEmpty {
+            let names = retried.sorted().map { frozenEntries[$0].path }
+            writeStderr("warning: \(names.count) files changed while being read; reading them again: \(names.prefix(5).joined(separator: ", "))\n")
+            entries = try Self.refreshEntries(entries, changed: retried, root: root)
+            let retryJobs = planJobs(entries, skipping: Set(entries.indices).subtracting(retried))
+            let again = ChangedFiles()
+            let retryResults = try await runJobs(retryJobs, root: root, entries: entries, known: known, written: written, pool: pool,
+                                                 progress: progress, changed: again)
+            if !again.all.isEmpty {
+                let w = try Self.changedAgain(again.all.sorted().map { entries[$0].path }, allowChanging: options.allowChanging)
+                writeStderr("warning: \(w)\n")
+                warnings.append(w)
+            }
+            jobs += retryJobs
+            results += retryResults
         }
-        let results = collected.withLock { $0 }
 
         // Assemble extents in file order.
         var extents = [[Extent]](repeating: [], count: entries.count)
@@ -122,8 +150,11 @@ public struct SnapshotCreator: Sendable {
             }
             summary.zeroBytes += x.filter { $0.chunk == nil }.reduce(0) { $0 + $1.length }
         }
-        for (job, result) in zip(jobs, results) {
+        for (k, (job, result)) in zip(jobs, results).enumerated() {
             let r = result!
+            // A first-pass read of a file that changed: superseded by its second read.
+            let stale = k < firstPassJobs
+            if stale, case .region(let file, _, _) = job, retried.contains(file) { continue }
             if let c = r.chunk {
                 if chunkTable[c.id] == nil {
                     chunkTable[c.id] = c
@@ -146,8 +177,9 @@ public struct SnapshotCreator: Sendable {
             case .pack(let files, _):
                 var off: Int64 = 0
                 for f in files {
-                    extents[f] = [Extent(chunk: r.chunk!.id, offset: off, length: entries[f].size)]
-                    off += entries[f].size
+                    let size = stale ? frozenEntries[f].size : entries[f].size
+                    if !(stale && retried.contains(f)) { extents[f] = [Extent(chunk: r.chunk!.id, offset: off, length: size)] }
+                    off += size
                 }
             }
         }
@@ -162,7 +194,8 @@ public struct SnapshotCreator: Sendable {
             case .symlink: totals.symlinks += 1
             }
         }
-        let chunks = chunkTable.values.sorted { $0.id < $1.id }
+        let used = Set(extents.joined().compactMap(\.chunk))
+        let chunks = chunkTable.values.filter { used.contains($0.id) }.sorted { $0.id < $1.id }
         totals.storedBytes = chunks.reduce(0) { $0 + $1.stored }
         totals.newBytes = summary.newStoredBytes
         var source = options.source
@@ -240,19 +273,34 @@ public struct SnapshotCreator: Sendable {
         return h & 63 == 0
     }
 
+    /// Runs `jobs` (at most `options.parallel` at once); results in job order.
+    private func runJobs(_ jobs: [Job], root: String, entries: [Entry], known: [String: ChunkInfo], written: Locked<Set<String>>,
+                         pool: ContextPool, progress: ProgressReporter, changed: ChangedFiles) async throws -> [JobResult?] {
+        let collected = Locked([JobResult?](repeating: nil, count: jobs.count))
+        try await forEachBounded(jobs.count, limit: options.parallel) { i in
+            let r = try await self.process(jobs[i], root: root, entries: entries, known: known, written: written, pool: pool,
+                                           changed: changed)
+            progress.add(jobs[i].length)
+            collected.withLock { $0[i] = r }
+        }
+        return collected.withLock { $0 }
+    }
+
     private func process(_ job: Job, root: String, entries: [Entry], known: [String: ChunkInfo],
-                         written: Locked<Set<String>>, pool: ContextPool) async throws -> JobResult {
+                         written: Locked<Set<String>>, pool: ContextPool, changed: ChangedFiles) async throws -> JobResult {
         let buf = try [UInt8](unsafeUninitializedCapacity: Int(job.length)) { p, n in
             n = 0
             let raw = UnsafeMutableRawBufferPointer(p)
             switch job {
             case .region(let file, let offset, let length):
-                try readExactly(root + "/" + entries[file].path, into: raw, range: 0..<Int(length), at: offset)
+                try readChecked(root + "/" + entries[file].path, index: file, entry: entries[file], into: raw,
+                                range: 0..<Int(length), at: offset, changed: changed)
             case .pack(let files, _):
                 var off = 0
                 for f in files {
                     let size = Int(entries[f].size)
-                    try readExactly(root + "/" + entries[f].path, into: raw, range: off..<(off + size), at: 0)
+                    try readChecked(root + "/" + entries[f].path, index: f, entry: entries[f], into: raw,
+                                    range: off..<(off + size), at: 0, changed: changed)
                     off += size
                 }
             }
@@ -273,15 +321,6 @@ public struct SnapshotCreator: Sendable {
         try await store.put(ChunkInfo.key(id: hash, codec: options.codec.rawValue), bytes: compressed)
         return JobResult(chunk: ChunkInfo(id: hash, size: job.length, stored: Int64(compressed.count), codec: options.codec.rawValue),
                          isNew: claimed)
-    }
-
-    private func readExactly(_ path: String, into buf: UnsafeMutableRawBufferPointer, range: Range<Int>, at offset: Int64) throws {
-        let f = try RawFile(readingAt: path)
-        let n = try f.read(into: UnsafeMutableRawBufferPointer(rebasing: buf[range]), at: offset)
-        guard n == range.count else {
-            throw ChainsnapError(.io, "'\(path)' shrank while it was being read (expected \(range.count) bytes at offset \(offset), got \(n))",
-                                 object: path, hint: "snapshot a stopped node or a VolumeSnapshot clone, not a volume being written")
-        }
     }
 
     static func isAllZero(_ buf: [UInt8]) -> Bool {

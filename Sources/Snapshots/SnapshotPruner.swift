@@ -24,6 +24,11 @@ public struct SnapshotPruner: Sendable {
     public var grace: Double
     /// Locks older than this are treated as left behind by a killed create.
     public var staleLockAge: Double = 24 * 3600
+    /// For tests: runs after the pending-deletion record is written and the locks re-checked,
+    /// right before the first chunk is deleted (the moment a racing create matters).
+    public var beforeDeleting: (@Sendable () async -> Void)? = nil
+    /// For tests: runs right after the pending-deletion record is written, before the lock re-check.
+    public var afterRecord: (@Sendable () async -> Void)? = nil
 
     public init(store: any ObjectStore, keepLast: Int, dryRun: Bool, grace: Double = 900) {
         self.store = store
@@ -63,25 +68,50 @@ public struct SnapshotPruner: Sendable {
         let candidates = try await store.list(prefix: SnapshotLayout.chunkPrefix).filter { o in
             !referenced.contains(o.key) && (o.lastModified.map { now - $0 > grace } ?? true)
         }
-        // Check again right before deleting: a create may have started meanwhile.
+        // Announce the deletion, then check again (`PruneRecord`): a create that starts from here
+        // on sees the record and waits; one that started before left its lock for this check.
+        let recordKey = PruneRecord.key(SnapshotID.next(after: nil, compactUTC: SnapshotCreator.compactNow(),
+                                                        random: UInt32.random(in: 0...UInt32.max)))
+        var recordWritten = Date().timeIntervalSince1970
+        if !dryRun && !candidates.isEmpty {
+            try await writeRecord(recordKey, chunks: candidates.map(\.key))
+            await afterRecord?()
+        }
         if let busy = try await activeLock() {
+            if !dryRun && !candidates.isEmpty { try? await store.delete(recordKey) }
             s.chunksDeferred = "snapshot \(busy) is being created; unreferenced chunks are left for a later prune"
             log(s.chunksDeferred!)
             return s
         }
+        if !dryRun && !candidates.isEmpty { await beforeDeleting?() }
         for o in candidates {
-            if !dryRun { try await store.delete(o.key) }
+            if !dryRun {
+                try await store.delete(o.key)
+                // Keep the record fresh, so creates never take a long prune's record for a stale one.
+                if Date().timeIntervalSince1970 - recordWritten > PruneRecord.staleAge / 6 {
+                    try await writeRecord(recordKey, chunks: candidates.map(\.key))
+                    recordWritten = Date().timeIntervalSince1970
+                }
+            }
             s.removedChunks += 1
             s.removedBytes += o.size
         }
+        if !dryRun && !candidates.isEmpty { try await store.delete(recordKey) }
         log((dryRun ? "would remove" : "removed") + " \(s.removedChunks) unreferenced chunks (\(ByteCount.format(s.removedBytes)))")
         return s
+    }
+
+    private func writeRecord(_ key: String, chunks: [String]) async throws {
+        let body = PruneRecord.Body(host: ProcessInfo.processInfo.hostName, pid: ProcessInfo.processInfo.processIdentifier,
+                                    started: SnapshotCreator.rfc3339Now(), chunks: chunks)
+        try await store.put(key, bytes: Array(try JSONEncoder().encode(body)))
+        try await store.flush()
     }
 
     /// The id of a create in progress (a lock younger than `staleLockAge`), if any.
     private func activeLock() async throws -> String? {
         let now = Date().timeIntervalSince1970
-        for l in try await store.list(prefix: SnapshotLayout.lockPrefix) {
+        for l in try await store.list(prefix: SnapshotLayout.lockPrefix) where !PruneRecord.isRecord(l.key) {
             if let t = l.lastModified, now - t > staleLockAge { continue }
             return String(l.key.dropFirst(SnapshotLayout.lockPrefix.count).dropLast(".json".count))
         }

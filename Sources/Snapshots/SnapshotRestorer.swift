@@ -37,6 +37,10 @@ public struct SnapshotRestorer: Sendable {
         let started = monotonicSeconds()
         let (id, manifest) = try await loadManifest()
         let target = try RestoreTarget(path: directory)
+        // One restore per target, from before the plan until the marker is written.
+        let lock = try TargetLock.acquire(target: target.path, what: "snapshot \(id) from \(store.displayURL)",
+                                          wait: options.lockWait, log: log)
+        defer { lock.release() }
         var summary = RestoreSummary(snapshot: id, target: target.path)
         summary.treeBytes = manifest.totals.bytes
         summary.files = manifest.totals.files

@@ -26,7 +26,8 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
         try await body()
     } catch let e as ChainsnapError {
         writeStderr("chainsnap: error: \(e.description)\n")
-        throw ExitCode(e.code == .targetNotEmpty ? 3 : 1)
+        // 3: refused to replace existing data; 75 (EX_TEMPFAIL): another run holds the target.
+        throw ExitCode(e.code == .targetNotEmpty ? 3 : e.code == .targetBusy ? 75 : 1)
     } catch let e as ExitCode {
         throw e
     } catch let e as CleanExit {

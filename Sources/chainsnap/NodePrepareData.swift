@@ -1,5 +1,6 @@
 import ArgumentParser
 import NodeData
+import Transfer
 import SnapshotCore
 
 /// `chainsnap node prepare-data`: the init container's decision — restore, leave alone, or
@@ -46,6 +47,9 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("With --clear-data: clear only once per token (recorded in DATA-DIR/\(DataLayout.clearDataTokenName)), so a pod recreated later does not wipe again.", valueName: "token"))
     var clearDataToken: String?
 
+    @Option(help: ArgumentHelp("Wait up to this many seconds for another chainsnap run holding the restore target (default: refuse at once).", valueName: "seconds"))
+    var waitLock: Double?
+
     @Flag(help: "Print the decision and the restore command without changing anything.")
     var dryRun = false
 
@@ -68,12 +72,15 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
 
     func run() async throws {
         let layout = try layout()
-        let executor = PrepareDataExecutor(layout: layout, dryRun: dryRun, log: { print("prepare-data: \($0)") })
-        let plan = PrepareDataPlan.make(PrepareDataInputs(
-            layout: layout, folder: executor.survey(), sourceGiven: source.isGiven, snapshot: snapshot,
-            clearData: clearData, clearDataToken: clearDataToken))
+        var executor = PrepareDataExecutor(layout: layout, dryRun: dryRun, log: { print("prepare-data: \($0)") })
+        executor.lockWait = waitLock ?? 0
+        executor.lockWhat = "node prepare-data" + (source.from.map { " from " + Redact.url($0) } ?? "")
         try await reportingErrors {
-            try await executor.execute(plan) { try await restore(into: layout.target, log: executor.log) }
+            try await executor.prepare(planning: { folder in
+                PrepareDataPlan.make(PrepareDataInputs(
+                    layout: layout, folder: folder, sourceGiven: source.isGiven, snapshot: snapshot,
+                    clearData: clearData, clearDataToken: clearDataToken))
+            }, restore: { try await restore(into: layout.target, log: executor.log) })
         }
     }
 

@@ -13,7 +13,10 @@ struct NodeSuperviseCommand: AsyncParsableCommand {
             /ext/health reports healthy it sets the chain aliases (admin.aliasChain) and, with \
             --import-from, runs `chainsnap rlp import` against the node. It keeps running while the \
             node runs and exits with the node's exit status (128+N when killed by signal N). A node \
-            that is not healthy within --health-timeout is stopped and the command exits 1.
+            that is not healthy within --health-timeout is stopped and the command exits 1. With \
+            --expect-head-from DIR, once healthy and before any alias or import, it asks the node for \
+            the block at the height the restore marker in DIR recorded; when its hash differs (or the \
+            node does not have it within --head-check-timeout) the node is stopped and the command exits 1.
 
             Example: chainsnap node supervise --rpc http://127.0.0.1:9630 --alias C=evm -- luxd --http-port=9630
             """
@@ -42,6 +45,12 @@ struct NodeSuperviseCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Seconds to keep retrying bootstrap peers that do not resolve yet (pods still being scheduled).", valueName: "seconds"))
     var bootstrapWait: Double = 0
+
+    @Option(help: ArgumentHelp("Restore target whose marker (.chainsnap-restore.json) names the head the node must have once healthy.", valueName: "dir"))
+    var expectHeadFrom: String?
+
+    @Option(help: ArgumentHelp("Seconds the node gets to answer the head check (with --expect-head-from).", valueName: "seconds"))
+    var headCheckTimeout: Double = 120
 
     @Option(help: ArgumentHelp("RLP bundle store to import from once the node is healthy.", valueName: "store-url"))
     var importFrom: String?
@@ -82,6 +91,7 @@ struct NodeSuperviseCommand: AsyncParsableCommand {
         }
         guard bootstrapFlag.hasPrefix("--") else { throw ValidationError("--bootstrap-flag must start with --, e.g. --bootstrap-ips") }
         guard bootstrapWait >= 0 else { throw ValidationError("--bootstrap-wait must not be negative") }
+        guard headCheckTimeout > 0 else { throw ValidationError("--head-check-timeout must be positive") }
         guard healthTimeout > 0, healthInterval > 0, stopGrace >= 0 else {
             throw ValidationError("--health-timeout and --health-interval must be positive, --stop-grace not negative")
         }
@@ -116,10 +126,16 @@ struct NodeSuperviseCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let options = SupervisorOptions(
+        var options = SupervisorOptions(
             executable: node[0], arguments: await nodeArguments(log: dryRun ? { print($0) } : Supervisor.stderrLog), endpoints: NodeEndpoints(baseURL: rpc),
             healthTimeout: healthTimeout, healthInterval: healthInterval,
             aliases: aliases.compactMap(ChainAlias.init(parsing:)), stopGrace: stopGrace)
+        if let dir = expectHeadFrom {
+            let (head, note) = try NodeExpectHead.read(from: dir)
+            (dryRun ? { print($0) } : Supervisor.stderrLog)(note)
+            options.expectHead = head
+            options.headCheckTimeout = headCheckTimeout
+        }
         let steps: [any NodeStartupStep] = importArguments.map { [NodeRLPImportStep(arguments: $0)] } ?? []
         if dryRun {
             print("node:    \(([options.executable] + options.arguments).joined(separator: " "))")
@@ -135,6 +151,9 @@ struct NodeSuperviseCommand: AsyncParsableCommand {
         case .neverHealthy(let seconds, _):
             throw ChainsnapError(.rpc, "the node was not healthy at \(rpc)/ext/health after \(Int(seconds)) s and was stopped",
                                  hint: "read the node's log above; if it is just slow (a large import or restore), raise --health-timeout")
+        case .wrongHead(let message, _):
+            throw ChainsnapError(.chainMismatch, message + "; the node was stopped before any alias or import",
+                                 hint: "restore another snapshot (chainsnap node prepare-data --clear-data), or check the snapshot's recorded head (chainsnap snapshot list)")
         }
     }
 }

@@ -29,6 +29,10 @@ struct SnapshotCreate: AsyncParsableCommand {
     @Option(help: "Chain id.") var chainId: String?
     @Option(help: "Block height at snapshot time.") var height: UInt64?
     @Option(help: "Block hash at that height.") var blockHash: String?
+    @Option(help: ArgumentHelp("The node's base URL: record its head (eth_blockNumber, or --height, and that block's hash) in the manifest.", valueName: "url"))
+    var rpc: String?
+    @Option(help: ArgumentHelp("JSON-RPC path below --rpc (luxd C-chain: /ext/bc/C/rpc; geth: /).", valueName: "path"))
+    var rpcPath: String = "/ext/bc/C/rpc"
     @Option(help: "Node software version.") var nodeVersion: String?
     @Option(name: .customLong("label"), help: "Free-form metadata k=v (repeatable).") var labels: [String] = []
     @Option(help: "Chunk codec.") var compression: ChunkCodec = .zstd
@@ -36,6 +40,8 @@ struct SnapshotCreate: AsyncParsableCommand {
     @Option(help: "Chunk size (e.g. 4MiB).") var chunkSize: String = "4MiB"
     @Option(help: "Seconds between progress lines when stderr is not a terminal.") var progressInterval: Double?
     @Flag(help: "Read and hash every file, even those whose size and mtime match the newest snapshot.") var rehash = false
+    @Flag(help: "Store files that change while being read (and again when re-read) as read, with a warning, instead of failing.")
+    var allowChanging = false
     @OptionGroup var store: StoreFlags
 
     var effectiveLevel: Int { level ?? compression.defaultLevel }
@@ -48,6 +54,9 @@ struct SnapshotCreate: AsyncParsableCommand {
             throw ValidationError("--level \(effectiveLevel) is out of range for \(compression.rawValue): zstd takes 1-19, lz4 0-12")
         }
         _ = try asUsageError { try ByteCount.parse(chunkSize) }
+        if let rpc, !(rpc.hasPrefix("http://") || rpc.hasPrefix("https://")) {
+            throw ValidationError("--rpc '\(rpc)' must be an http:// or https:// URL, e.g. http://127.0.0.1:9650")
+        }
     }
 
     func run() async throws {
@@ -58,11 +67,18 @@ struct SnapshotCreate: AsyncParsableCommand {
             o.chunkSize = try ByteCount.parse(chunkSize)
             o.progressInterval = progressInterval
             o.reuseUnchanged = !rehash
+            o.allowChanging = allowChanging
             let labelMap = Dictionary(labels.map { l in
                 let kv = l.split(separator: "=", maxSplits: 1)
                 return (String(kv[0]), kv.count > 1 ? String(kv[1]) : "")
             }, uniquingKeysWith: { _, last in last })
-            o.source = SourceInfo(network: network, chainId: chainId, height: height, blockHash: blockHash,
+            var head = (height, blockHash)
+            if let rpc {
+                let (n, hash) = try await SnapshotCreateHead.read(rpc: rpc, rpcPath: rpcPath, height: height, blockHash: blockHash)
+                head = (n, hash)
+                writeStderr("recording the node's head: block \(n), hash \(hash)\n")
+            }
+            o.source = SourceInfo(network: network, chainId: chainId, height: head.0, blockHash: head.1,
                                   nodeVersion: nodeVersion, labels: labelMap)
             let s = try await SnapshotCreator(store: store.open(to), options: o).run(directory: directory)
             let t = s.manifest.totals
@@ -87,7 +103,9 @@ struct SnapshotRestore: AsyncParsableCommand {
             Refuses a non-empty target unless --force (exit 3). Checks free space first, builds the tree \
             in TARGET/.chainsnap-staging and moves it into place only when every chunk is verified. A killed \
             restore resumes when run again. A marker (TARGET/.chainsnap-restore.json) makes a second run of \
-            the same restore a no-op.
+            the same restore a no-op. One restore holds a target at a time (a flock on \
+            TARGET/.chainsnap-lock): a second one exits 75 naming the holder, or waits with --wait-lock. \
+            A resumed restore replaces existing data only when it is given --force itself.
             """
     )
 
@@ -102,9 +120,12 @@ struct SnapshotRestore: AsyncParsableCommand {
     @Option(help: "Seconds between progress lines when stderr is not a terminal.") var progressInterval: Double?
     @Option(help: "Write machine-readable progress (JSON) to this file while running.") var progressFile: String?
     @Flag(help: "Print the summary as JSON on stdout.") var json = false
+    @Option(help: ArgumentHelp("Wait up to this many seconds for another chainsnap run holding the target (default: refuse at once, exit 75).", valueName: "seconds"))
+    var waitLock: Double?
     @OptionGroup var store: StoreFlags
 
     func validate() throws {
+        if let w = waitLock, !(w >= 0 && w <= 7 * 86400) { throw ValidationError("--wait-lock takes 0 to 604800 seconds") }
         guard source.isGiven else { throw ValidationError("give --from URL (or --from-file PATH holding the URL)") }
         // With --from-file the URL, and so whether it is an archive, is only known in run().
         if let from = source.from { try checkKind(isArchive: ArchiveRestore.isArchiveURL(from)) }
@@ -132,6 +153,7 @@ struct SnapshotRestore: AsyncParsableCommand {
             o.reuseExisting = reuseExisting
             o.progressInterval = progressInterval
             o.progressFile = progressFile
+            o.lockWait = waitLock ?? 0
             let so = try store.options()
             o.parallel = so.connections
             o.memoryLimit = so.memoryLimit
@@ -172,6 +194,7 @@ extension SnapshotRestore {
             }
             o.maxTarHeaderBytes = bytes
         }
+        o.lockWait = waitLock ?? 0
         let s = try await ArchiveRestore.run(from: from, to: directory, storeOptions: storeOptions, options: o)
         writeStderr(s.description + "\n")
         if json {

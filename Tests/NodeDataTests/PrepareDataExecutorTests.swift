@@ -63,7 +63,9 @@ struct PrepareDataExecutorTests {
         #expect(plan.action == .clearThenRestore)
         var restored = false
         try await ex.execute(plan) {
-            #expect(!fm.fileExists(atPath: l.path("db")) && (try? fm.destinationOfSymbolicLink(atPath: l.path("chainData"))) == nil,
+            // The restore target keeps only the lock file the clear and the restore hold (TargetLock).
+            #expect((try? fm.contentsOfDirectory(atPath: l.path("db"))) == [ReservedNames.lock]
+                    && (try? fm.destinationOfSymbolicLink(atPath: l.path("chainData"))) == nil,
                     "the restore runs after the clear")
             try write(l.target + "/restored")
             restored = true

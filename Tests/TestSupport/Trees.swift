@@ -13,7 +13,7 @@ public enum Trees {
 
     private static func walk(_ dir: String, rel: String, mtimes: Bool, into out: inout [String: String]) throws {
         for name in try FileManager.default.contentsOfDirectory(atPath: dir) {
-            if rel.isEmpty && (name == ".chainsnap-restore.json" || name == ".chainsnap-staging") { continue }
+            if rel.isEmpty && (name == ".chainsnap-restore.json" || name == ".chainsnap-staging" || name == ".chainsnap-lock") { continue }
             let full = dir + "/" + name
             let r = rel.isEmpty ? name : rel + "/" + name
             var st = stat()

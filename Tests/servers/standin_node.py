@@ -3,7 +3,9 @@
 
 Serves GET /ext/health ({"healthy": true} once --healthy-after seconds have passed, 503
 before, never with --never-healthy), POST /ext/admin (admin.aliasChain) and POST
-/ext/bc/C/admin (admin_importChain) and /ext/bc/C/rpc (eth_blockNumber), on 127.0.0.1:--port.
+/ext/bc/C/admin (admin_importChain) and /ext/bc/C/rpc (eth_blockNumber, eth_getBlockByNumber:
+every block up to --height, with hash --block-hash or 0x followed by the number in 64 hex digits),
+on 127.0.0.1:--port.
 Every call and every signal is appended as one JSON line to --record. On SIGTERM/SIGINT it
 exits with --exit-status; with --exit-after S it exits on its own after S seconds.
 """
@@ -31,6 +33,7 @@ ap.add_argument("--exit-after", type=float, default=0)
 ap.add_argument("--ignore-sigterm", action="store_true")
 ap.add_argument("--height", type=int, default=0, help="eth_blockNumber answer")
 ap.add_argument("--syncing", action="store_true", help="eth_syncing reports progress instead of false")
+ap.add_argument("--block-hash", help="hash eth_getBlockByNumber gives every block")
 args, extra = ap.parse_known_args()
 
 lock = threading.Lock()
@@ -74,6 +77,10 @@ class Handler(BaseHTTPRequestHandler):
             result = True
         elif method == "eth_blockNumber":
             result = hex(args.height)
+        elif method == "eth_getBlockByNumber":
+            n = args.height if params[0] == "latest" else int(params[0], 16)
+            if n <= args.height:
+                result = {"number": hex(n), "hash": args.block_hash or "0x%064x" % n, "transactions": []}
         elif method == "eth_syncing":
             result = {"currentBlock": hex(args.height), "highestBlock": hex(args.height + 100)} if args.syncing else False
         else:
