@@ -1,5 +1,8 @@
 import ArgumentParser
+import Foundation
+import Metrics
 import NodeData
+import RestoreCore
 import SnapshotCore
 
 /// `chainsnap node prepare-data`: the init container's decision — restore, leave alone, or
@@ -52,6 +55,12 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
     @OptionGroup(title: "Store options (passed on to `snapshot restore`)")
     var store: StoreFlags
 
+    @OptionGroup(title: "Metrics (the restore's, or the decision's when nothing is restored)")
+    var metrics: RestoreMetricsFlags
+
+    @Option(help: ArgumentHelp("Passed on to `snapshot restore`: its progress as one JSON object, replaced while it runs.", valueName: "path"))
+    var progressFile: String?
+
     func layout() throws -> DataLayout {
         try DataLayout(dataDir: dataDir, chainData: chainData, restorePath: restorePath, protected: protected)
     }
@@ -72,8 +81,19 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
         let plan = PrepareDataPlan.make(PrepareDataInputs(
             layout: layout, folder: executor.survey(), sourceGiven: source.isGiven, snapshot: snapshot,
             clearData: clearData, clearDataToken: clearDataToken))
+        // The restore writes --metrics-file itself; without one (plan: leave alone) the decision is reported here.
+        let restored = Locked(false)
         try await reportingErrors {
-            try await executor.execute(plan) { try await restore(into: layout.target, log: executor.log) }
+            do {
+                try await executor.execute(plan) {
+                    restored.withLock { $0 = !dryRun }
+                    try await restore(into: layout.target, log: executor.log)
+                }
+                if !restored.withLock({ $0 }), !dryRun { metrics.start(target: layout.target)?.finish(result: .success, reason: .none, now: Date().timeIntervalSince1970) }
+            } catch {
+                if !restored.withLock({ $0 }), !dryRun { metrics.start(target: layout.target)?.finish(result: .failure, reason: FailureReason(error: error), now: Date().timeIntervalSince1970) }
+                throw error
+            }
         }
     }
 
@@ -83,6 +103,8 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
         if let snapshot { args += ["--snapshot", snapshot] }
         if let sha256 { args += ["--sha256", sha256] }
         args += [target] + store.arguments
+        if let m = metrics.metricsFile { args += ["--metrics-file", m] }
+        if let progressFile { args += ["--progress-file", progressFile] }
         if dryRun {
             log("would run: \(NodeSelfExec.display(args))")
             return

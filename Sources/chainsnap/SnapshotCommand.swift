@@ -37,6 +37,7 @@ struct SnapshotCreate: AsyncParsableCommand {
     @Option(help: "Seconds between progress lines when stderr is not a terminal.") var progressInterval: Double?
     @Flag(help: "Read and hash every file, even those whose size and mtime match the newest snapshot.") var rehash = false
     @OptionGroup var store: StoreFlags
+    @OptionGroup(title: "Metrics") var metrics: MetricsFlags
 
     var effectiveLevel: Int { level ?? compression.defaultLevel }
 
@@ -51,7 +52,7 @@ struct SnapshotCreate: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingErrors {
+        try await reportingErrors { try await metrics.reporting(job: "snapshot-create", network: network) { outcome in
             var o = CreateOptions()
             o.codec = compression
             o.level = effectiveLevel
@@ -66,6 +67,11 @@ struct SnapshotCreate: AsyncParsableCommand {
                                   nodeVersion: nodeVersion, labels: labelMap)
             let s = try await SnapshotCreator(store: store.open(to), options: o).run(directory: directory)
             let t = s.manifest.totals
+            outcome.bytesRead = t.bytes
+            outcome.bytesWritten = s.newRawBytes
+            outcome.bytesUploaded = s.newStoredBytes
+            outcome.chunksNew = s.newChunks
+            outcome.chunksReused = s.reusedChunks
             writeStderr("""
                 snapshot \(s.id): \(t.files) files, \(t.dirs) folders, \(t.symlinks) symlinks, \(ByteCount.format(t.bytes))
                   wrote \(s.newChunks) new chunks: \(ByteCount.format(s.newRawBytes)) raw as \(ByteCount.format(s.newStoredBytes)) stored
@@ -74,7 +80,7 @@ struct SnapshotCreate: AsyncParsableCommand {
 
                 """)
             print(s.id)
-        }
+        } }
     }
 }
 
@@ -101,6 +107,7 @@ struct SnapshotRestore: AsyncParsableCommand {
     @Option(help: "Write machine-readable progress (JSON) to this file while running.") var progressFile: String?
     @Flag(help: "Print the summary as JSON on stdout.") var json = false
     @OptionGroup var store: StoreFlags
+    @OptionGroup(title: "Metrics") var metrics: RestoreMetricsFlags
 
     func validate() throws {
         guard source.isGiven else { throw ValidationError("give --from URL (or --from-file PATH holding the URL)") }
@@ -121,20 +128,21 @@ struct SnapshotRestore: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingErrors {
+        try await reportingErrors { try await metrics.reporting(target: directory) { restoreMetrics in
             var o = RestoreOptions()
             o.snapshot = snapshot
             o.force = force
             o.reuseExisting = reuseExisting
             o.progressInterval = progressInterval
             o.progressFile = progressFile
+            o.progressObserver = restoreMetrics?.observer
             let so = try store.options()
             o.parallel = so.connections
             o.memoryLimit = so.memoryLimit
             let from = try source.url()
             try checkKind(isArchive: ArchiveRestore.isArchiveURL(from))
             if ArchiveRestore.isArchiveURL(from) {
-                try await restoreArchive(from: from, storeOptions: so)
+                try await restoreArchive(from: from, storeOptions: so, observer: restoreMetrics?.observer)
                 return
             }
             let s = try await SnapshotRestorer(store: store.open(from), options: o).run(into: directory)
@@ -149,14 +157,15 @@ struct SnapshotRestore: AsyncParsableCommand {
                 writeStderr(line + "\n")
             }
             if json { try printJSON(s) }
-        }
+        } }
     }
 }
 
 extension SnapshotRestore {
     /// `--from …/node.tar.zst` (or .tar.lz4, .tar.gz, .tar): a streamed archive restore.
-    func restoreArchive(from: String, storeOptions: StoreOptions) async throws {
-        let progress = ProgressReporter(label: "restore archive", total: 0, interval: progressInterval, statusFile: progressFile)
+    func restoreArchive(from: String, storeOptions: StoreOptions, observer: (@Sendable (ProgressState) -> Void)?) async throws {
+        let progress = ProgressReporter(label: "restore archive", total: 0, interval: progressInterval, statusFile: progressFile,
+                                        observer: observer)
         var o = ArchiveRestore.Options(sha256: sha256?.lowercased(), force: force, log: { writeStderr($0 + "\n") })
         o.progress = progress
         let s = try await ArchiveRestore.run(from: from, to: directory, storeOptions: storeOptions, options: o)
@@ -288,16 +297,18 @@ struct SnapshotPrune: AsyncParsableCommand {
     @Flag(help: "Only say what would be removed.") var dryRun = false
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var store: StoreFlags
+    @OptionGroup(title: "Metrics") var metrics: MetricsFlags
 
     func validate() throws {
         if keepLast < 1 { throw ValidationError("--keep-last must be at least 1") }
     }
 
     func run() async throws {
-        try await reportingErrors {
+        try await reportingErrors { try await metrics.reporting(job: "snapshot-prune", network: nil) { outcome in
             let s = try await SnapshotPruner(store: store.open(storeURL), keepLast: keepLast, dryRun: dryRun)
                 .run(log: { writeStderr($0 + "\n") })
+            outcome.snapshotsRemoved = s.removedSnapshots.count
             if json { try printJSON(s) }
-        }
+        } }
     }
 }
