@@ -15,6 +15,15 @@ public struct StoreStatus: Sendable, Equatable {
         public var height: UInt64?
         public var bytes: Int64
         public var storedBytes: Int64
+
+        public init(id: String, network: String?, created: Double, height: UInt64?, bytes: Int64, storedBytes: Int64) {
+            self.id = id
+            self.network = network
+            self.created = created
+            self.height = height
+            self.bytes = bytes
+            self.storedBytes = storedBytes
+        }
     }
 
     /// One bundle's newest part.
@@ -27,6 +36,15 @@ public struct StoreStatus: Sendable, Equatable {
         public var lastBlockTime: Double
         /// Unix seconds of the manifest's `updatedAt` (when the last part was published).
         public var updated: Double?
+
+        public init(network: String, up: Bool, parts: Int, lastBlock: UInt64, lastBlockTime: Double, updated: Double?) {
+            self.network = network
+            self.up = up
+            self.parts = parts
+            self.lastBlock = lastBlock
+            self.lastBlockTime = lastBlockTime
+            self.updated = updated
+        }
     }
 
     /// The store as its metrics label shows it (no credentials, no query string secrets).
