@@ -70,6 +70,35 @@ import TestSupport
         #expect(obj?["finished"] as? Bool == true)
     }
 
+    /// prepare-data: the restore it runs writes the textfile (progress, then result); when it
+    /// leaves the folder alone, it reports that decision itself.
+    @Test(.requires("promtool"))
+    func prepareDataReportsItsRestoreOrItsDecision() throws {
+        let t = TempDir("mon-prepare")
+        try Trees.makeSample(at: t.sub("src"), largeFileSize: 1 << 20)
+        let store = "file://" + t.sub("store")
+        #expect(try run(bin, ["snapshot", "create", t.sub("src"), "--to", store]).status == 0)
+        let data = t.sub("data"), prom = t.sub("restore.prom")
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        let args = ["node", "prepare-data", "--data-dir", data, "--chain-data", "db", "--from", store, "--metrics-file", prom,
+                    "--progress-file", t.sub("progress.json")]
+        let first = try run(bin, args)
+        #expect(first.status == 0, "\(first.output)")
+        let text = try String(contentsOfFile: prom, encoding: .utf8)
+        try expectClean(text, "prepare-data's restore textfile")
+        let target = "{target=\"\(data)/db\"}"
+        #expect(value(text, "chainsnap_restore_success" + target) == 1)
+        #expect(value(text, "chainsnap_restore_done_bytes" + target)! > 0, "\(text)")
+        #expect(FileManager.default.fileExists(atPath: t.sub("progress.json")))
+        // Restored before: the marker says so; the decision (nothing to do) is the report.
+        try FileManager.default.removeItem(atPath: prom)
+        let again = try run(bin, args)
+        #expect(again.status == 0, "\(again.output)")
+        let second = try String(contentsOfFile: prom, encoding: .utf8)
+        #expect(value(second, "chainsnap_restore_running" + target) == 0)
+        #expect(value(second, "chainsnap_restore_success" + target) == 1)
+    }
+
     @Test(.requires("prometheus-pushgateway", "promtool"))
     func pushgatewayReceivesSnapshotCreate() throws {
         let gw = try PushgatewayServer()
