@@ -56,8 +56,16 @@ import TestSupport
         try expectClean(pruned, "a prune textfile")
         #expect(value(pruned, "chainsnap_job_snapshots_removed{job=\"snapshot-prune\",network=\"devnet\"}") == 1)
         let r = try run(bin, ["snapshot", "restore", "--from", store, t.sub("out"), "--metrics-file", t.sub("restore.prom"),
-                              "--progress-file", t.sub("progress.json")])
+                              "--progress-file", t.sub("progress.json"), "--progress-interval", "0.01"],
+                        environment: ["CHAINSNAP_PROGRESS_FORMAT": "json"])
         #expect(r.status == 0, "\(r.stderr)")
+        // With CHAINSNAP_PROGRESS_FORMAT=json the log's progress lines are JSON objects, one per line.
+        let jsonLines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("{") }
+        #expect(!jsonLines.isEmpty, "\(r.stderr)")
+        for l in jsonLines {
+            let o = try JSONSerialization.jsonObject(with: Data(l.utf8)) as? [String: Any]
+            #expect(o?["task"] is String && o?["done"] is Int && o?["time"] is Int, "\(l)")
+        }
         let restored = try String(contentsOfFile: t.sub("restore.prom"), encoding: .utf8)
         try expectClean(restored, "a restore textfile")
         let target = "{target=\"\(t.sub("out"))\"}"
