@@ -49,6 +49,9 @@ struct ExporterCommand: AsyncParsableCommand {
         if !(interval >= 1) { throw ValidationError("--interval must be at least 1 second") }
         if !(scrapeTimeout > 0) { throw ValidationError("--scrape-timeout must be more than 0 seconds") }
         _ = try asUsageError { try HTTPServer.parseListen(listen) }
+        for u in rpcs where !(u.hasPrefix("http://") || u.hasPrefix("https://")) {
+            throw ValidationError("--rpc '\(u)' must be an http:// or https:// URL")
+        }
     }
 
     func loadConfig() throws -> ConfigFile {

@@ -107,6 +107,31 @@ import TestSupport
         #expect(value(second, "chainsnap_restore_success" + target) == 1)
     }
 
+    @Test func exporterConfigFileAndUsageErrors() throws {
+        let t = TempDir("mon-config")
+        try Trees.makeSample(at: t.sub("src"), largeFileSize: 1 << 16)
+        let store = "file://" + t.sub("store")
+        #expect(try run(bin, ["snapshot", "create", t.sub("src"), "--to", store, "--network", "testnet", "--height", "9"]).status == 0)
+        try #"{"stores": ["\#(store)"], "network": "testnet"}"#.write(toFile: t.sub("exporter.json"), atomically: true, encoding: .utf8)
+        let exporter = try Servers.startReportingPort("chainsnap exporter", bin,
+            ["exporter", "--listen", "127.0.0.1:0", "--config", t.sub("exporter.json"), "--interval", "1"], logPath: t.sub("exporter.log"))
+        defer { exporter.process.stop() }
+        try Servers.wait(for: "the exporter's first look", timeout: 10) {
+            String(decoding: Servers.httpGet(port: exporter.port, path: "/metrics")?.body ?? [], as: UTF8.self)
+                .contains("chainsnap_store_newest_snapshot_height{store=\"\(store)\",network=\"testnet\"} 9")
+        }
+        for (args, fragment) in [(["exporter"], "give at least one --store or --rpc"),
+                                 (["exporter", "--store", store, "--listen", "9464"], "is not HOST:PORT"),
+                                 (["exporter", "--store", store, "--interval", "0"], "--interval must be at least 1"),
+                                 (["snapshot", "prune", store, "--keep-last", "1", "--pushgateway", "gw:9091"], "not an http:// or https:// URL")] {
+            let r = try run(bin, args)
+            #expect(r.status == 64 && r.stderr.contains(fragment), "\(args): \(r.status) \(r.stderr)")
+        }
+        try "{not json".write(toFile: t.sub("bad.json"), atomically: true, encoding: .utf8)
+        let bad = try run(bin, ["exporter", "--config", t.sub("bad.json")])
+        #expect(bad.status == 1 && bad.stderr.contains("is not the exporter's JSON"), "\(bad.stderr)")
+    }
+
     @Test(.requires("prometheus-pushgateway", "promtool"))
     func pushgatewayReceivesSnapshotCreate() throws {
         let gw = try PushgatewayServer()
