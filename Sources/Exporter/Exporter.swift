@@ -128,10 +128,8 @@ public final class Exporter: Sendable {
                 self.looks.add(1, ordering: .relaxed)
                 once.resume(.done(v))
             }
-            Task {
-                try? await Task.sleep(nanoseconds: UInt64(self.timeout * 1e9))
-                once.resume(.timedOut)
-            }
+            // A Dispatch timer, not Task.sleep: it fires even when the cooperative pool is busy.
+            DispatchQueue.global().asyncAfter(deadline: .now() + self.timeout) { once.resume(.timedOut) }
         }
     }
 }
