@@ -52,7 +52,7 @@ final class HangingStore: ObjectStore {
     @Test func aLookThatReturnedIsStartedAgain() async throws {
         let store = HangingStore(hang: 0)
         let e = Exporter(stores: [.init(label: store.displayURL, store: store)], nodes: [], network: nil,
-                         interval: 60, timeout: 30, version: "test")
+                         interval: 60, timeout: 120, version: "test")
         await e.refreshAll()
         await e.refreshAll()
         #expect(store.lists.load(ordering: .relaxed) == 4, "each look lists snapshots/ and rlp/")
@@ -62,7 +62,7 @@ final class HangingStore: ObjectStore {
     @Test func scrapesAnswerFromTheCache() async throws {
         let store = HangingStore(hang: 0)
         let e = Exporter(stores: [.init(label: store.displayURL, store: store)], nodes: [], network: "mainnet",
-                         interval: 60, timeout: 5, version: "test")
+                         interval: 60, timeout: 120, version: "test")
         #expect(!e.exposition().contains("chainsnap_store_up"), "nothing before the first look")
         await e.refreshAll()
         let text = e.exposition()
