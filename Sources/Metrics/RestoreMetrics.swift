@@ -7,13 +7,17 @@ public final class RestoreMetrics: Sendable {
     public let path: String
     public let target: String
     public let started: Double
+    /// Labels every sample carries besides `target` (e.g. `pod`, to tell pods on one host apart).
+    public let labels: [(String, String)]
     private let state = Mutex<(finished: Bool, done: Int64, total: Int64)>((false, 0, 0))
     private let warn: @Sendable (String) -> Void
 
-    public init(path: String, target: String, started: Double, warn: @escaping @Sendable (String) -> Void) {
+    public init(path: String, target: String, started: Double, labels: [(String, String)] = [],
+                warn: @escaping @Sendable (String) -> Void) {
         self.path = path
         self.target = target
         self.started = started
+        self.labels = labels
         self.warn = warn
     }
 
@@ -24,7 +28,7 @@ public final class RestoreMetrics: Sendable {
             s.done = done
             s.total = total
             return Exposition.render(Self.families(target: target, started: started, now: now, done: done, total: total,
-                                                   bytesPerSecond: bytesPerSecond, result: nil))
+                                                   bytesPerSecond: bytesPerSecond, result: nil, labels: labels))
         }
         if let text { write(text) }
     }
@@ -34,7 +38,7 @@ public final class RestoreMetrics: Sendable {
         let text = state.withLock { s in
             s.finished = true
             return Exposition.render(Self.families(target: target, started: started, now: now, done: s.done, total: s.total,
-                                                   bytesPerSecond: nil, result: (result, reason)))
+                                                   bytesPerSecond: nil, result: (result, reason), labels: labels))
         }
         write(text)
     }
@@ -45,8 +49,9 @@ public final class RestoreMetrics: Sendable {
 
     /// The restore families (names in README "Monitoring").
     public static func families(target: String, started: Double, now: Double, done: Int64, total: Int64,
-                                bytesPerSecond: Double?, result: (JobOutcome.Result, FailureReason)?) -> [MetricFamily] {
-        let l = [("target", target)]
+                                bytesPerSecond: Double?, result: (JobOutcome.Result, FailureReason)?,
+                                labels: [(String, String)] = []) -> [MetricFamily] {
+        let l = [("target", target)] + labels
         var f = [
             MetricFamily("chainsnap_restore_running", .gauge, "1 while a restore into this target runs, 0 once it ended.", labels: l, value: result == nil ? 1 : 0),
             MetricFamily("chainsnap_restore_start_timestamp_seconds", .gauge, "Unix time the restore started.", labels: l, value: started),

@@ -45,10 +45,30 @@ struct MetricsFlags: ParsableArguments {
 struct RestoreMetricsFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Write the restore's progress and result as a node-exporter textfile (replaced atomically; name it *.prom).", valueName: "path"))
     var metricsFile: String?
+    @Option(name: .customLong("metrics-label"), help: ArgumentHelp("An extra label of the --metrics-file samples, e.g. pod=luxd-0 (repeatable).", valueName: "key=value"))
+    var metricsLabels: [String] = []
+
+    func validate() throws {
+        for l in metricsLabels {
+            let kv = l.split(separator: "=", maxSplits: 1)
+            guard kv.count == 2, MetricName.isValidLabel(String(kv[0])), kv[0] != "target" else {
+                throw ValidationError("--metrics-label '\(l)' must look like name=value, with a Prometheus label name other than target")
+            }
+        }
+    }
+
+    var labels: [(String, String)] {
+        metricsLabels.map { l in let kv = l.split(separator: "=", maxSplits: 1); return (String(kv[0]), String(kv[1])) }
+    }
+
+    /// The flags as arguments for the `snapshot restore` a command runs.
+    var arguments: [String] {
+        (metricsFile.map { ["--metrics-file", $0] } ?? []) + metricsLabels.flatMap { ["--metrics-label", $0] }
+    }
 
     func start(target: String) -> RestoreMetrics? {
         guard let metricsFile else { return nil }
-        let m = RestoreMetrics(path: metricsFile, target: target, started: Date().timeIntervalSince1970,
+        let m = RestoreMetrics(path: metricsFile, target: target, started: Date().timeIntervalSince1970, labels: labels,
                                warn: { writeStderr("chainsnap: " + $0 + "\n") })
         m.progress(done: 0, total: 0, bytesPerSecond: 0, now: m.started)
         return m

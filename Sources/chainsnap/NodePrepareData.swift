@@ -103,7 +103,7 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
         if let snapshot { args += ["--snapshot", snapshot] }
         if let sha256 { args += ["--sha256", sha256] }
         args += [target] + store.arguments
-        if let m = metrics.metricsFile { args += ["--metrics-file", m] }
+        args += metrics.arguments
         if let progressFile { args += ["--progress-file", progressFile] }
         if dryRun {
             log("would run: \(NodeSelfExec.display(args))")

@@ -197,6 +197,18 @@ def check_monitoring(name, vals, docs, ctx, out, warnings):
         out.check(sts.get("annotations", {}).get(k) == v, name, "pod annotation %s applied" % k)
     for k, v in (vals.get("podLabels") or {}).items():
         out.check(sts.get("labels", {}).get(k) == v, name, "pod label %s applied" % k)
+    prep = next((c for c in by_kind(docs, "StatefulSet")[0]["spec"]["template"]["spec"].get("initContainers", [])
+                 if c["name"] == "prepare-data"), None)
+    tdir = vals["initMode"].get("metricsTextfileDir")
+    if prep is not None:
+        args = prep["args"]
+        mf = args[args.index("--metrics-file") + 1] if "--metrics-file" in args else None
+        out.check((mf is not None) == bool(tdir) and (not tdir or (mf.startswith(tdir + "/") and mf.endswith(".prom")
+                  and "pod=$(POD_NAME)" in args and any(m["mountPath"] == tdir for m in prep["volumeMounts"]))), name,
+                  "prepare-data --metrics-file %s into the textfile directory (mounted), labelled by pod" % mf)
+        env = {e["name"]: e for e in prep.get("env", [])}
+        out.check(("CHAINSNAP_PROGRESS_FORMAT" in env) == bool(vals["initMode"].get("progressJSON")), name,
+                  "JSON progress lines only with initMode.progressJSON")
     e = vals["exporter"]
     deps = [d for d in by_kind(docs, "Deployment") if d["metadata"]["name"] == "chainsnap-exporter"]
     mons = by_kind(docs, "ServiceMonitor")
@@ -663,7 +675,8 @@ def main():
                                       "disabled": ["ChainsnapRestoreStalled"],
                                       "overrides": {"ChainsnapSnapshotTooOld": {"for": "1h"}}},
                            "podAnnotations": {"prometheus.io/scrape": "true", "prometheus.io/port": "9100"},
-                           "podLabels": {"team": "infra"}, "pushgateway": "http://pushgateway.monitoring:9091"})),
+                           "podLabels": {"team": "infra"}, "pushgateway": "http://pushgateway.monitoring:9091",
+                           "initMode": {"metricsTextfileDir": "/var/lib/node-exporter/textfile", "progressJSON": True}})),
     ]
     seen_networks = set()
     for name, files, extra in scenarios:
