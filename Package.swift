@@ -56,12 +56,18 @@ let package = Package(
         // The init container's prepare-data plan (restore / leave / clear-then-restore, with
         // reasons) as a pure value, and the executor that surveys the data folder and acts on it.
         .target(name: "NodeData", dependencies: ["SnapshotCore", "LocalFS", "RestoreCore"], swiftSettings: strict),
+        // Prometheus text exposition, job and restore metrics, the textfile writer and the
+        // Pushgateway client (HTTP through Transfer). No knowledge of stores or nodes.
+        .target(name: "Metrics", dependencies: ["SnapshotCore", "LocalFS", "Transfer"], swiftSettings: strict),
+        // `chainsnap exporter`: per-store snapshot/bundle freshness and per-node heights, refreshed
+        // in the background into a cache, served by a small HTTP/1.1 server on POSIX sockets.
+        .target(name: "Exporter", dependencies: ["SnapshotCore", "Metrics", "Stores", "Snapshots", "ChainData", "NodeRPC", "Transfer"], swiftSettings: strict),
         // Kubernetes manifests as values (YAML tree, Job settings, restore/reimport Jobs) → YAML text. No I/O.
         .target(name: "KubeManifests", dependencies: ["SnapshotCore"], swiftSettings: strict),
         .executableTarget(
             name: "chainsnap",
             dependencies: [
-                "SnapshotCore", "Codecs", "LocalFS", "Stores", "RestoreCore", "Snapshots", "Archives", "ChainData", "NodeRPC", "Transfer", "NodeData", "KubeManifests",
+                "SnapshotCore", "Codecs", "LocalFS", "Stores", "RestoreCore", "Snapshots", "Archives", "ChainData", "NodeRPC", "Transfer", "NodeData", "KubeManifests", "Metrics", "Exporter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -81,6 +87,7 @@ let package = Package(
         .testTarget(name: "ChainDataTests", dependencies: ["ChainData", "Codecs", "LocalFS", "Stores", "NodeRPC", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "NodeDataTests", dependencies: ["NodeData", "SnapshotCore", "RestoreCore", "LocalFS", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "KubeManifestsTests", dependencies: ["KubeManifests", "SnapshotCore"], swiftSettings: strict),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Exporter", "NodeRPC", "Stores", "SnapshotCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Codecs"], swiftSettings: strict),
     ]
 )

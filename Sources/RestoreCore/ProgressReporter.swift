@@ -8,7 +8,9 @@ import SnapshotCore
 
 /// Progress of a long command, printed to stderr: a live line with bytes, rate and
 /// ETA on a terminal; plain periodic log lines when stderr is not a terminal (a pod log).
-/// Optionally also written as JSON to a status file for the cluster (`--progress-file`).
+/// Optionally also written as JSON to a status file for the cluster (`--progress-file`), and
+/// handed to an observer (a metrics textfile). With `CHAINSNAP_PROGRESS_FORMAT=json` the log lines
+/// on a non-terminal stderr are JSON objects too, one per line (the same object as the status file).
 public final class ProgressReporter: Sendable {
     private let label: String
     private let total = Atomic<Int64>(0)
@@ -19,11 +21,15 @@ public final class ProgressReporter: Sendable {
     private let statusFile: String?
     private let timer: Mutex<TimerBox?> = Mutex(nil)
     private let lastLine = Mutex<Int>(0)
+    private let observer: (@Sendable (ProgressState) -> Void)?
+    private let jsonLines: Bool
 
     /// - Parameters:
     ///   - interval: seconds between plain log lines when not on a terminal.
     ///   - quiet: print nothing (for `--json` callers that only want the result).
-    public init(label: String, total: Int64, interval: Double? = nil, statusFile: String? = nil, quiet: Bool = false) {
+    ///   - observer: called with every report (periodic and final), on the reporting thread.
+    public init(label: String, total: Int64, interval: Double? = nil, statusFile: String? = nil, quiet: Bool = false,
+                observer: (@Sendable (ProgressState) -> Void)? = nil) {
         self.label = label
         self.total.store(total, ordering: .relaxed)
         self.started = monotonicSeconds()
@@ -31,6 +37,8 @@ public final class ProgressReporter: Sendable {
         let env = getenv("CHAINSNAP_PROGRESS_INTERVAL").map { Double(String(cString: $0)) } ?? nil
         self.interval = quiet ? 0 : (interval ?? env ?? (isatty(2) == 1 ? 0.5 : 10))
         self.statusFile = statusFile
+        self.observer = observer
+        self.jsonLines = getenv("CHAINSNAP_PROGRESS_FORMAT").map { String(cString: $0) == "json" } ?? false
     }
 
     public func setTotal(_ v: Int64) { total.store(v, ordering: .relaxed) }
@@ -40,7 +48,7 @@ public final class ProgressReporter: Sendable {
 
     /// Starts periodic reporting.
     public func start() {
-        guard interval > 0 || statusFile != nil else { return }
+        guard interval > 0 || statusFile != nil || observer != nil else { return }
         let t = DispatchSource.makeTimerSource(queue: DispatchQueue.global(qos: .utility))
         let every = interval > 0 ? interval : 5
         t.schedule(deadline: .now() + every, repeating: every)
@@ -65,10 +73,10 @@ public final class ProgressReporter: Sendable {
         let eta = rate > 0 && tot > d ? formatDuration(Double(tot - d) / rate) : "0s"
         let line = "\(label): \(ByteCount.format(d)) / \(ByteCount.format(tot)) (\(String(Int(pct)))%), "
             + "\(ByteCount.formatRate(rate)), " + (final ? "took \(formatDuration(secs))" : "ETA \(eta)")
-        if let statusFile {
-            let json = "{\"task\":\"\(label)\",\"done\":\(d),\"total\":\(tot),\"bytesPerSecond\":\(Int(rate)),\"finished\":\(final)}\n"
-            try? writeStatus(statusFile, json)
-        }
+        let state = ProgressState(task: label, done: d, total: tot, bytesPerSecond: rate, elapsed: secs, finished: final,
+                                  time: wallClockSeconds())
+        if let statusFile { try? writeStatus(statusFile, state.jsonLine) }
+        observer?(state)
         if isTTY {
             lastLine.withLock { prev in
                 let pad = String(repeating: " ", count: max(0, prev - line.count))
@@ -76,7 +84,7 @@ public final class ProgressReporter: Sendable {
                 prev = line.count
             }
         } else if interval > 0 && (!final || d > 0) {
-            writeStderr(line + "\n")
+            writeStderr(jsonLines ? state.jsonLine : line + "\n")
         }
     }
 

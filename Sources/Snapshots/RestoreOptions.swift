@@ -1,3 +1,5 @@
+import RestoreCore
+
 /// Options of `snapshot restore`.
 public struct RestoreOptions: Sendable {
     /// A snapshot id, or nil/`latest` for the newest.
@@ -11,6 +13,8 @@ public struct RestoreOptions: Sendable {
     public var memoryLimit: Int64 = 256 << 20
     public var progressInterval: Double? = nil
     public var progressFile: String? = nil
+    /// Called with every progress report (a metrics textfile writer).
+    public var progressObserver: (@Sendable (ProgressState) -> Void)? = nil
     public var quiet = false
     /// Seconds to wait for another run holding the target (`TargetLock`); 0 refuses at once.
     public var lockWait: Double = 0

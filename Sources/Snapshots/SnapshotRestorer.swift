@@ -62,7 +62,8 @@ public struct SnapshotRestorer: Sendable {
 
         let remainingBytes = work.keys.reduce(Int64(0)) { $0 + chunkInfo[$1]!.size }
         let progress = ProgressReporter(label: "restore \(id)", total: remainingBytes, interval: options.progressInterval,
-                                        statusFile: options.progressFile, quiet: options.quiet)
+                                        statusFile: options.progressFile, quiet: options.quiet,
+                                        observer: options.progressObserver)
         progress.start()
         let writer = ChunkWriter(tree: target.stagingTree, entries: manifest.entries, journal: journal, work: work)
 

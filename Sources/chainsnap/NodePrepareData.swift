@@ -1,5 +1,8 @@
 import ArgumentParser
+import Foundation
+import Metrics
 import NodeData
+import RestoreCore
 import Transfer
 import SnapshotCore
 
@@ -56,6 +59,12 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
     @OptionGroup(title: "Store options (passed on to `snapshot restore`)")
     var store: StoreFlags
 
+    @OptionGroup(title: "Metrics (the restore's, or the decision's when nothing is restored)")
+    var metrics: RestoreMetricsFlags
+
+    @Option(help: ArgumentHelp("Passed on to `snapshot restore`: its progress as one JSON object, replaced while it runs.", valueName: "path"))
+    var progressFile: String?
+
     func layout() throws -> DataLayout {
         try DataLayout(dataDir: dataDir, chainData: chainData, restorePath: restorePath, protected: protected)
     }
@@ -75,12 +84,23 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
         var executor = PrepareDataExecutor(layout: layout, dryRun: dryRun, log: { print("prepare-data: \($0)") })
         executor.lockWait = waitLock ?? 0
         executor.lockWhat = "node prepare-data" + (source.from.map { " from " + Redact.url($0) } ?? "")
+        // The restore writes --metrics-file itself; without one (plan: leave alone) the decision is reported here.
+        let restored = Locked(false)
         try await reportingErrors {
-            try await executor.prepare(planning: { folder in
-                PrepareDataPlan.make(PrepareDataInputs(
-                    layout: layout, folder: folder, sourceGiven: source.isGiven, snapshot: snapshot,
-                    clearData: clearData, clearDataToken: clearDataToken))
-            }, restore: { try await restore(into: layout.target, log: executor.log) })
+            do {
+                try await executor.prepare(planning: { folder in
+                    PrepareDataPlan.make(PrepareDataInputs(
+                        layout: layout, folder: folder, sourceGiven: source.isGiven, snapshot: snapshot,
+                        clearData: clearData, clearDataToken: clearDataToken))
+                }, restore: {
+                    restored.withLock { $0 = !dryRun }
+                    try await restore(into: layout.target, log: executor.log)
+                })
+                if !restored.withLock({ $0 }), !dryRun { metrics.start(target: layout.target)?.finish(result: .success, reason: .none, now: Date().timeIntervalSince1970) }
+            } catch {
+                if !restored.withLock({ $0 }), !dryRun { metrics.start(target: layout.target)?.finish(result: .failure, reason: FailureReason(error: error), now: Date().timeIntervalSince1970) }
+                throw error
+            }
         }
     }
 
@@ -90,6 +110,8 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
         if let snapshot { args += ["--snapshot", snapshot] }
         if let sha256 { args += ["--sha256", sha256] }
         args += [target] + store.arguments
+        args += metrics.arguments
+        if let progressFile { args += ["--progress-file", progressFile] }
         if dryRun {
             log("would run: \(NodeSelfExec.display(args))")
             return

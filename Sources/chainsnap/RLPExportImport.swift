@@ -39,6 +39,7 @@ struct RLPExport: AsyncParsableCommand {
     @Flag(help: "Print a JSON summary.")
     var json = false
     @OptionGroup var store: StoreFlags
+    @OptionGroup(title: "Metrics") var metrics: MetricsFlags
 
     func validate() throws {
         if toBlock != nil && toHead { throw ValidationError("choose --to-block or --to-head, not both") }
@@ -47,13 +48,18 @@ struct RLPExport: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingErrors {
+        try await reportingErrors { try await metrics.reporting(job: "rlp-export", network: network) { outcome in
             let st = try store.open(to)
             let writer = try await BundleWriter(store: st, network: network, cut: try cut.cut(), tool: "chainsnap \(Chainsnap.version)",
                                                 level: level, workers: ProcessInfo.processInfo.activeProcessorCount, log: rlpLog)
             let r = try await RLPExporter(node: node.client(), options: RLPExportOptions(
                 from: from, toBlock: toBlock, confirmations: confirmations, batch: batch, parallel: parallel, log: rlpLog)).export(into: writer)
             let rate = Double(r.blocks) / max(r.seconds, 0.001)
+            outcome.bytesRead = r.rawBytes
+            outcome.bytesWritten = r.rawBytes
+            outcome.bytesUploaded = r.storedBytes
+            outcome.blocksExported = r.blocks
+            outcome.headExported = writer.manifest.lastPart?.lastNumber
             if json {
                 let o: [String: Any] = ["from": r.from, "to": r.to, "blocks": r.blocks, "parts": r.parts, "rawBytes": r.rawBytes,
                                         "storedBytes": r.storedBytes, "seconds": r.seconds, "blocksPerSecond": rate,
@@ -62,7 +68,7 @@ struct RLPExport: AsyncParsableCommand {
             } else {
                 print("exported \(r.blocks) blocks into \(r.parts) new part(s) of \(network) (\(Int(rate)) blocks/s); bundle ends at #\(writer.manifest.lastPart?.lastNumber ?? 0)")
             }
-        }
+        } }
     }
 }
 

@@ -43,6 +43,7 @@ struct SnapshotCreate: AsyncParsableCommand {
     @Flag(help: "Store files that change while being read (and again when re-read) as read, with a warning, instead of failing.")
     var allowChanging = false
     @OptionGroup var store: StoreFlags
+    @OptionGroup(title: "Metrics") var metrics: MetricsFlags
 
     var effectiveLevel: Int { level ?? compression.defaultLevel }
 
@@ -60,7 +61,7 @@ struct SnapshotCreate: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingErrors {
+        try await reportingErrors { try await metrics.reporting(job: "snapshot-create", network: network) { outcome in
             var o = CreateOptions()
             o.codec = compression
             o.level = effectiveLevel
@@ -82,6 +83,11 @@ struct SnapshotCreate: AsyncParsableCommand {
                                   nodeVersion: nodeVersion, labels: labelMap)
             let s = try await SnapshotCreator(store: store.open(to), options: o).run(directory: directory)
             let t = s.manifest.totals
+            outcome.bytesRead = t.bytes
+            outcome.bytesWritten = s.newRawBytes
+            outcome.bytesUploaded = s.newStoredBytes
+            outcome.chunksNew = s.newChunks
+            outcome.chunksReused = s.reusedChunks
             writeStderr("""
                 snapshot \(s.id): \(t.files) files, \(t.dirs) folders, \(t.symlinks) symlinks, \(ByteCount.format(t.bytes))
                   wrote \(s.newChunks) new chunks: \(ByteCount.format(s.newRawBytes)) raw as \(ByteCount.format(s.newStoredBytes)) stored
@@ -90,7 +96,7 @@ struct SnapshotCreate: AsyncParsableCommand {
 
                 """)
             print(s.id)
-        }
+        } }
     }
 }
 
@@ -123,6 +129,7 @@ struct SnapshotRestore: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Wait up to this many seconds for another chainsnap run holding the target (default: refuse at once, exit 75).", valueName: "seconds"))
     var waitLock: Double?
     @OptionGroup var store: StoreFlags
+    @OptionGroup(title: "Metrics") var metrics: RestoreMetricsFlags
 
     func validate() throws {
         if let w = waitLock, !(w >= 0 && w <= 7 * 86400) { throw ValidationError("--wait-lock takes 0 to 604800 seconds") }
@@ -146,7 +153,7 @@ struct SnapshotRestore: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingErrors {
+        try await reportingErrors { try await metrics.reporting(target: directory) { restoreMetrics in
             var o = RestoreOptions()
             o.snapshot = snapshot
             o.force = force
@@ -154,13 +161,14 @@ struct SnapshotRestore: AsyncParsableCommand {
             o.progressInterval = progressInterval
             o.progressFile = progressFile
             o.lockWait = waitLock ?? 0
+            o.progressObserver = restoreMetrics?.observer
             let so = try store.options()
             o.parallel = so.connections
             o.memoryLimit = so.memoryLimit
             let from = try source.url()
             try checkKind(isArchive: ArchiveRestore.isArchiveURL(from))
             if ArchiveRestore.isArchiveURL(from) {
-                try await restoreArchive(from: from, storeOptions: so)
+                try await restoreArchive(from: from, storeOptions: so, observer: restoreMetrics?.observer)
                 return
             }
             let s = try await SnapshotRestorer(store: store.open(from), options: o).run(into: directory)
@@ -175,14 +183,15 @@ struct SnapshotRestore: AsyncParsableCommand {
                 writeStderr(line + "\n")
             }
             if json { try printJSON(s) }
-        }
+        } }
     }
 }
 
 extension SnapshotRestore {
     /// `--from …/node.tar.zst` (or .tar.lz4, .tar.gz, .tar): a streamed archive restore.
-    func restoreArchive(from: String, storeOptions: StoreOptions) async throws {
-        let progress = ProgressReporter(label: "restore archive", total: 0, interval: progressInterval, statusFile: progressFile)
+    func restoreArchive(from: String, storeOptions: StoreOptions, observer: (@Sendable (ProgressState) -> Void)?) async throws {
+        let progress = ProgressReporter(label: "restore archive", total: 0, interval: progressInterval, statusFile: progressFile,
+                                        observer: observer)
         var o = ArchiveRestore.Options(sha256: sha256?.lowercased(), force: force, log: { writeStderr($0 + "\n") })
         o.progress = progress
         if let maxTarHeader {
@@ -324,16 +333,18 @@ struct SnapshotPrune: AsyncParsableCommand {
     @Flag(help: "Only say what would be removed.") var dryRun = false
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var store: StoreFlags
+    @OptionGroup(title: "Metrics") var metrics: MetricsFlags
 
     func validate() throws {
         if keepLast < 1 { throw ValidationError("--keep-last must be at least 1") }
     }
 
     func run() async throws {
-        try await reportingErrors {
+        try await reportingErrors { try await metrics.reporting(job: "snapshot-prune", network: nil) { outcome in
             let s = try await SnapshotPruner(store: store.open(storeURL), keepLast: keepLast, dryRun: dryRun)
                 .run(log: { writeStderr($0 + "\n") })
+            outcome.snapshotsRemoved = s.removedSnapshots.count
             if json { try printJSON(s) }
-        }
+        } }
     }
 }

@@ -187,6 +187,69 @@ def lint(chart, vals, where, out, namespace="lux"):
         out.fail(where, "helm lint: %s" % e)
 
 
+# ---------------------------------------------------------------- monitoring (exporter, alerts, pod metadata)
+
+def check_monitoring(name, vals, docs, ctx, out, warnings):
+    """Exporter Deployment/Service/ServiceMonitor, the PrometheusRule (= files/chainsnap-alerts.yaml),
+    podAnnotations/podLabels on the StatefulSet's pods, --pushgateway on the CronJobs."""
+    sts = by_kind(docs, "StatefulSet")[0]["spec"]["template"]["metadata"]
+    for k, v in (vals.get("podAnnotations") or {}).items():
+        out.check(sts.get("annotations", {}).get(k) == v, name, "pod annotation %s applied" % k)
+    for k, v in (vals.get("podLabels") or {}).items():
+        out.check(sts.get("labels", {}).get(k) == v, name, "pod label %s applied" % k)
+    prep = next((c for c in by_kind(docs, "StatefulSet")[0]["spec"]["template"]["spec"].get("initContainers", [])
+                 if c["name"] == "prepare-data"), None)
+    tdir = vals["initMode"].get("metricsTextfileDir")
+    if prep is not None:
+        args = prep["args"]
+        mf = args[args.index("--metrics-file") + 1] if "--metrics-file" in args else None
+        out.check((mf is not None) == bool(tdir) and (not tdir or (mf.startswith(tdir + "/") and mf.endswith(".prom")
+                  and "pod=$(POD_NAME)" in args and any(m["mountPath"] == tdir for m in prep["volumeMounts"]))), name,
+                  "prepare-data --metrics-file %s into the textfile directory (mounted), labelled by pod" % mf)
+        env = {e["name"]: e for e in prep.get("env", [])}
+        out.check(("CHAINSNAP_PROGRESS_FORMAT" in env) == bool(vals["initMode"].get("progressJSON")), name,
+                  "JSON progress lines only with initMode.progressJSON")
+    e = vals["exporter"]
+    deps = [d for d in by_kind(docs, "Deployment") if d["metadata"]["name"] == "chainsnap-exporter"]
+    mons = by_kind(docs, "ServiceMonitor")
+    out.check(len(deps) == (1 if e["enabled"] else 0), name, "exporter Deployment only with exporter.enabled")
+    out.check(len(mons) == (1 if e["enabled"] and e["serviceMonitor"]["enabled"] else 0), name, "ServiceMonitor only when enabled")
+    if deps:
+        for cname, args, _ in chainsnap_commands(deps[0]):
+            check_flags(ctx["binary"], args, "%s Deployment/chainsnap-exporter %s" % (name, cname), out, warnings)
+            stores = [args[i + 1] for i, a in enumerate(args) if a == "--store"]
+            want = e["stores"] or [u for u in dict.fromkeys([vals["initMode"]["from"], vals["cronJobs"]["snapshot"]["to"],
+                                                              vals["cronJobs"]["rlpExport"]["to"], vals["rlpImport"]["from"]])
+                                   if u and not re.search(r"\.(tar|tar\.zst|tar\.lz4|tar\.gz|tgz)$", u)]
+            out.check(stores == want, name, "exporter watches the chart's stores %s (got %s)" % (want, stores))
+            out.check("--rpc" in args, name, "exporter watches the RPC service")
+        svc = next((s for s in by_kind(docs, "Service") if s["metadata"]["name"] == "chainsnap-exporter"), None)
+        out.check(svc is not None and svc["metadata"].get("annotations", {}).get("prometheus.io/scrape") == "true", name,
+                  "exporter Service with scrape annotations")
+        if mons:
+            ep = mons[0]["spec"]["endpoints"][0]
+            out.check(ep["port"] == "metrics" and mons[0]["spec"]["selector"]["matchLabels"].items() <= svc["metadata"]["labels"].items(),
+                      name, "ServiceMonitor selects the exporter Service's metrics port")
+    a = vals["alerts"]
+    rules = by_kind(docs, "PrometheusRule")
+    out.check(len(rules) == (1 if a["enabled"] else 0), name, "PrometheusRule only with alerts.enabled")
+    if rules:
+        with open(os.path.join(ctx["chart"], "files", "chainsnap-alerts.yaml")) as fh:
+            want = [r for g in yaml.safe_load(fh)["groups"] for r in g["rules"] if r["alert"] not in a["disabled"]]
+        got = [r for g in rules[0]["spec"]["groups"] for r in g["rules"]]
+        out.check([r["alert"] for r in got] == [r["alert"] for r in want], name, "PrometheusRule holds the rules file's alerts")
+        for w, g in zip(want, got):
+            o = a["overrides"].get(w["alert"], {})
+            same = (g["expr"] == o.get("expr", w["expr"]) and g.get("for") == o.get("for", w.get("for"))
+                    and g["annotations"] == w["annotations"] and g["labels"] == dict(w["labels"], **a["labels"]))
+            out.check(same, name, "alert %s is the rules file's (with the values' overrides and labels)" % w["alert"])
+    for d in by_kind(docs, "CronJob") + [x for _, x in embedded_manifests(docs)]:
+        for cname, args, _ in chainsnap_commands(d):
+            if args[:2] in (["snapshot", "create"], ["snapshot", "prune"], ["rlp", "export"]):
+                got = args[args.index("--pushgateway") + 1] if "--pushgateway" in args else None
+                out.check(got == (vals.get("pushgateway") or None), name, "%s %s reports to the pushgateway %s" % (d["metadata"]["name"], cname, got))
+
+
 # ---------------------------------------------------------------- the chainsnap binary
 
 class Binary:
@@ -211,7 +274,7 @@ class Binary:
 
 SUBCOMMANDS = [("snapshot", "restore"), ("snapshot", "create"), ("snapshot", "prune"), ("snapshot", "list"),
                ("snapshot", "verify"), ("rlp", "export"), ("rlp", "import"), ("node", "prepare-data"),
-               ("node", "supervise")]
+               ("node", "supervise"), ("exporter",)]
 
 
 def check_flags(binary, args, where, out, warnings):
@@ -606,6 +669,14 @@ def main():
                            "podSecurityContext": {"runAsUser": 1000, "fsGroup": 1000},
                            "node": {"trackAllChains": False, "trackChains": ["2q9e4r6Mu3U68nU1fYjgbR6JvwrRx36CohpAX5UQxse55x1Q5", "dnmzhuf6"]},
                            "services": {"perPodLoadBalancer": {"enabled": False}}, "bootstrap": {"count": 2}})),
+        ("mainnet+monitoring", ["values.yaml", "values-mainnet.yaml"],
+         deep_merge(full, {"exporter": {"enabled": True, "serviceMonitor": {"enabled": True, "labels": {"release": "prometheus"}}},
+                           "alerts": {"enabled": True, "ruleLabels": {"release": "prometheus"}, "labels": {"team": "infra"},
+                                      "disabled": ["ChainsnapRestoreStalled"],
+                                      "overrides": {"ChainsnapSnapshotTooOld": {"for": "1h"}}},
+                           "podAnnotations": {"prometheus.io/scrape": "true", "prometheus.io/port": "9100"},
+                           "podLabels": {"team": "infra"}, "pushgateway": "http://pushgateway.monitoring:9091",
+                           "initMode": {"metricsTextfileDir": "/var/lib/node-exporter/textfile", "progressJSON": True}})),
     ]
     seen_networks = set()
     for name, files, extra in scenarios:
@@ -624,6 +695,7 @@ def main():
         for key, d in embedded_manifests(docs):
             validate(d, "%s luxd-snapshot-script/%s" % (name, key), crds, out)
         check_rendered(name, vals, docs, ctx, out, warnings)
+        check_monitoring(name, vals, docs, ctx, out, warnings)
         check_snapshot_script(name, docs, crds, out)
         print("done  %-24s %d objects" % (name, len(docs)))
     out.check({"mainnet", "testnet", "devnet"} <= seen_networks, "values", "mainnet, testnet and devnet values files rendered")
@@ -640,7 +712,9 @@ def main():
                               ("credentials in values", {"store": {"secretAccessKey": "abc"}}, "'secretAccessKey' not allowed"),
                               ("credentials in a store URL", {"initMode": {"from": "s3://EXAMPLEKEYID:x@bucket/p"}}, "/initMode/from"),
                               ("chain data path escaping the volume", {"initMode": {"chainDataPaths": ["../staking"]}}, "/initMode/chainDataPaths/0"),
-                              ("unknown antiAffinity", {"antiAffinity": "sometimes"}, "/antiAffinity")]:
+                              ("unknown antiAffinity", {"antiAffinity": "sometimes"}, "/antiAffinity"),
+                              ("nested typo exporter.enabeld", {"exporter": {"enabeld": True}}, "'enabeld' not allowed"),
+                              ("credentials in a pushgateway URL", {"pushgateway": "http://u:p@gw:9091"}, "/pushgateway")]:
         _, err = render(chart, deep_merge(base, extra))
         out.check(err is not None and why in err, "schema", "%s is rejected by values.schema.json (%s)%s"
                   % (label, why, "" if err and why in err else ": got %r" % (err or "no error")[:300]))

@@ -93,3 +93,25 @@ imagePullSecrets:
 {{- define "lux.rpcServiceURL" -}}
 {{- printf "http://luxd-rpc.%s.svc.cluster.local:%d" (include "lux.namespace" .) (int .Values.ports.http) -}}
 {{- end -}}
+
+{{/* --pushgateway for the CronJobs' chainsnap commands, when pushgateway is set (one YAML list item per line). */}}
+{{- define "lux.pushgatewayArgs" -}}
+{{- with .Values.pushgateway }}
+- "--pushgateway"
+- {{ . | quote }}
+- "--metrics-network"
+- {{ $.Values.network.name | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* The stores the exporter watches: exporter.stores, else every snapshot/bundle store the chart uses (archive URLs left out). */}}
+{{- define "lux.exporterStores" -}}
+{{- $v := .Values -}}
+{{- $s := list -}}
+{{- if $v.exporter.stores }}{{ $s = $v.exporter.stores }}{{ else }}
+{{- range (list $v.initMode.from $v.cronJobs.snapshot.to $v.cronJobs.rlpExport.to $v.rlpImport.from) }}
+{{- if and . (not (regexMatch "\\.(tar|tar\\.zst|tar\\.lz4|tar\\.gz|tgz)$" .)) }}{{ $s = append $s . }}{{ end }}
+{{- end }}
+{{- end }}
+{{- toJson (uniq $s) -}}
+{{- end -}}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Exporter
+import Foundation
+import LocalFS
+import RestoreCore
+import SnapshotCore
+
+/// `chainsnap exporter`: a long-running Prometheus exporter for what is only known by looking.
+struct ExporterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "exporter",
+        abstract: "Serve Prometheus metrics on snapshot and bundle freshness per store and height/lag per node.",
+        discussion: """
+            Every --interval seconds each store and node is looked at in the background, each look \
+            bounded by --scrape-timeout; /metrics serves the last looks from memory, so a slow store \
+            never slows a scrape. A store or node that fails or times out shows as chainsnap_store_up 0 \
+            or chainsnap_node_up 0. /healthz answers ok while the server runs.
+            Nodes are --rpc URLs (luxd paths: /ext/health, /ext/bc/C/rpc). Not yet: discovering the \
+            fleet's pods through the Kubernetes API; list each node's RPC URL (or the RPC Service).
+            --config FILE is JSON: {"stores": ["s3://…"], "rpc": ["http://…"], "network": "mainnet"}, \
+            added to the flags.
+            """
+    )
+
+    @Option(help: ArgumentHelp("Address to serve on: :PORT (every interface) or 127.0.0.1:PORT.", valueName: "addr"))
+    var listen = ":9464"
+    @Option(name: .customLong("store"), help: ArgumentHelp("A store to watch (repeatable): file://, s3://, https://.", valueName: "url"))
+    var stores: [String] = []
+    @Option(name: .customLong("rpc"), help: ArgumentHelp("A node's base URL to watch (repeatable), e.g. http://luxd-0.luxd-headless:9630.", valueName: "url"))
+    var rpcs: [String] = []
+    @Option(help: ArgumentHelp("JSON file with more stores and nodes (see above).", valueName: "file"))
+    var config: String?
+    @Option(help: ArgumentHelp("The network label of the node metrics (a config file's network otherwise).", valueName: "name"))
+    var network: String?
+    @Option(help: ArgumentHelp("Seconds between looks at every store and node.", valueName: "seconds"))
+    var interval: Double = 60
+    @Option(help: ArgumentHelp("Seconds one look at a store or node may take before it counts as down.", valueName: "seconds"))
+    var scrapeTimeout: Double = 10
+    @OptionGroup var store: StoreFlags
+
+    struct ConfigFile: Decodable {
+        var stores: [String]?
+        var rpc: [String]?
+        var network: String?
+    }
+
+    func validate() throws {
+        if stores.isEmpty && rpcs.isEmpty && config == nil { throw ValidationError("give at least one --store or --rpc (or --config FILE)") }
+        if !(interval >= 1) { throw ValidationError("--interval must be at least 1 second") }
+        if !(scrapeTimeout > 0) { throw ValidationError("--scrape-timeout must be more than 0 seconds") }
+        _ = try asUsageError { try HTTPServer.parseListen(listen) }
+        for u in rpcs where !(u.hasPrefix("http://") || u.hasPrefix("https://")) {
+            throw ValidationError("--rpc '\(u)' must be an http:// or https:// URL")
+        }
+    }
+
+    func loadConfig() throws -> ConfigFile {
+        guard let config else { return ConfigFile() }
+        guard let st = FS.lstatus(config), st.st_size < 1 << 20, let bytes = try? FS.readFile(config) else {
+            throw ChainsnapError(.invalidArgument, "cannot read --config '\(config)' (missing, unreadable or over 1 MiB)")
+        }
+        do { return try JSONDecoder().decode(ConfigFile.self, from: Data(bytes)) } catch {
+            throw ChainsnapError(.invalidArgument, "--config '\(config)' is not the exporter's JSON",
+                                 hint: #"expected {"stores": ["s3://…"], "rpc": ["http://…"], "network": "mainnet"}"#, underlying: error)
+        }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let file = try loadConfig()
+            let storeURLs = stores + (file.stores ?? [])
+            let nodes = rpcs + (file.rpc ?? [])
+            guard !storeURLs.isEmpty || !nodes.isEmpty else {
+                throw ChainsnapError(.invalidArgument, "no stores or nodes to watch", hint: "give --store or --rpc, or list them in --config")
+            }
+            let targets = try storeURLs.map { u in
+                let s = try store.open(u)
+                return Exporter.StoreTarget(label: s.displayURL, store: s)
+            }
+            let exporter = Exporter(stores: targets, nodes: nodes, network: network ?? file.network,
+                                    interval: interval, timeout: scrapeTimeout, version: Chainsnap.version)
+            let server = try HTTPServer(listen: listen)
+            let host = try HTTPServer.parseListen(listen).host
+            Thread.detachNewThread { server.serve { exporter.handle($0) } }
+            // The first stdout line ends with the port (tests and scripts read it); details on stderr.
+            FileHandle.standardOutput.write(Data("chainsnap exporter listening on \(host) port \(server.port)\n".utf8))
+            writeStderr("chainsnap exporter: watching \(targets.count) store(s) and \(nodes.count) node(s), every \(formatDuration(interval)), timeout \(formatDuration(scrapeTimeout))\n")
+            await exporter.run()
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import Metrics
+import RestoreCore
+
+/// `--pushgateway URL` and `--metrics-file PATH`: where a scheduled job reports its outcome.
+/// Reporting never changes the job's result: a Pushgateway that cannot be reached or a textfile
+/// that cannot be written is a warning on stderr, and the exit code stays the job's.
+struct MetricsFlags: ParsableArguments {
+    @Option(help: ArgumentHelp("Push the job's outcome to this Prometheus Pushgateway (group job/JOB/network/NET); unreachable = a warning only.", valueName: "url"))
+    var pushgateway: String?
+    @Option(help: ArgumentHelp("Write the job's outcome as a node-exporter textfile (replaced atomically; name it *.prom).", valueName: "path"))
+    var metricsFile: String?
+    @Option(help: ArgumentHelp("The network label of the reported metrics (default: the command's --network, if it has one).", valueName: "name"))
+    var metricsNetwork: String?
+
+    func validate() throws {
+        if let pushgateway { _ = try asUsageError { try Pushgateway(pushgateway) } }
+    }
+
+    func reporter() -> JobReporter {
+        JobReporter(metricsFile: metricsFile, pushgateway: pushgateway.flatMap { try? Pushgateway($0) },
+                    warn: { writeStderr("chainsnap: " + $0 + "\n") })
+    }
+
+    /// Runs a job body and reports its outcome, success or failure; the body's error (and so the
+    /// exit code) passes through unchanged after the report.
+    func reporting(job: String, network: String?, _ body: (inout JobOutcome) async throws -> Void) async throws {
+        var outcome = JobOutcome(job: job, network: metricsNetwork ?? network, started: Date().timeIntervalSince1970)
+        let reporter = reporter()
+        do {
+            try await body(&outcome)
+            outcome.finished = Date().timeIntervalSince1970
+            if reporter.isEnabled { await reporter.report(outcome) }
+        } catch {
+            outcome.finished = Date().timeIntervalSince1970
+            outcome.fail(error)
+            if reporter.isEnabled { await reporter.report(outcome) }
+            throw error
+        }
+    }
+}
+
+/// `--metrics-file` for restores: progress while running, the result at the end.
+struct RestoreMetricsFlags: ParsableArguments {
+    @Option(help: ArgumentHelp("Write the restore's progress and result as a node-exporter textfile (replaced atomically; name it *.prom).", valueName: "path"))
+    var metricsFile: String?
+    @Option(name: .customLong("metrics-label"), help: ArgumentHelp("An extra label of the --metrics-file samples, e.g. pod=luxd-0 (repeatable).", valueName: "key=value"))
+    var metricsLabels: [String] = []
+
+    func validate() throws {
+        for l in metricsLabels {
+            let kv = l.split(separator: "=", maxSplits: 1)
+            guard kv.count == 2, MetricName.isValidLabel(String(kv[0])), kv[0] != "target" else {
+                throw ValidationError("--metrics-label '\(l)' must look like name=value, with a Prometheus label name other than target")
+            }
+        }
+    }
+
+    var labels: [(String, String)] {
+        metricsLabels.map { l in let kv = l.split(separator: "=", maxSplits: 1); return (String(kv[0]), String(kv[1])) }
+    }
+
+    /// The flags as arguments for the `snapshot restore` a command runs.
+    var arguments: [String] {
+        (metricsFile.map { ["--metrics-file", $0] } ?? []) + metricsLabels.flatMap { ["--metrics-label", $0] }
+    }
+
+    func start(target: String) -> RestoreMetrics? {
+        guard let metricsFile else { return nil }
+        let m = RestoreMetrics(path: metricsFile, target: target, started: Date().timeIntervalSince1970, labels: labels,
+                               warn: { writeStderr("chainsnap: " + $0 + "\n") })
+        m.progress(done: 0, total: 0, bytesPerSecond: 0, now: m.started)
+        return m
+    }
+
+    /// Runs a restore body and writes its result.
+    func reporting(target: String, _ body: (RestoreMetrics?) async throws -> Void) async throws {
+        let m = start(target: target)
+        do {
+            try await body(m)
+            m?.finish(result: .success, reason: .none, now: Date().timeIntervalSince1970)
+        } catch {
+            m?.finish(result: .failure, reason: FailureReason(error: error), now: Date().timeIntervalSince1970)
+            throw error
+        }
+    }
+}
+
+extension RestoreMetrics {
+    /// An observer for a ProgressReporter.
+    var observer: @Sendable (ProgressState) -> Void {
+        { [self] s in self.progress(done: s.done, total: s.total, bytesPerSecond: s.bytesPerSecond, now: s.time) }
+    }
+}
