@@ -22,6 +22,8 @@ public struct RestoreOptions: Sendable {
     public var progressInterval: Double? = nil
     public var progressFile: String? = nil
     public var quiet = false
+    /// When set, the manifest must carry a valid signature by one of these keys (`--trusted-keys`).
+    public var trustedKeys: TrustedKeys? = nil
 
     public init() {}
 }
@@ -73,7 +75,7 @@ public struct SnapshotRestorer: Sendable {
         let started = monotonicSeconds()
         let catalog = SnapshotCatalog(store: store)
         let id = try await catalog.resolve(options.snapshot)
-        let manifest = try await catalog.load(id)
+        let manifest = try await catalog.load(id, trustedKeys: options.trustedKeys)
         try ManifestValidator.validate(manifest)
 
         let target = try RestoreTarget(path: directory)

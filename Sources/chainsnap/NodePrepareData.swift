@@ -51,6 +51,9 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
     @Flag(help: "Print the decision and the restore command without changing anything.")
     var dryRun = false
 
+    @Option(help: ArgumentHelp("Require the snapshot's manifest to be signed by one of these Ed25519 public keys (PEM file or folder, e.g. a mounted ConfigMap); passed on to `snapshot restore`.", valueName: "file|dir"))
+    var trustedKeys: String?
+
     @OptionGroup(title: "Store options (passed on to `snapshot restore`)")
     var store: NodePassthroughStoreOptions
 
@@ -102,6 +105,7 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
         if let from { a += ["--from", from] } else if let fromFile { a += ["--from-file", fromFile] } else { return nil }
         if let snapshot { a += ["--snapshot", snapshot] }
         if let sha256 { a += ["--sha256", sha256] }
+        if let trustedKeys { a += ["--trusted-keys", trustedKeys] }
         return a + [target] + store.arguments
     }
 

@@ -114,13 +114,15 @@ struct RLPSplit: AsyncParsableCommand {
     @Flag(help: "Print the new manifest summary as JSON.")
     var json = false
     @OptionGroup var store: StoreFlags
+    @OptionGroup var signing: SigningFlags
 
     func run() async throws {
         try await reportingErrors {
             let start = Date()
             let st = try store.open(to)
             let writer = try await BundleWriter(store: st, network: network, cut: try cut.cut(),
-                                                tool: "chainsnap \(Chainsnap.version)", level: level, workers: threads, log: rlpLog)
+                                                tool: "chainsnap \(Chainsnap.version)", level: level, workers: threads,
+                                                signingKey: try signing.load(), log: rlpLog)
             let partsBefore = writer.manifest.parts.count
             let s = try await RLPSplitter.split(source: source, into: writer, options: store.options())
             let secs = Date().timeIntervalSince(start)

@@ -35,6 +35,7 @@ struct SnapshotCreate: AsyncParsableCommand {
     @Option(help: "Seconds between progress lines when stderr is not a terminal.") var progressInterval: Double?
     @Flag(help: "Read and hash every file, even those whose size and mtime match the newest snapshot.") var rehash = false
     @OptionGroup var store: StoreFlags
+    @OptionGroup var signing: SigningFlags
 
     func validate() throws {
         for l in labels where !l.contains("=") || l.hasPrefix("=") {
@@ -54,6 +55,7 @@ struct SnapshotCreate: AsyncParsableCommand {
             o.chunkSize = try ByteCount.parse(chunkSize)
             o.progressInterval = progressInterval
             o.reuseUnchanged = !rehash
+            o.signingKey = try signing.load()
             var labelMap: [String: String] = [:]
             for l in labels {
                 let kv = l.split(separator: "=", maxSplits: 1)
@@ -100,6 +102,7 @@ struct SnapshotRestore: AsyncParsableCommand {
     @Option(help: "Write machine-readable progress (JSON) to this file while running.") var progressFile: String?
     @Flag(help: "Print the summary as JSON on stdout.") var json = false
     @OptionGroup var store: StoreFlags
+    @OptionGroup var trust: TrustFlags
 
     func run() async throws {
         try await reportingErrors {
@@ -109,6 +112,7 @@ struct SnapshotRestore: AsyncParsableCommand {
             o.reuseExisting = reuseExisting
             o.progressInterval = progressInterval
             o.progressFile = progressFile
+            o.trustedKeys = try trust.load()
             let so = try store.options()
             o.parallel = so.connections
             o.memoryLimit = so.memoryLimit
@@ -142,6 +146,10 @@ extension SnapshotRestore {
     func restoreArchive(from: String, storeOptions: StoreOptions) async throws {
         if snapshot != "latest" {
             throw ChainsnapError(.invalidArgument, "--snapshot does not apply to an archive URL", hint: "drop --snapshot")
+        }
+        if trust.trustedKeys != nil {
+            throw ChainsnapError(.untrusted, "--trusted-keys needs a signed chainsnap snapshot; an archive carries no signature",
+                                 hint: "check the archive with --sha256 from a trusted source instead, or restore a signed snapshot store")
         }
         if reuseExisting {
             throw ChainsnapError(.invalidArgument, "--reuse-existing needs a chainsnap snapshot store, not an archive",
@@ -250,6 +258,7 @@ struct SnapshotVerify: AsyncParsableCommand {
     @Flag(help: "Download, decompress and hash every chunk.") var deep = false
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var store: StoreFlags
+    @OptionGroup var trust: TrustFlags
 
     struct Report: Encodable { var ok: Bool; var deep: Bool; var snapshots: [SnapshotCheck] }
 
@@ -261,7 +270,8 @@ struct SnapshotVerify: AsyncParsableCommand {
             if ids.isEmpty {
                 throw ChainsnapError(.notFound, "no snapshots in \(s.displayURL)", hint: "check the store URL")
             }
-            let checks = try await SnapshotVerifier(store: s, deep: deep, parallel: try store.options().connections, quiet: json)
+            let checks = try await SnapshotVerifier(store: s, deep: deep, parallel: try store.options().connections, quiet: json,
+                                                    trustedKeys: try trust.load())
                 .verify(ids: ids)
             let ok = checks.allSatisfy(\.ok)
             if json {
