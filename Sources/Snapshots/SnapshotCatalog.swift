@@ -54,7 +54,8 @@ public enum SnapshotLayout {
         }
         let m: Manifest
         do { m = try JSONDecoder().decode(Manifest.self, from: Data(raw)) } catch {
-            throw ChainsnapError(.corrupt, "manifest of snapshot \(id) cannot be read: \(DecodingErrorText.describe(error))",
+            let why = ManifestDiagnosis.describe(raw) ?? DecodingErrorText.describe(error)
+            throw ChainsnapError(.corrupt, "manifest of snapshot \(id) cannot be read: \(why)",
                                  object: manifestKey(id), hint: "the manifest is corrupt or was written by something else; restore another snapshot")
         }
         try m.checkVersion()

@@ -31,7 +31,7 @@ struct StoreFlags: ParsableArguments {
         guard connections >= 1 && connections <= 256 else {
             throw ValidationError("--connections must be between 1 and 256")
         }
-        let mem = try ByteCount.parse(memoryLimit)
+        let mem = try parseSizeOption("--memory-limit", memoryLimit)
         guard mem >= 16 << 20 else { throw ValidationError("--memory-limit must be at least 16MiB") }
         return StoreOptions(endpoint: endpoint, region: region, pathStyle: pathStyle ? true : nil,
                             credentialsDir: credentialsDir, profile: profile, caFile: caFile,

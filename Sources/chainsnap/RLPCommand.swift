@@ -3,6 +3,7 @@ import ChainData
 import Foundation
 import SnapshotCore
 import Stores
+import Transfer
 
 /// `chainsnap rlp …`: RLP bundles (inspect, split, export, import, index).
 struct RLPCommand: AsyncParsableCommand {
@@ -36,7 +37,7 @@ struct RLPCutFlags: ParsableArguments {
     func cut() throws -> PartCut? {
         if let b = blocksPerPart { return .blocks(b) }
         if let s = partSize {
-            let v = try ByteCount.parse(s)
+            let v = try parseSizeOption("--part-size", s)
             guard v >= 1024 else { throw ValidationError("--part-size must be at least 1KiB") }
             return .size(v)
         }
@@ -62,12 +63,12 @@ struct RLPInspect: AsyncParsableCommand {
             let s = try await ByteInput.inspect(source, options: store.options())
             let secs = Date().timeIntervalSince(start)
             if json {
-                var o = s.jsonObject(source: source)
+                var o = s.jsonObject(source: Redact.url(source))
                 o["seconds"] = secs
                 let data = try JSONSerialization.data(withJSONObject: o, options: [.prettyPrinted, .sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
             } else {
-                print("source:   \(source)")
+                print("source:   \(Redact.url(source))")
                 print("blocks:   \(s.blocks)")
                 print("bytes:    \(s.bytes) (\(ByteCount.format(s.bytes)))")
                 if let f = s.first, let l = s.last {

@@ -3,6 +3,7 @@ import Codecs
 import SnapshotCore
 import Snapshots
 import Stores
+import Transfer
 
 /// `chainsnap snapshot …`: volume snapshots.
 struct SnapshotCommand: AsyncParsableCommand {
@@ -52,7 +53,7 @@ struct SnapshotCreate: AsyncParsableCommand {
                 throw ChainsnapError(.invalidArgument, "--level \(o.level) is out of range for \(o.codec.rawValue)",
                                      hint: "zstd takes 1-19, lz4 0-12")
             }
-            o.chunkSize = try ByteCount.parse(chunkSize)
+            o.chunkSize = try parseSizeOption("--chunk-size", chunkSize)
             o.progressInterval = progressInterval
             o.reuseUnchanged = !rehash
             o.signingKey = try signing.load()
@@ -196,7 +197,9 @@ extension RestoreSummary {
 
 /// `chainsnap snapshot list STORE_URL`.
 struct SnapshotList: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the snapshots in a store.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List the snapshots in a store.",
+        discussion: "A snapshot whose manifest cannot be read is listed as BROKEN (with the reason) and the others still are; the exit status stays 0.")
 
     @Argument(help: "Store URL.") var storeURL: String
     @Flag(help: "Print JSON.") var json = false
@@ -204,6 +207,8 @@ struct SnapshotList: AsyncParsableCommand {
 
     struct Row: Encodable {
         var id: String
+        /// Why the manifest could not be read (the other fields are then absent).
+        var error: String? = nil
         var createdAt: String
         var bytes: Int64
         var storedBytes: Int64
@@ -219,16 +224,30 @@ struct SnapshotList: AsyncParsableCommand {
             let s = try store.open(storeURL)
             let catalog = SnapshotCatalog(store: s)
             var rows: [Row] = []
+            var broken: [Row] = []
             for id in try await catalog.ids() {
-                let m = try await catalog.load(id)
+                let m: Manifest
+                do { m = try await catalog.load(id) } catch let e as ChainsnapError where e.code == .corrupt || e.code == .unsupportedFormat {
+                    broken.append(Row(id: id, error: e.message + (e.underlying.map { ": \($0)" } ?? ""), createdAt: "", bytes: 0, storedBytes: 0,
+                                      newBytes: 0, files: 0, source: SourceInfo(), compression: "", tool: ""))
+                    rows.append(broken.last!)
+                    continue
+                }
                 rows.append(Row(id: id, createdAt: m.createdAt, bytes: m.totals.bytes, storedBytes: m.totals.storedBytes,
                                 newBytes: m.totals.newBytes, files: m.totals.files, source: m.source,
                                 compression: m.compression, tool: m.tool))
             }
-            if json { try printJSON(rows); return }
+            if !broken.isEmpty {
+                writeStderr("chainsnap: warning: \(broken.count) snapshot manifest(s) cannot be read (listed as BROKEN); do not restore them, and check the store with 'chainsnap snapshot verify'\n")
+            }
+            if json { try printJSON(rows.map(JSONRow.init)); return }
             if rows.isEmpty { writeStderr("no snapshots in \(s.displayURL)\n"); return }
             print("ID                         CREATED               SIZE        STORED      FILES  METADATA")
             for r in rows {
+                if let err = r.error {
+                    print(pad(r.id, 27) + "BROKEN: " + Redact.text(err).replacingOccurrences(of: "\n", with: " "))
+                    continue
+                }
                 var meta: [String] = []
                 if let n = r.source.network { meta.append("network=\(n)") }
                 if let c = r.source.chainId { meta.append("chain-id=\(c)") }
@@ -239,6 +258,21 @@ struct SnapshotList: AsyncParsableCommand {
                 print(pad(r.id, 27) + pad(r.createdAt, 22) + pad(ByteCount.format(r.bytes), 12)
                       + pad(ByteCount.format(r.storedBytes), 12) + pad(String(r.files), 7) + meta.joined(separator: " "))
             }
+        }
+    }
+}
+
+extension SnapshotList {
+    /// A row as JSON: a broken one carries only its id and the error.
+    struct JSONRow: Encodable {
+        var row: Row
+        init(_ row: Row) { self.row = row }
+        enum K: String, CodingKey { case id, error }
+        func encode(to encoder: any Encoder) throws {
+            guard let error = row.error else { return try row.encode(to: encoder) }
+            var c = encoder.container(keyedBy: K.self)
+            try c.encode(row.id, forKey: .id)
+            try c.encode(error, forKey: .error)
         }
     }
 }
