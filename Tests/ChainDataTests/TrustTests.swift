@@ -61,6 +61,7 @@ import TestSupport
         let trusted = TrustedKeys(keys: [signer.key.publicKey], source: "k")
         let m = try await BundleManifest.load(from: store, network: "devnet", trustedKeys: trusted)
         #expect(m.signing?.keyId == signer.keyID && m.parts.count == 2)
+        try checkWithPython(root: t.sub("s"), publicKeyPEM: signer.key.publicKey.pem, tmp: t)
 
         // Appending re-signs; the old signature object is replaced, not left behind.
         _ = try await publish(store, count: 5, first: 21, parent: hashes.last!, key: signer)
@@ -104,5 +105,29 @@ import TestSupport
             _ = try await BundleManifest.load(from: store2, network: "devnet", trustedKeys: trusted)
             Issue.record("a bundle signed by an unknown key was accepted")
         } catch let e as ChainsnapError { #expect(e.message.contains("not among the trusted keys")) }
+    }
+
+    /// Python's `cryptography` verifies the bundle signature independently (docs/RLP-BUNDLE.md, "Signatures").
+    func checkWithPython(root: String, publicKeyPEM: String, tmp: TempDir) throws {
+        let py = Paths.packageRoot + "/.venv/bin/python3"
+        guard FileManager.default.isExecutableFile(atPath: py), (try? run(py, ["-c", "import cryptography"]).status) == 0 else {
+            if PythonTools.required { Issue.record("the venv lacks 'cryptography'; run scripts/setup.sh") }
+            return
+        }
+        try publicKeyPEM.write(toFile: tmp.sub("pub.pem"), atomically: true, encoding: .utf8)
+        let script = """
+            import base64, hashlib, json, sys
+            from cryptography.hazmat.primitives.serialization import load_pem_public_key
+            root = sys.argv[2]
+            data = open(root + '/rlp/devnet/manifest.json', 'rb').read()
+            digest = hashlib.sha256(data).hexdigest()
+            doc = json.load(open(root + '/rlp/devnet/signatures/' + digest + '.sig'))
+            assert doc['object'] == 'rlp/devnet/manifest.json' and doc['sha256'] == digest
+            assert json.loads(data)['signing']['keyId'] == doc['keyId']
+            load_pem_public_key(open(sys.argv[1], 'rb').read()).verify(base64.b64decode(doc['signature']), data)
+            print('ok')
+            """
+        let r = try run(py, ["-c", script, tmp.sub("pub.pem"), root])
+        #expect(r.status == 0 && r.stdout.hasPrefix("ok"), "\(r.output)")
     }
 }
