@@ -63,3 +63,19 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Codecs"], swiftSettings: strict),
     ]
 )
+
+// libFuzzer harnesses (scripts/fuzz.sh, fuzz/README.md): declared only when CHAINSNAP_FUZZ=1, so
+// ordinary builds and tests never see them. Build with its own scratch path and the sanitizer:
+//   CHAINSNAP_FUZZ=1 swift build --scratch-path .build-fuzz --product chainsnap-fuzz \
+//       -Xswiftc -sanitize=fuzzer -Xswiftc -enable-testing
+if Context.environment["CHAINSNAP_FUZZ"] == "1" {
+    package.targets.append(.executableTarget(
+        name: "chainsnap-fuzz",
+        dependencies: ["SnapshotCore", "Codecs", "Stores", "Snapshots", "ChainData", "Transfer"],
+        path: "fuzz/Sources/chainsnap-fuzz",
+        swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])],
+        // The entry point finds libFuzzer's driver with dlsym (see Harness.swift).
+        linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic-symbol=LLVMFuzzerRunDriver"])]
+    ))
+    package.products.append(.executable(name: "chainsnap-fuzz", targets: ["chainsnap-fuzz"]))
+}

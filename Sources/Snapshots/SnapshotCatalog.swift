@@ -40,6 +40,11 @@ public enum SnapshotLayout {
             throw ChainsnapError(.corrupt, "manifest of snapshot \(id) is corrupt", object: manifestKey(id),
                                  hint: "restore another snapshot (chainsnap snapshot list) or re-create this one", underlying: error)
         }
+        return try decodeJSON(raw, id: id)
+    }
+
+    /// Decodes and version-checks a manifest's decompressed JSON.
+    static func decodeJSON(_ raw: [UInt8], id: String) throws -> Manifest {
         // Check the format and version before decoding the rest, so a newer format gets a clear message.
         struct Head: Decodable { var format: String?; var version: Int? }
         if let head = try? JSONDecoder().decode(Head.self, from: Data(raw)) {
