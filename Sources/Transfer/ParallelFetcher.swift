@@ -562,13 +562,15 @@ final class Transfer {
         case .whole(let len):
             limit = len
             if let len, len > 0, len < (1 << 40) {
-                body.reserveCapacity(Int(len))
+                // Content-Length is the server's word: reserve it only up to what was expected (or 16 MiB);
+                // a larger body still arrives, growing the buffer as bytes really come.
+                body.reserveCapacity(Int(min(len, max(request.expectedSize ?? 0, 16 << 20))))
                 if request.expectedSize == nil && request.range == nil { run.adjustReservation(self, to: len) }
             }
         case .slice(let skip, let take):
             skipLeft = skip
             takeLeft = take
-            if let take { body.reserveCapacity(Int(take)) }
+            if let take { body.reserveCapacity(Int(min(take, max(request.expectedSize ?? 0, 16 << 20)))) }
         case .reject(let reason):
             rejectReason = reason
         }
