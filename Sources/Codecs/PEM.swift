@@ -67,7 +67,8 @@ public enum Base64 {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Decodes padded base64; nil on any other character, bad padding or a length not a multiple of 4.
+    /// Decodes padded base64; nil on any other character, bad padding, non-zero unused bits
+    /// before the padding (a second spelling of the same bytes) or a length not a multiple of 4.
     public static func decode(_ text: String) -> [UInt8]? {
         let s = Array(text.utf8)
         guard s.count % 4 == 0 else { return nil }
@@ -91,6 +92,8 @@ public enum Base64 {
             let c = pad >= 2 ? 0 : value(s[i + 2])
             let d = pad >= 1 ? 0 : value(s[i + 3])
             guard let c, let d else { return nil }
+            // The bits a padded group leaves unused must be zero: one spelling per byte string.
+            if pad == 2 && b & 15 != 0 || pad == 1 && c & 3 != 0 { return nil }
             out.append(a << 2 | b >> 4)
             if pad < 2 { out.append((b & 15) << 4 | c >> 2) }
             if pad < 1 { out.append((c & 3) << 6 | d) }

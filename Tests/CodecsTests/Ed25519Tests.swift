@@ -74,5 +74,10 @@ import SnapshotCore
         #expect(Base64.decode("Zm9vYg=") == nil)
         #expect(Base64.decode("Zm9v!mFy") == nil)
         #expect(Base64.decode("Zm=vYmFy") == nil)
+        // Found by the `bundle` fuzzer: non-zero bits before the padding were accepted, so two
+        // texts decoded to the same bytes ("Snatura=" and "SnaturQ=").
+        #expect(Base64.decode("Snatura=") == nil)
+        #expect(Base64.decode("SnaturQ=") == [0x4a, 0x76, 0xad, 0xba, 0xb4])
+        #expect(Base64.decode("Zm9vYh==") == nil)
     }
 }
