@@ -147,7 +147,7 @@ public struct BundleManifest: Codable, Sendable, Equatable {
         do {
             m = try JSONDecoder().decode(BundleManifest.self, from: Data(bytes))
         } catch {
-            throw ChainsnapError(.corrupt, "bundle manifest \(source) cannot be read", object: source,
+            throw ChainsnapError(.corrupt, "bundle manifest \(source) cannot be read: \(DecodingErrorText.describe(error))", object: source,
                                  hint: "the object is not a chainsnap RLP bundle manifest or is damaged", underlying: error)
         }
         guard m.format == formatName else {

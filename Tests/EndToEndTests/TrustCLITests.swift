@@ -128,6 +128,33 @@ import TestSupport
         #expect(p.stdout.contains("--trusted-keys " + t.sub("k/chainsnap-signing.pub")), "\(p.output)")
     }
 
+    /// `rlp split --signing-key` signs the bundle; `rlp import --trusted-keys` checks it before the node is asked anything.
+    @Test func signedBundlesThroughTheCLI() throws {
+        let t = TempDir("rlp-sign")
+        let chain = Paths.packageRoot + "/fuzz/corpus/rlp/three-blocks.rlp"
+        #expect(try run(bin, ["keys", "generate", "--out", t.sub("k")]).status == 0)
+        #expect(try run(bin, ["keys", "generate", "--out", t.sub("other")]).status == 0)
+        let store = "file://" + t.sub("store")
+        let s = try run(bin, ["rlp", "split", chain, "--to", store, "--network", "devnet", "--blocks-per-part", "2",
+                              "--signing-key", t.sub("k/chainsnap-signing.key")])
+        #expect(s.status == 0, "\(s.output)")
+        let sigs = try FileManager.default.contentsOfDirectory(atPath: t.sub("store/rlp/devnet/signatures"))
+        #expect(sigs.count == 1 && sigs[0].hasSuffix(".sig"))
+        // Extending it without the key would make it unsigned: refused.
+        let unsigned = try run(bin, ["rlp", "split", chain, "--to", store, "--network", "devnet"])
+        #expect(unsigned.status == 1 && unsigned.stderr.contains("extending it unsigned"), "\(unsigned.output)")
+
+        let importArgs = ["rlp", "import", "--rpc", "http://127.0.0.1:9", "--from", store, "--network", "devnet", "--work-dir", t.sub("w")]
+        let wrong = try run(bin, importArgs + ["--trusted-keys", t.sub("other/chainsnap-signing.pub")])
+        #expect(wrong.status == 1 && wrong.stderr.contains("not among the trusted keys"), "\(wrong.output)")
+        // With the right key the signature passes and the import goes on to the node (absent here).
+        let right = try run(bin, importArgs + ["--trusted-keys", t.sub("k/chainsnap-signing.pub"), "--rpc-timeout", "2"])
+        #expect(right.status == 1 && !right.stderr.contains("signature") && !right.stderr.contains("trusted"), "\(right.output)")
+        let legacy = try run(bin, ["rlp", "import", "--rpc", "http://127.0.0.1:9", "--base-url", store, "--file", "x", "--parts", "aa",
+                                   "--work-dir", t.sub("w"), "--trusted-keys", t.sub("k/chainsnap-signing.pub")])
+        #expect(legacy.status == 64 && legacy.stderr.contains("legacy layout carries no signature"), "\(legacy.output)")
+    }
+
     @Test(arguments: [["--memory-limit", "99999999999999999999"], ["--memory-limit", "10000000000GiB"],
                       ["--chunk-size", "99999999999999999999"], ["--chunk-size", "10000000000GiB"]])
     func hugeSizesAreUsageErrorsNotCrashes(flag: [String]) throws {
