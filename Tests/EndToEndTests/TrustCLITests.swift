@@ -165,7 +165,7 @@ import TestSupport
         #expect(r.stderr.contains("\(flag[0]): size '\(flag[1])' is too large"), "\(r.stderr)")
     }
 
-    /// A 16-byte manifest declaring 2 GiB: under a 1.2 GB address-space limit, today's build must
+    /// A 16-byte manifest declaring 2 GiB: under a 1.8 GB address-space limit, today's build must
     /// list the store (flagging that snapshot) and refuse to restore it, without trying to allocate it.
     @Test func aManifestDeclaringTwoGiBNeitherAllocatesNorStopsTheListing() throws {
         let t = TempDir("lying-manifest")
@@ -175,7 +175,7 @@ import TestSupport
         frame += [0x01, 0x00, 0x00]
         let bad = "20200101T000000Z-0badf00d"
         try Data(frame).write(to: URL(fileURLWithPath: t.sub("store/snapshots/\(bad).json.zst")))
-        let limited = "ulimit -v 1200000; exec \"$0\" \"$@\""
+        let limited = "ulimit -v 1800000; export MALLOC_ARENA_MAX=2; exec \"$0\" \"$@\""
         let l = try run("/bin/bash", ["-c", limited, bin, "snapshot", "list", store])
         #expect(l.status == 0, "\(l.output)")
         #expect(l.stdout.contains(good))
