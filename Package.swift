@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "Stores", dependencies: ["SnapshotCore", "Codecs", "LocalFS", "Transfer"], swiftSettings: strict),
         // What every restore shares: the target and its safety rules (staging, marker, space
         // check), progress reporting, and the lock and bounded-concurrency helpers.
-        .target(name: "RestoreCore", dependencies: ["SnapshotCore", "LocalFS"], swiftSettings: strict),
+        .target(name: "RestoreCore", dependencies: ["SnapshotCore", "LocalFS", "Transfer"], swiftSettings: strict),
         // Chunking, packing, manifests, snapshot create, restore, verify, prune.
         .target(name: "Snapshots", dependencies: ["SnapshotCore", "Codecs", "LocalFS", "Stores", "Transfer", "RestoreCore"], swiftSettings: strict),
         // Streamed `.tar`, `.tar.zst`, `.tar.lz4`, `.tar.gz` restores: format detection, tar parsing, extraction.
@@ -91,3 +91,19 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Codecs"], swiftSettings: strict),
     ]
 )
+
+// libFuzzer harnesses (scripts/fuzz.sh, fuzz/README.md): declared only when CHAINSNAP_FUZZ=1, so
+// ordinary builds and tests never see them. Build with its own scratch path and the sanitizer:
+//   CHAINSNAP_FUZZ=1 swift build --scratch-path .build-fuzz --product chainsnap-fuzz \
+//       -Xswiftc -sanitize=fuzzer -Xswiftc -enable-testing
+if Context.environment["CHAINSNAP_FUZZ"] == "1" {
+    package.targets.append(.executableTarget(
+        name: "chainsnap-fuzz",
+        dependencies: ["SnapshotCore", "Codecs", "Stores", "Snapshots", "ChainData", "Transfer"],
+        path: "fuzz/Sources/chainsnap-fuzz",
+        swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])],
+        // The entry point finds libFuzzer's driver with dlsym (see Harness.swift).
+        linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic-symbol=LLVMFuzzerRunDriver"])]
+    ))
+    package.products.append(.executable(name: "chainsnap-fuzz", targets: ["chainsnap-fuzz"]))
+}

@@ -8,4 +8,6 @@ scripts/setup.sh
 export CHAINSNAP_REQUIRE_SERVERS=1
 export PATH="$PWD/.venv/bin:$PATH"
 swift build --build-tests
+# Every libFuzzer harness builds and runs its seeds plus 3 s of fuzzing (fuzz/README.md).
+scripts/fuzz.sh 3
 exec swift test --skip-build "$@"

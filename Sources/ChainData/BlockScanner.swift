@@ -152,6 +152,10 @@ public final class RLPBlockScanner {
                 }
                 parent = Hash32(payload)
             case 8, 11:
+                if !f.isList && RLP.hasLeadingZero(payload, count: f.payloadSize) {
+                    throw RLP.malformed("header field \(fields) (\(fields == 8 ? "number" : "timestamp")) has leading zero bytes (non-canonical integer)",
+                                        hOff + Int64(pos))
+                }
                 guard !f.isList, let v = RLP.uint(payload, count: f.payloadSize) else {
                     throw RLP.malformed("header field \(fields) (\(fields == 8 ? "number" : "timestamp")) is not an integer of at most 8 bytes",
                                         hOff + Int64(pos))

@@ -88,6 +88,8 @@ public struct BundleManifest: Codable, Sendable, Equatable {
     public var updatedAt: String
     public var tool: String
     public var parts: [BundlePart]
+    /// Who signed this manifest, when it is signed (docs/RLP-BUNDLE.md, "Signatures").
+    public var signing: SigningInfo?
 
     public init(network: String, cut: PartCut, tool: String, now: String) {
         format = Self.formatName
@@ -106,6 +108,10 @@ public struct BundleManifest: Codable, Sendable, Equatable {
 
     /// Store key of the manifest of `network` (under the store's prefix).
     public static func key(network: String) -> String { "rlp/\(network)/manifest.json" }
+    /// Store key of the detached signature of the manifest whose stored bytes hash to `sha256`
+    /// (docs/RLP-BUNDLE.md, "Signatures"): named by content, so rewriting the manifest never
+    /// leaves it beside a signature of other bytes.
+    public static func signatureKey(network: String, manifestSHA256 sha256: String) -> String { "rlp/\(network)/signatures/\(sha256).sig" }
     /// Store key of a part, from its manifest-relative key.
     public static func storeKey(network: String, part: String) -> String { "rlp/\(network)/\(part)" }
     /// Manifest-relative key of the part holding blocks `first…last`.
@@ -141,7 +147,7 @@ public struct BundleManifest: Codable, Sendable, Equatable {
         do {
             m = try JSONDecoder().decode(BundleManifest.self, from: Data(bytes))
         } catch {
-            throw ChainsnapError(.corrupt, "bundle manifest \(source) cannot be read", object: source,
+            throw ChainsnapError(.corrupt, "bundle manifest \(source) cannot be read: \(DecodingErrorText.describe(error))", object: source,
                                  hint: "the object is not a chainsnap RLP bundle manifest or is damaged", underlying: error)
         }
         guard m.format == formatName else {

@@ -35,6 +35,9 @@ public final class BundleWriter {
     private var pending: [(first: BlockInfo, last: BlockInfo, count: Int, bytes: [UInt8])] = []
     private var manifestDirty = false
     private let log: (String) -> Void
+    private let signingKey: SigningKey?
+    /// The signature object of the manifest as last written (removed when a newer one replaces it).
+    private var lastSignatureKey: String?
     /// Blocks skipped because the bundle already had them.
     public private(set) var skipped = 0
     /// Blocks and raw/stored bytes written by this writer.
@@ -43,16 +46,25 @@ public final class BundleWriter {
     public private(set) var storedBytesWritten: Int64 = 0
 
     /// Opens the bundle of `network` in `store` (creating it when absent). `cut` defaults to the bundle's own.
+    /// With `signingKey`, every manifest written is signed (docs/RLP-BUNDLE.md, "Signatures"); a signed
+    /// bundle is never extended without a key, so it cannot silently become unsigned.
     public init(store: any ObjectStore, network: String, cut: PartCut?, tool: String, level: Int = 3,
-                workers: Int = 2, log: @escaping (String) -> Void = { _ in }) async throws {
+                workers: Int = 2, signingKey: SigningKey? = nil, log: @escaping (String) -> Void = { _ in }) async throws {
         try BundleManifest.checkNetworkName(network)
         try store.requireWritable()
         self.store = store
         self.network = network
         self.log = log
+        self.signingKey = signingKey
         let key = BundleManifest.key(network: network)
         if try await store.head(key) != nil {
-            let m = try BundleManifest.decode(try await store.get(key), source: store.displayURL(for: key))
+            let bytes = try await store.get(key)
+            let m = try BundleManifest.decode(bytes, source: store.displayURL(for: key))
+            if let s = m.signing, signingKey == nil {
+                throw ChainsnapError(.untrusted, "bundle \(network) in \(store.displayURL) is signed (key \(s.keyId)); extending it unsigned would drop its signature",
+                                     hint: "pass --signing-key FILE (or set \(SigningKey.environmentVariable)) with the publisher's key")
+            }
+            if m.signing != nil { lastSignatureKey = BundleManifest.signatureKey(network: network, manifestSHA256: SHA256Hasher.hex(bytes)) }
             try m.verifyLinks()
             manifest = m
             appending = !m.parts.isEmpty
@@ -202,7 +214,21 @@ extension BundleWriter {
         guard manifestDirty else { return }
         try manifest.verifyLinks()
         manifest.updatedAt = BundleManifest.now()
-        try await store.put(BundleManifest.key(network: network), bytes: try manifest.encoded())
+        manifest.signing = signingKey?.info
+        let bytes = try manifest.encoded()
+        let key = BundleManifest.key(network: network)
+        var sigKey: String?
+        if let signingKey {
+            // The signature first, under a name of the new bytes: readers of the old manifest still find theirs.
+            let k = BundleManifest.signatureKey(network: network, manifestSHA256: SHA256Hasher.hex(bytes))
+            try await store.put(k, bytes: try signingKey.sign(bytes, object: key))
+            sigKey = k
+        }
+        try await store.put(key, bytes: bytes)
+        if let old = lastSignatureKey, old != sigKey {
+            do { try await store.delete(old) } catch let e as ChainsnapError where e.code == .notFound {}
+        }
+        lastSignatureKey = sigKey
         manifestDirty = false
     }
 }

@@ -63,11 +63,13 @@ public enum RLP {
         if p.load(fromByteOffset: 1, as: UInt8.self) == 0 {
             throw malformed("length of \(isList ? "list" : "string") has leading zero bytes (non-canonical)", offset)
         }
-        if lenOfLen > 4 {
-            throw malformed("\(isList ? "list" : "string") declares a length of \(lenOfLen) bytes, more than \(maxItemSize) allowed (oversized item)", offset)
+        // lenOfLen is 1…8, so the declared length always fits a UInt64: read it whole, then judge it.
+        var declared: UInt64 = 0
+        for i in 1...lenOfLen { declared = declared << 8 | UInt64(p.load(fromByteOffset: i, as: UInt8.self)) }
+        if declared > UInt64(maxItemSize) {
+            throw malformed("\(isList ? "list" : "string") declares \(declared) bytes, more than the \(maxItemSize) allowed (oversized item)", offset)
         }
-        var size = 0
-        for i in 1...lenOfLen { size = size << 8 | Int(p.load(fromByteOffset: i, as: UInt8.self)) }
+        let size = Int(declared)
         if size < 56 {
             throw malformed("\(isList ? "list" : "string") of \(size) bytes uses the long form (non-canonical)", offset)
         }
@@ -97,12 +99,19 @@ public enum RLP {
     }
 
     /// Reads a big-endian unsigned integer of at most 8 bytes from a string payload.
+    /// Callers check canonical form first (`hasLeadingZero`): geth refuses integers with leading zero bytes.
     @inline(__always)
     public static func uint(_ p: UnsafeRawPointer, count: Int) -> UInt64? {
         guard count <= 8 else { return nil }
         var v: UInt64 = 0
         for i in 0..<count { v = v << 8 | UInt64(p.load(fromByteOffset: i, as: UInt8.self)) }
         return v
+    }
+
+    /// Whether an integer payload starts with a zero byte: non-canonical (zero is the empty string).
+    @inline(__always)
+    public static func hasLeadingZero(_ p: UnsafeRawPointer, count: Int) -> Bool {
+        count > 0 && p.load(as: UInt8.self) == 0
     }
 }
 

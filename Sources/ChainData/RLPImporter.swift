@@ -17,6 +17,8 @@ public struct RLPImportOptions: Sendable {
     public var prefetch: Int
     /// For the legacy layout: blocks per file handed to `admin_importChain`.
     public var legacyBlocksPerFile: Int
+    /// When set, the bundle manifest must carry a valid signature by one of these keys.
+    public var trustedKeys: TrustedKeys? = nil
     public var log: @Sendable (String) -> Void
 
     public init(workDir: String, minHeight: UInt64? = nil, timeout: Double? = nil, prefetch: Int = 2,
@@ -63,8 +65,7 @@ public struct RLPImporter: Sendable {
     /// Imports the bundle of `network` from `store`.
     public func importBundle(from store: any ObjectStore, network: String) async throws -> RLPImportReport {
         try BundleManifest.checkNetworkName(network)
-        let key = BundleManifest.key(network: network)
-        let manifest = try BundleManifest.decode(try await store.get(key), source: store.displayURL(for: key))
+        let manifest = try await BundleManifest.load(from: store, network: network, trustedKeys: options.trustedKeys)
         try manifest.verifyLinks()
         guard let firstPart = manifest.parts.first, let lastPart = manifest.parts.last else {
             throw ChainsnapError(.notFound, "bundle \(network) in \(store.displayURL) has no parts", hint: "publish parts with `chainsnap rlp split` or `rlp export` first")
@@ -128,6 +129,11 @@ public struct RLPImporter: Sendable {
             throw ChainsnapError(.corrupt, "part \(part.key) in the store does not match the manifest (size \(stored.count), expected \(part.storedSize))",
                                  object: part.key, hint: "the object was damaged or replaced; re-publish the bundle")
         }
+        guard part.rawSize >= 0, part.rawSize <= Int64(BundleManifest.maxPartBytes) else {
+            throw ChainsnapError(.corrupt, "part \(part.key) declares \(part.rawSize) raw bytes, outside 0…\(BundleManifest.maxPartBytes)", object: part.key,
+                                 hint: "the bundle manifest is corrupt or hostile; re-publish the bundle")
+        }
+        // The manifest's rawSize bounds the output; it is not allocated on its word alone.
         let raw = try ZstdDecompressor().decompress(stored, expectedSize: Int(part.rawSize))
         guard SHA256Hasher.hex(raw) == part.rawSHA256 else {
             throw ChainsnapError(.corrupt, "part \(part.key) decompresses to bytes whose SHA-256 is not the manifest's", object: part.key)

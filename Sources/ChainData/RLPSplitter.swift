@@ -1,5 +1,6 @@
 import SnapshotCore
 import Stores
+import Transfer
 
 /// `rlp split`: reads an export (file, `.gz`, or URL), verifies every link, and writes it
 /// into a bundle as compressed parts. The manifest is written once, after all parts.
@@ -16,7 +17,7 @@ public enum RLPSplitter {
         }, afterChunk: { try await writer.drain() })
         try scanner.finish()
         guard summary.blocks > 0 else {
-            throw ChainsnapError(.invalidArgument, "\(source) holds no blocks", hint: "check that it is an RLP block export")
+            throw ChainsnapError(.invalidArgument, "\(Redact.url(source)) holds no blocks", hint: "check that it is an RLP block export")
         }
         try await writer.finish()
         return summary

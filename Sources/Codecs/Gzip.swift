@@ -135,12 +135,8 @@ public final class GzipStreamDecompressor {
         bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
     }
 
-    /// Decompresses a whole gzip buffer (tests, small files).
-    public static func decompress(_ input: [UInt8]) throws -> [UInt8] {
-        let d = GzipStreamDecompressor()
-        var out: [UInt8] = []
-        try d.feed(input) { out.append(contentsOf: $0) }
-        try d.finish()
-        return out
+    /// Decompresses a whole gzip buffer (tests, small files) of at most `limit` output bytes.
+    public static func decompress(_ input: [UInt8], limit: Int = 1 << 30) throws -> [UInt8] {
+        try input.withUnsafeBytes { try BoundedDecode.gzip($0, limit: limit, what: "gzip data") }
     }
 }

@@ -74,10 +74,12 @@ public final class LZ4Decompressor {
         return produced
     }
 
+    /// Decompresses a whole frame that must come to exactly `expectedSize` bytes; the size bounds
+    /// the output and is never allocated on its word alone (`BoundedDecode`).
     public func decompress(_ input: [UInt8], expectedSize: Int) throws -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: expectedSize)
-        _ = try input.withUnsafeBytes { i in
-            try out.withUnsafeMutableBytes { o in try decompress(i, expectedSize: expectedSize, into: o) }
+        let out = try input.withUnsafeBytes { try BoundedDecode.lz4($0, limit: expectedSize, what: "lz4 frame") }
+        guard out.count == expectedSize else {
+            throw ChainsnapError(.corrupt, "lz4 frame decompressed to \(out.count) bytes, expected \(expectedSize)")
         }
         return out
     }

@@ -81,10 +81,13 @@ public final class ZstdDecompressor {
         return n
     }
 
+    /// Decompresses a whole input that must come to exactly `expectedSize` bytes. The size is the
+    /// caller's word (often a manifest's, so untrusted): it bounds the output, and is allocated up
+    /// front only when small (`BoundedDecode`); a frame declaring more fails without allocating it.
     public func decompress(_ input: [UInt8], expectedSize: Int) throws -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: expectedSize)
-        _ = try input.withUnsafeBytes { i in
-            try out.withUnsafeMutableBytes { o in try decompress(i, expectedSize: expectedSize, into: o) }
+        let out = try BoundedDecode.zstd(input, limit: expectedSize, what: "zstd frame")
+        guard out.count == expectedSize else {
+            throw ChainsnapError(.corrupt, "zstd frame decompressed to \(out.count) bytes, expected \(expectedSize)")
         }
         return out
     }

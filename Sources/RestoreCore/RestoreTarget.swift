@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import LocalFS
+import Transfer
 import SnapshotCore
 
 /// What a restore left in the target: `TARGET/.chainsnap-restore.json`.
@@ -143,7 +144,8 @@ public final class RestoreTarget: @unchecked Sendable {
             try FS.removeTree(stagingRoot)
         }
         let existing = try existingEntries()
-        if let m = readMarker(), m.identity == identity, !existing.isEmpty || m.bytes == 0 {
+        // A marker written by an older chainsnap may hold a URL its looser rules redacted less: compare it redacted by today's.
+        if let m = readMarker(), m.identity == identity || Redact.text(m.identity) == identity, !existing.isEmpty || m.bytes == 0 {
             return .alreadyRestored(m)
         }
         if !existing.isEmpty && !force && !allowExisting {

@@ -16,11 +16,23 @@ public enum ByteCount {
         case "t", "tb", "tib": mult = 1024 * 1024 * 1024 * 1024
         default: mult = -1
         }
-        guard let value = Double(digits), mult > 0, value >= 0 else {
+        guard let value = Double(digits), mult > 0, value >= 0, value.isFinite else {
             throw ChainsnapError(.invalidArgument, "cannot read size '\(text)'",
                                  hint: "use a number with an optional unit, e.g. 4MiB, 512k, 2G")
         }
-        return Int64(value * mult)
+        let tooLarge = ChainsnapError(.invalidArgument, "size '\(text)' is too large (at most \(Int64.max) bytes, 8 EiB)",
+                                      hint: "use a number with an optional unit, e.g. 4MiB, 512k, 2G")
+        // Whole numbers exactly, in integer arithmetic; fractions through Double, range-checked
+        // before converting (Int64(Double) traps on values it cannot hold).
+        if !digits.contains(".") {
+            guard let n = Int64(digits) else { throw tooLarge }
+            let (v, overflow) = n.multipliedReportingOverflow(by: Int64(mult))
+            guard !overflow else { throw tooLarge }
+            return v
+        }
+        let v = value * mult
+        guard v < 9.2e18 else { throw tooLarge }
+        return Int64(v)
     }
 
     /// Formats bytes for people: `1.23 GiB`.

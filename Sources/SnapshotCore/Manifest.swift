@@ -20,6 +20,8 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var chunks: [ChunkInfo]
     public var entries: [Entry]
     public var totals: Totals
+    /// Who signed this manifest, when it is signed (absent in unsigned manifests; docs/FORMAT.md, "Signatures").
+    public var signing: SigningInfo?
 
     public init(id: String, createdAt: String, tool: String, source: SourceInfo, chunkSize: Int64,
                 compression: String, chunks: [ChunkInfo], entries: [Entry], totals: Totals) {

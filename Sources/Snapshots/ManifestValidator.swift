@@ -1,8 +1,10 @@
 import Codecs
+import RestoreCore
 import SnapshotCore
 
 /// Checks a manifest before a restore touches anything: every path stays inside the target,
-/// symlinks do not point out, extents add up to file sizes and name chunks the manifest lists.
+/// symlinks do not point out, no entry takes a name the target reserves, modes are permission
+/// bits, extents add up to file sizes (without overflowing) and name chunks the manifest lists.
 enum ManifestValidator {
     static func validate(_ m: Manifest) throws {
         try m.checkVersion()
@@ -22,8 +24,18 @@ enum ManifestValidator {
         }
         var dirs: Set<String> = [""]
         var seen: Set<String> = []
+        var treeBytes: Int64 = 0
         for e in m.entries {
             try PathRules.checkEntryPath(e.path)
+            // The target's own bookkeeping lives at its top level; an entry there would collide with it.
+            if ReservedNames.all.contains(e.path) {
+                throw ChainsnapError(.unsafePath, "manifest \(m.id) lists '\(e.path)', a name chainsnap reserves at the top of a restore target",
+                                     object: e.path, hint: "the manifest is malicious or corrupt; nothing was written to the target")
+            }
+            guard e.mode & ~0o7777 == 0 else {
+                throw ChainsnapError(.corrupt, "'\(e.path)' has mode \(e.mode) (0o\(String(e.mode, radix: 8))) in manifest \(m.id): only permission bits (0…0o7777) are allowed",
+                                     object: e.path, hint: "the manifest is corrupt; restore another snapshot")
+            }
             guard seen.insert(e.path).inserted else {
                 throw ChainsnapError(.corrupt, "manifest \(m.id) lists '\(e.path)' twice")
             }
@@ -49,16 +61,28 @@ enum ManifestValidator {
                         guard let size = chunkSizes[c] else {
                             throw ChainsnapError(.corrupt, "file '\(e.path)' refers to chunk \(c), which manifest \(m.id) does not list")
                         }
-                        guard x.offset + x.length <= size else {
+                        // offset + length may overflow Int64 when both are huge: compare without adding.
+                        guard x.offset <= size, x.length <= size - x.offset else {
                             throw ChainsnapError(.corrupt, "file '\(e.path)' reads past the end of chunk \(c) in manifest \(m.id)")
                         }
                     }
-                    total += x.length
+                    let (sum, overflow) = total.addingReportingOverflow(x.length)
+                    guard !overflow else {
+                        throw ChainsnapError(.corrupt, "file '\(e.path)' has extents whose lengths add up past 2^63 bytes in manifest \(m.id)",
+                                             object: e.path, hint: "the manifest is corrupt or hostile; restore another snapshot")
+                    }
+                    total = sum
                 }
                 guard total == e.size else {
                     throw ChainsnapError(.corrupt, "file '\(e.path)' is \(e.size) bytes but its extents cover \(total) in manifest \(m.id)",
                                          object: e.path, hint: "the manifest is corrupt; restore another snapshot")
                 }
+                let (all, overflow) = treeBytes.addingReportingOverflow(total)
+                guard !overflow else {
+                    throw ChainsnapError(.corrupt, "the files of manifest \(m.id) add up past 2^63 bytes",
+                                         hint: "the manifest is corrupt or hostile; restore another snapshot")
+                }
+                treeBytes = all
             }
         }
     }

@@ -1,4 +1,5 @@
 import RestoreCore
+import Stores
 
 /// Options of `snapshot restore`.
 public struct RestoreOptions: Sendable {
@@ -18,6 +19,8 @@ public struct RestoreOptions: Sendable {
     public var quiet = false
     /// Seconds to wait for another run holding the target (`TargetLock`); 0 refuses at once.
     public var lockWait: Double = 0
+    /// When set, the manifest must carry a valid signature by one of these keys (`--trusted-keys`).
+    public var trustedKeys: TrustedKeys? = nil
 
     public init() {}
 }

@@ -23,18 +23,28 @@ public enum SnapshotLayout {
         return try json.withUnsafeBytes { try ZstdCompressor(level: 9).compress($0) }
     }
 
+    /// The detached signature of a snapshot's manifest (docs/FORMAT.md, "Signatures").
+    public static func signatureKey(_ id: String) -> String { manifestKey(id) + ".sig" }
+
+    /// The largest manifest (decompressed JSON) read: about 5 million entries. A frame declaring more is
+    /// refused before anything is allocated; one that does not declare its size is decoded as a stream
+    /// that stops at this bound (`BoundedDecode`).
+    public static let maxManifestBytes = 1 << 30
+
     /// Decodes and version-checks a manifest.
     public static func decode(_ bytes: [UInt8], id: String) throws -> Manifest {
         let raw: [UInt8]
         do {
-            guard let size = bytes.withUnsafeBytes({ ZstdDecompressor.frameContentSize($0) }), size < 1 << 31 else {
-                throw ChainsnapError(.corrupt, "manifest of snapshot \(id) has no valid zstd header")
-            }
-            raw = try ZstdDecompressor().decompress(bytes, expectedSize: size)
+            raw = try BoundedDecode.zstd(bytes, limit: maxManifestBytes, what: "the manifest")
         } catch {
             throw ChainsnapError(.corrupt, "manifest of snapshot \(id) is corrupt", object: manifestKey(id),
                                  hint: "restore another snapshot (chainsnap snapshot list) or re-create this one", underlying: error)
         }
+        return try decodeJSON(raw, id: id)
+    }
+
+    /// Decodes and version-checks a manifest's decompressed JSON.
+    static func decodeJSON(_ raw: [UInt8], id: String) throws -> Manifest {
         // Check the format and version before decoding the rest, so a newer format gets a clear message.
         struct Head: Decodable { var format: String?; var version: Int? }
         if let head = try? JSONDecoder().decode(Head.self, from: Data(raw)) {
@@ -49,7 +59,9 @@ public enum SnapshotLayout {
         }
         let m: Manifest
         do { m = try JSONDecoder().decode(Manifest.self, from: Data(raw)) } catch {
-            throw ChainsnapError(.corrupt, "manifest of snapshot \(id) cannot be read", object: manifestKey(id), underlying: error)
+            let why = ManifestDiagnosis.describe(raw) ?? DecodingErrorText.describe(error)
+            throw ChainsnapError(.corrupt, "manifest of snapshot \(id) cannot be read: \(why)",
+                                 object: manifestKey(id), hint: "the manifest is corrupt or was written by something else; restore another snapshot")
         }
         try m.checkVersion()
         return m
@@ -72,13 +84,26 @@ public struct SnapshotCatalog: Sendable {
         }.sorted()
     }
 
-    public func load(_ id: String) async throws -> Manifest {
+    /// Loads a manifest. With `trustedKeys`, its stored bytes must carry a valid signature by one
+    /// of them (checked before the bytes are decompressed or parsed), and it must be the snapshot asked for.
+    public func load(_ id: String, trustedKeys: TrustedKeys? = nil) async throws -> Manifest {
         let bytes: [UInt8]
         do { bytes = try await store.get(SnapshotLayout.manifestKey(id)) } catch let e as ChainsnapError where e.code == .notFound {
             throw ChainsnapError(.notFound, "snapshot \(id) does not exist in \(store.displayURL)", object: id,
                                  hint: "run 'chainsnap snapshot list \(store.displayURL)' to see the snapshots there")
         }
-        return try SnapshotLayout.decode(bytes, id: id)
+        guard let trustedKeys else { return try SnapshotLayout.decode(bytes, id: id) }
+        let sigKey = SnapshotLayout.signatureKey(id)
+        let what = "snapshot \(id)'s manifest"
+        let keyID = try trustedKeys.verify(bytes, signature: try await store.getIfPresent(sigKey),
+                                           signatureKey: store.displayURL(for: sigKey), what: what)
+        let m = try SnapshotLayout.decode(bytes, id: id)
+        try trustedKeys.checkClaim(m.signing, signedBy: keyID, what: what)
+        guard m.id == id else {
+            throw ChainsnapError(.untrusted, "the manifest stored as snapshot \(id) is signed but describes snapshot \(m.id)",
+                                 object: SnapshotLayout.manifestKey(id), hint: "a signed manifest was copied under another name; do not restore it")
+        }
+        return m
     }
 
     /// Resolves `latest` (or nil) to the newest snapshot id; checks an explicit id exists.

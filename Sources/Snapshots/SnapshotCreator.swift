@@ -27,6 +27,8 @@ public struct CreateOptions: Sendable {
     public var prunePoll: Double = 1
     /// Where notices go (the wait for a prune); nil for stderr.
     public var log: (@Sendable (String) -> Void)? = nil
+    /// When set, the manifest is signed with this key (`--signing-key`; docs/FORMAT.md, "Signatures").
+    public var signingKey: SigningKey? = nil
 
     public init() {}
 
@@ -201,12 +203,18 @@ public struct SnapshotCreator: Sendable {
         var source = options.source
         source.host = source.host ?? ProcessInfo.processInfo.hostName
         source.path = source.path ?? root
-        let manifest = Manifest(id: id, createdAt: Self.rfc3339Now(), tool: "chainsnap \(toolVersion)", source: source,
+        var manifest = Manifest(id: id, createdAt: Self.rfc3339Now(), tool: "chainsnap \(toolVersion)", source: source,
                                 chunkSize: options.chunkSize, compression: options.codec.rawValue, chunks: chunks,
                                 entries: entries, totals: totals)
+        manifest.signing = options.signingKey?.info
+        let manifestBytes = try SnapshotLayout.encode(manifest)
         // Every chunk must be durable before the manifest that names it exists.
         try await store.flush()
-        try await store.put(SnapshotLayout.manifestKey(id), bytes: try SnapshotLayout.encode(manifest))
+        if let key = options.signingKey {
+            // The signature goes first: a signed snapshot is never visible without its signature.
+            try await store.put(SnapshotLayout.signatureKey(id), bytes: try key.sign(manifestBytes, object: SnapshotLayout.manifestKey(id)))
+        }
+        try await store.put(SnapshotLayout.manifestKey(id), bytes: manifestBytes)
         try await store.flush()
         summary.manifest = manifest
         summary.seconds = monotonicSeconds() - started

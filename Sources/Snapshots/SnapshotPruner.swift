@@ -57,7 +57,11 @@ public struct SnapshotPruner: Sendable {
         // Manifests go first, so no snapshot ever names a deleted chunk.
         for id in s.removedSnapshots {
             log((dryRun ? "would remove" : "removing") + " snapshot \(id)")
-            if !dryRun { try await store.delete(SnapshotLayout.manifestKey(id)) }
+            if !dryRun {
+                try await store.delete(SnapshotLayout.manifestKey(id))
+                // Its signature, if it was signed (after the manifest, so no manifest is left unsigned).
+                do { try await store.delete(SnapshotLayout.signatureKey(id)) } catch let e as ChainsnapError where e.code == .notFound {}
+            }
         }
         if let busy = try await activeLock() {
             s.chunksDeferred = "snapshot \(busy) is being created; unreferenced chunks are left for a later prune"

@@ -92,7 +92,7 @@ public struct SnapshotRestorer: Sendable {
     private func loadManifest() async throws -> (id: String, manifest: Manifest) {
         let catalog = SnapshotCatalog(store: store)
         let id = try await catalog.resolve(options.snapshot)
-        let manifest = try await catalog.load(id)
+        let manifest = try await catalog.load(id, trustedKeys: options.trustedKeys)
         try ManifestValidator.validate(manifest)
         return (id, manifest)
     }

@@ -25,8 +25,11 @@ public struct SnapshotVerifier: Sendable {
     public var deep: Bool
     public var parallel: Int
     public var quiet: Bool
+    /// When set, each manifest must carry a valid signature by one of these keys.
+    public var trustedKeys: TrustedKeys?
 
-    public init(store: any ObjectStore, deep: Bool, parallel: Int = 8, quiet: Bool = false) {
+    public init(store: any ObjectStore, deep: Bool, parallel: Int = 8, quiet: Bool = false, trustedKeys: TrustedKeys? = nil) {
+        self.trustedKeys = trustedKeys
         self.store = store
         self.deep = deep
         self.parallel = parallel
@@ -42,7 +45,7 @@ public struct SnapshotVerifier: Sendable {
         for id in ids {
             let m: Manifest
             do {
-                m = try await catalog.load(id)
+                m = try await catalog.load(id, trustedKeys: trustedKeys)
                 try ManifestValidator.validate(m)
             } catch {
                 out.append(SnapshotCheck(id: id, ok: false, chunks: 0, manifestError: "\(error)"))

@@ -149,15 +149,20 @@ struct ResponseStateMachine {
             p.limit = len
             state = .body(p)
             guard let len, len > 0, len < (1 << 40) else { return nil }
-            return BodyStart(capacity: Int(len),
+            // Content-Length is the server's word: reserve it only up to what was expected (or
+            // 16 MiB); a larger body still arrives, growing the buffer as bytes really come.
+            return BodyStart(capacity: Int(min(len, reserveCap)),
                              reservation: request.expectedSize == nil && request.range == nil ? len : nil)
         case .slice(let skip, let take):
             p.skipLeft = skip
             p.takeLeft = take
             state = .body(p)
-            return take.map { BodyStart(capacity: Int($0), reservation: nil) }
+            return take.map { BodyStart(capacity: Int(min($0, reserveCap)), reservation: nil) }
         }
     }
+
+    /// The most a body buffer is reserved for before bytes arrive: the expected size, or 16 MiB.
+    private var reserveCap: Int64 { max(request.expectedSize ?? 0, 16 << 20) }
 
     /// The transfer ended.
     /// - Parameters:

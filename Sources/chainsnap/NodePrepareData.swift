@@ -56,6 +56,9 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
     @Flag(help: "Print the decision and the restore command without changing anything.")
     var dryRun = false
 
+    @Option(help: ArgumentHelp("Require the snapshot's manifest to be signed by one of these Ed25519 public keys (PEM file or folder, e.g. a mounted ConfigMap); passed on to `snapshot restore`.", valueName: "file|dir"))
+    var trustedKeys: String?
+
     @OptionGroup(title: "Store options (passed on to `snapshot restore`)")
     var store: StoreFlags
 
@@ -109,6 +112,7 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
         var args = ["snapshot", "restore"] + source.arguments
         if let snapshot { args += ["--snapshot", snapshot] }
         if let sha256 { args += ["--sha256", sha256] }
+        if let trustedKeys { args += ["--trusted-keys", trustedKeys] }
         args += [target] + store.arguments
         args += metrics.arguments
         if let progressFile { args += ["--progress-file", progressFile] }

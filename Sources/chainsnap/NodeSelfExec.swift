@@ -4,6 +4,7 @@ import Glibc
 #endif
 import NodeRPC
 import SnapshotCore
+import Transfer
 
 /// Runs another `chainsnap` subcommand with this same binary, so `node` commands reuse
 /// `snapshot restore` and `rlp import` exactly as an operator would run them.
@@ -31,7 +32,7 @@ enum NodeSelfExec {
 
     /// The command line as a person would type it (for "I will run …" messages; no secrets are ever arguments).
     static func display(_ arguments: [String]) -> String {
-        (["chainsnap"] + arguments).map { a in
+        (["chainsnap"] + arguments.map(Redact.text)).map { a in
             a.isEmpty || a.contains(where: { " \"'$`\\".contains($0) }) ? "'" + a.replacingOccurrences(of: "'", with: "'\\''") + "'" : a
         }.joined(separator: " ")
     }

@@ -3,6 +3,7 @@ import ChainData
 import Foundation
 import SnapshotCore
 import Stores
+import Transfer
 
 /// `chainsnap rlp …`: RLP bundles (inspect, split, export, import, index).
 struct RLPCommand: AsyncParsableCommand {
@@ -36,7 +37,11 @@ struct RLPCutFlags: ParsableArguments {
     /// The cut asked for; nil keeps an existing bundle's own (or the default for a new one).
     func cut() throws -> PartCut? {
         if let b = blocksPerPart { return .blocks(b) }
-        if let s = partSize { return .size(try ByteCount.parse(s)) }
+        if let s = partSize {
+            let v = try parseSizeOption("--part-size", s)
+            guard v >= 1024 else { throw ValidationError("--part-size must be at least 1KiB") }
+            return .size(v)
+        }
         return byDay ? .day : nil
     }
 }
@@ -59,12 +64,12 @@ struct RLPInspect: AsyncParsableCommand {
             let s = try await ByteInput.inspect(source, options: store.options())
             let secs = Date().timeIntervalSince(start)
             if json {
-                var o = s.jsonObject(source: source)
+                var o = s.jsonObject(source: Redact.url(source))
                 o["seconds"] = secs
                 let data = try JSONSerialization.data(withJSONObject: o, options: [.prettyPrinted, .sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
             } else {
-                print("source:   \(source)")
+                print("source:   \(Redact.url(source))")
                 print("blocks:   \(s.blocks)")
                 print("bytes:    \(s.bytes) (\(ByteCount.format(s.bytes)))")
                 if let f = s.first, let l = s.last {
@@ -111,13 +116,15 @@ struct RLPSplit: AsyncParsableCommand {
     @Flag(help: "Print the new manifest summary as JSON.")
     var json = false
     @OptionGroup var store: StoreFlags
+    @OptionGroup var signing: SigningFlags
 
     func run() async throws {
         try await reportingErrors {
             let start = Date()
             let st = try store.open(to)
             let writer = try await BundleWriter(store: st, network: network, cut: try cut.cut(),
-                                                tool: "chainsnap \(Chainsnap.version)", level: level, workers: threads, log: rlpLog)
+                                                tool: "chainsnap \(Chainsnap.version)", level: level, workers: threads,
+                                                signingKey: try signing.load(), log: rlpLog)
             let partsBefore = writer.manifest.parts.count
             let s = try await RLPSplitter.split(source: source, into: writer, options: store.options())
             let secs = Date().timeIntervalSince(start)

@@ -40,6 +40,7 @@ struct RLPExport: AsyncParsableCommand {
     var json = false
     @OptionGroup var store: StoreFlags
     @OptionGroup(title: "Metrics") var metrics: MetricsFlags
+    @OptionGroup var signing: SigningFlags
 
     func validate() throws {
         if toBlock != nil && toHead { throw ValidationError("choose --to-block or --to-head, not both") }
@@ -51,7 +52,8 @@ struct RLPExport: AsyncParsableCommand {
         try await reportingErrors { try await metrics.reporting(job: "rlp-export", network: network) { outcome in
             let st = try store.open(to)
             let writer = try await BundleWriter(store: st, network: network, cut: try cut.cut(), tool: "chainsnap \(Chainsnap.version)",
-                                                level: level, workers: ProcessInfo.processInfo.activeProcessorCount, log: rlpLog)
+                                                level: level, workers: ProcessInfo.processInfo.activeProcessorCount,
+                                                signingKey: try signing.load(), log: rlpLog)
             let r = try await RLPExporter(node: node.client(), options: RLPExportOptions(
                 from: from, toBlock: toBlock, confirmations: confirmations, batch: batch, parallel: parallel, log: rlpLog)).export(into: writer)
             let rate = Double(r.blocks) / max(r.seconds, 0.001)
@@ -106,6 +108,7 @@ struct RLPImport: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Legacy layout: blocks per file handed to the node.", valueName: "n"))
     var blocksPerFile: Int = 10_000
     @OptionGroup var store: StoreFlags
+    @OptionGroup var trust: TrustFlags
 
     func validate() throws {
         let legacy = baseURL != nil || file != nil || parts != nil
@@ -117,13 +120,17 @@ struct RLPImport: AsyncParsableCommand {
         }
         if prefetch < 0 || prefetch > 16 { throw ValidationError("--prefetch must be between 0 and 16") }
         if blocksPerFile < 1 { throw ValidationError("--blocks-per-file must be at least 1") }
+        if legacy && trust.trustedKeys != nil {
+            throw ValidationError("--trusted-keys needs a signed bundle (--from/--network); the legacy layout carries no signature")
+        }
     }
 
     func run() async throws {
         try await reportingErrors {
-            let importer = RLPImporter(node: node.client(), options: RLPImportOptions(
-                workDir: FS.absolute(workDir), minHeight: minHeight, timeout: timeout, prefetch: prefetch,
-                legacyBlocksPerFile: blocksPerFile, log: rlpLog))
+            var io = RLPImportOptions(workDir: FS.absolute(workDir), minHeight: minHeight, timeout: timeout, prefetch: prefetch,
+                                      legacyBlocksPerFile: blocksPerFile, log: rlpLog)
+            io.trustedKeys = try trust.load()
+            let importer = RLPImporter(node: node.client(), options: io)
             let r: RLPImportReport
             if let baseURL, let file, let parts {
                 let list = parts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

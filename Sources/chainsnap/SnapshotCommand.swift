@@ -5,6 +5,7 @@ import RestoreCore
 import SnapshotCore
 import Snapshots
 import Stores
+import Transfer
 
 /// `chainsnap snapshot …`: volume snapshots.
 struct SnapshotCommand: AsyncParsableCommand {
@@ -46,6 +47,7 @@ struct SnapshotCreate: AsyncParsableCommand {
     @OptionGroup(title: "Metrics") var metrics: MetricsFlags
 
     var effectiveLevel: Int { level ?? compression.defaultLevel }
+    @OptionGroup var signing: SigningFlags
 
     func validate() throws {
         for l in labels where !l.contains("=") || l.hasPrefix("=") {
@@ -69,6 +71,7 @@ struct SnapshotCreate: AsyncParsableCommand {
             o.progressInterval = progressInterval
             o.reuseUnchanged = !rehash
             o.allowChanging = allowChanging
+            o.signingKey = try signing.load()
             let labelMap = Dictionary(labels.map { l in
                 let kv = l.split(separator: "=", maxSplits: 1)
                 return (String(kv[0]), kv.count > 1 ? String(kv[1]) : "")
@@ -142,6 +145,9 @@ struct SnapshotRestore: AsyncParsableCommand {
     func checkKind(isArchive: Bool) throws {
         if isArchive {
             if snapshot != "latest" { throw ValidationError("--snapshot does not apply to an archive URL; drop --snapshot") }
+            if trust.trustedKeys != nil {
+                throw ValidationError("--trusted-keys needs a signed chainsnap snapshot; an archive carries no signature (check it with --sha256 from a trusted source instead, or restore a signed snapshot store)")
+            }
             if reuseExisting {
                 throw ValidationError("--reuse-existing needs a chainsnap snapshot store, not an archive; restore archives into an empty folder, or with --force")
             }
@@ -151,6 +157,7 @@ struct SnapshotRestore: AsyncParsableCommand {
             throw ValidationError("--max-tar-header applies to archive restores only (snapshot stores hold no tar headers); drop it")
         }
     }
+    @OptionGroup var trust: TrustFlags
 
     func run() async throws {
         try await reportingErrors { try await metrics.reporting(target: directory) { restoreMetrics in
@@ -162,6 +169,7 @@ struct SnapshotRestore: AsyncParsableCommand {
             o.progressFile = progressFile
             o.lockWait = waitLock ?? 0
             o.progressObserver = restoreMetrics?.observer
+            o.trustedKeys = try trust.load()
             let so = try store.options()
             o.parallel = so.connections
             o.memoryLimit = so.memoryLimit
@@ -223,7 +231,9 @@ extension RestoreSummary {
 
 /// `chainsnap snapshot list STORE_URL`.
 struct SnapshotList: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the snapshots in a store.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List the snapshots in a store.",
+        discussion: "A snapshot whose manifest cannot be read is listed as BROKEN (with the reason) and the others still are; the exit status stays 0.")
 
     @Argument(help: "Store URL.") var storeURL: String
     @Flag(help: "Print JSON.") var json = false
@@ -231,6 +241,8 @@ struct SnapshotList: AsyncParsableCommand {
 
     struct Row: Encodable {
         var id: String
+        /// Why the manifest could not be read (the other fields are then absent).
+        var error: String? = nil
         var createdAt: String
         var bytes: Int64
         var storedBytes: Int64
@@ -246,16 +258,30 @@ struct SnapshotList: AsyncParsableCommand {
             let s = try store.open(storeURL)
             let catalog = SnapshotCatalog(store: s)
             var rows: [Row] = []
+            var broken: [Row] = []
             for id in try await catalog.ids() {
-                let m = try await catalog.load(id)
+                let m: Manifest
+                do { m = try await catalog.load(id) } catch let e as ChainsnapError where e.code == .corrupt || e.code == .unsupportedFormat {
+                    broken.append(Row(id: id, error: e.message + (e.underlying.map { ": \($0)" } ?? ""), createdAt: "", bytes: 0, storedBytes: 0,
+                                      newBytes: 0, files: 0, source: SourceInfo(), compression: "", tool: ""))
+                    rows.append(broken.last!)
+                    continue
+                }
                 rows.append(Row(id: id, createdAt: m.createdAt, bytes: m.totals.bytes, storedBytes: m.totals.storedBytes,
                                 newBytes: m.totals.newBytes, files: m.totals.files, source: m.source,
                                 compression: m.compression, tool: m.tool))
             }
-            if json { try printJSON(rows); return }
+            if !broken.isEmpty {
+                writeStderr("chainsnap: warning: \(broken.count) snapshot manifest(s) cannot be read (listed as BROKEN); do not restore them, and check the store with 'chainsnap snapshot verify'\n")
+            }
+            if json { try printJSON(rows.map(JSONRow.init)); return }
             if rows.isEmpty { writeStderr("no snapshots in \(s.displayURL)\n"); return }
             print("ID                         CREATED               SIZE        STORED      FILES  METADATA")
             for r in rows {
+                if let err = r.error {
+                    print(pad(r.id, 27) + "BROKEN: " + Redact.text(err).replacingOccurrences(of: "\n", with: " "))
+                    continue
+                }
                 var meta: [String] = []
                 if let n = r.source.network { meta.append("network=\(n)") }
                 if let c = r.source.chainId { meta.append("chain-id=\(c)") }
@@ -266,6 +292,21 @@ struct SnapshotList: AsyncParsableCommand {
                 print(pad(r.id, 27) + pad(r.createdAt, 22) + pad(ByteCount.format(r.bytes), 12)
                       + pad(ByteCount.format(r.storedBytes), 12) + pad(String(r.files), 7) + meta.joined(separator: " "))
             }
+        }
+    }
+}
+
+extension SnapshotList {
+    /// A row as JSON: a broken one carries only its id and the error.
+    struct JSONRow: Encodable {
+        var row: Row
+        init(_ row: Row) { self.row = row }
+        enum K: String, CodingKey { case id, error }
+        func encode(to encoder: any Encoder) throws {
+            guard let error = row.error else { return try row.encode(to: encoder) }
+            var c = encoder.container(keyedBy: K.self)
+            try c.encode(row.id, forKey: .id)
+            try c.encode(error, forKey: .error)
         }
     }
 }
@@ -285,6 +326,7 @@ struct SnapshotVerify: AsyncParsableCommand {
     @Flag(help: "Download, decompress and hash every chunk.") var deep = false
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var store: StoreFlags
+    @OptionGroup var trust: TrustFlags
 
     struct Report: Encodable { var ok: Bool; var deep: Bool; var snapshots: [SnapshotCheck] }
 
@@ -296,7 +338,8 @@ struct SnapshotVerify: AsyncParsableCommand {
             if ids.isEmpty {
                 throw ChainsnapError(.notFound, "no snapshots in \(s.displayURL)", hint: "check the store URL")
             }
-            let checks = try await SnapshotVerifier(store: s, deep: deep, parallel: try store.options().connections, quiet: json)
+            let checks = try await SnapshotVerifier(store: s, deep: deep, parallel: try store.options().connections, quiet: json,
+                                                    trustedKeys: try trust.load())
                 .verify(ids: ids)
             let ok = checks.allSatisfy(\.ok)
             if json {

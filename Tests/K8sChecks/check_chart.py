@@ -430,7 +430,9 @@ def check_rendered(name, vals, docs, ctx, out, warnings):
                         out.check("value" not in e, name, "env %s of %s comes from a Secret reference" % (e["name"], c["name"]))
             for v in p.get("volumes", []) or []:
                 if "secret" in v:
-                    want = vals["initMode"].get("fromSecret") if v["name"] == "restore-url" else vals["store"]["credentialsSecret"]
+                    want = (vals["initMode"].get("fromSecret") if v["name"] == "restore-url"
+                            else (vals["initMode"].get("trustedKeys") or {}).get("secret") if v["name"] == "trusted-keys"
+                            else vals["store"]["credentialsSecret"])
                     out.check(v["secret"]["secretName"] == want, name,
                               "secret volume %s references %s" % (v["name"], want))
     sec = vals["store"]["credentialsSecret"]
@@ -462,8 +464,20 @@ def check_rendered(name, vals, docs, ctx, out, warnings):
                       "restore URL Secret %s mounted (key url)" % vals["initMode"]["fromSecret"])
             out.check("restore-url" in mounts and path == mounts["restore-url"]["mountPath"] + "/url"
                       and mounts["restore-url"].get("readOnly"), name, "--from-file points into the read-only Secret mount")
+        trusted = vals["initMode"].get("trustedKeys") or {}
+        if trusted.get("configMap") or trusted.get("secret"):
+            # Signed snapshots only: the public keys come from the ConfigMap or Secret, mounted read-only.
+            path = args[args.index("--trusted-keys") + 1] if "--trusted-keys" in args else None
+            mounts = {m["name"]: m for m in prep.get("volumeMounts", [])}
+            vol = next((v for v in pod["volumes"] if v["name"] == "trusted-keys"), None)
+            src = (vol or {}).get("configMap", {}).get("name") or (vol or {}).get("secret", {}).get("secretName")
+            out.check(path is not None and "trusted-keys" in mounts and path == mounts["trusted-keys"]["mountPath"]
+                      and mounts["trusted-keys"].get("readOnly"), name, "--trusted-keys points at the read-only keys mount")
+            out.check(src == (trusted.get("configMap") or trusted.get("secret")), name, "trusted keys mounted from %s" % src)
+        else:
+            out.check("--trusted-keys" not in args, name, "no --trusted-keys unless initMode.trustedKeys is set")
         check_prepare_data(name, vals, args, ctx, out)
-        check_flags(binary, ["snapshot", "restore", "--from", "x", "--snapshot", "x", "--sha256", "x", "/data/db"]
+        check_flags(binary, ["snapshot", "restore", "--from", "x", "--snapshot", "x", "--sha256", "x", "--trusted-keys", "x", "/data/db"]
                     + [a for a in args if a in ("--endpoint", "--region", "--credentials-dir", "--ca-file", "--connections", "--memory-limit")],
                     name + " (restore run by prepare-data)", out, warnings)
 
@@ -664,6 +678,10 @@ def main():
          deep_merge(full, {"initMode": {"clearData": True}, "cronJobs": {"snapshot": {"enabled": False}}})),
         ("devnet+URL from a Secret+clearData", ["values.yaml", "values-devnet.yaml"],
          deep_merge(full, {"initMode": {"from": "", "fromSecret": "snapshot-url", "clearData": True}})),
+        ("mainnet+trusted keys from a ConfigMap", ["values.yaml", "values-mainnet.yaml"],
+         deep_merge(full, {"initMode": {"trustedKeys": {"configMap": "snapshot-signers"}}})),
+        ("testnet+trusted keys from a Secret", ["values.yaml", "values-testnet.yaml"],
+         deep_merge(full, {"initMode": {"trustedKeys": {"secret": "snapshot-signers"}}})),
         ("tenant acme testnet", ["values.yaml", "values-testnet.yaml"],
          deep_merge(full, {"tenant": "acme", "namespace": {"create": True}, "replicas": 3,
                            "podSecurityContext": {"runAsUser": 1000, "fsGroup": 1000},

@@ -21,6 +21,12 @@ import Testing
         #expect(try ByteCount.parse("1.5G") == 3 << 29)
         #expect(try ByteCount.parse("123") == 123)
         #expect(throws: ChainsnapError.self) { try ByteCount.parse("lots") }
+        // Values too large for Int64 are errors, not traps converting a Double (issue 10, item 5).
+        for huge in ["99999999999999999999", "10000000000GiB", "9223372036854775807k", "8589934592.5G", "1e400", "\(Double.greatestFiniteMagnitude)"] {
+            #expect(throws: ChainsnapError.self, "\(huge)") { try ByteCount.parse(huge) }
+        }
+        #expect(try ByteCount.parse("9223372036854775807") == Int64.max)
+        #expect(try ByteCount.parse("8388607TiB") == 8_388_607 << 40)
         #expect(throws: ChainsnapError.self) { try ByteCount.parse("4XB") }
         #expect(ByteCount.format(1536) == "1.5 KiB")
         #expect(formatDuration(3723) == "1h02m03s")

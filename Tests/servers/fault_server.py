@@ -111,8 +111,14 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         for k, v in headers.items():
             self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
+        # "hugelength": a Content-Length of 512 GiB in front of the real (small) body, then close.
+        self.send_header("Content-Length", str(1 << 39 if faulty and mode == "hugelength" else len(body)))
         self.end_headers()
+        if faulty and mode == "hugelength" and self.command != "HEAD":
+            self.wfile.write(body)
+            self.wfile.flush()
+            self.close_connection = True
+            return
         if self.command == "HEAD":
             return
         if faulty and mode in ("drop", "stall"):
