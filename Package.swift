@@ -99,7 +99,7 @@ let package = Package(
 if Context.environment["CHAINSNAP_FUZZ"] == "1" {
     package.targets.append(.executableTarget(
         name: "chainsnap-fuzz",
-        dependencies: ["SnapshotCore", "Codecs", "Stores", "Snapshots", "ChainData", "Transfer"],
+        dependencies: ["SnapshotCore", "Codecs", "LocalFS", "Stores", "RestoreCore", "Snapshots", "Archives", "ChainData", "Transfer"],
         path: "fuzz/Sources/chainsnap-fuzz",
         swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])],
         // The entry point finds libFuzzer's driver with dlsym (see Harness.swift).

@@ -31,7 +31,7 @@ struct RLPCutFlags: ParsableArguments {
         let n = (blocksPerPart != nil ? 1 : 0) + (partSize != nil ? 1 : 0) + (byDay ? 1 : 0)
         if n > 1 { throw ValidationError("choose one of --blocks-per-part, --part-size, --by-day") }
         if let b = blocksPerPart, b < 1 { throw ValidationError("--blocks-per-part must be at least 1") }
-        if let s = partSize, try asUsageError({ try ByteCount.parse(s) }) < 1024 { throw ValidationError("--part-size must be at least 1KiB") }
+        if let s = partSize, try parseSizeOption("--part-size", s) < 1024 { throw ValidationError("--part-size must be at least 1KiB") }
     }
 
     /// The cut asked for; nil keeps an existing bundle's own (or the default for a new one).

@@ -56,7 +56,7 @@ struct SnapshotCreate: AsyncParsableCommand {
         guard compression.levels.contains(effectiveLevel) else {
             throw ValidationError("--level \(effectiveLevel) is out of range for \(compression.rawValue): zstd takes 1-19, lz4 0-12")
         }
-        _ = try asUsageError { try ByteCount.parse(chunkSize) }
+        _ = try parseSizeOption("--chunk-size", chunkSize)
         if let rpc, !(rpc.hasPrefix("http://") || rpc.hasPrefix("https://")) {
             throw ValidationError("--rpc '\(rpc)' must be an http:// or https:// URL, e.g. http://127.0.0.1:9650")
         }

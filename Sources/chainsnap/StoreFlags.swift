@@ -34,7 +34,7 @@ struct StoreFlags: ParsableArguments {
         if let connections, !(1...256).contains(connections) {
             throw ValidationError("--connections must be between 1 and 256")
         }
-        let mem = try asUsageError { try ByteCount.parse(memoryLimit ?? Self.defaultMemoryLimit) }
+        let mem = try parseSizeOption("--memory-limit", memoryLimit ?? Self.defaultMemoryLimit)
         guard mem >= 16 << 20 else { throw ValidationError("--memory-limit must be at least 16MiB") }
     }
 

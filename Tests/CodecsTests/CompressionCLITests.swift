@@ -112,15 +112,15 @@ struct CompressionCLITests {
     func zstdErrors() throws {
         let frame = try Self.sample.withUnsafeBytes { try ZstdCompressor(level: 3).compress($0) }
         #expect(Self.message { _ = try ZstdDecompressor().decompress(Array(frame.dropLast(100)), expectedSize: Self.sample.count) }
-            .contains("zstd frame does not decompress"))
+            .contains("zstd stream ends in the middle of a frame (truncated)"))
         var flipped = frame
         flipped[flipped.count / 2] ^= 0x5a
         #expect(Self.message { _ = try ZstdDecompressor().decompress(flipped, expectedSize: Self.sample.count) }
             .contains("zstd frame does not decompress"))
         #expect(Self.message { _ = try ZstdDecompressor().decompress(frame, expectedSize: Self.sample.count - 1) }
-            .contains("does not decompress"))
+            .contains("declares \(Self.sample.count) bytes of content, more than the \(Self.sample.count - 1) allowed"))
         #expect(Self.message { _ = try ZstdDecompressor().decompress(Array("not zstd at all".utf8), expectedSize: 15) }
-            .contains("zstd frame does not decompress"))
+            .contains("zstd stream is corrupt"))
         // Streams: a cut stream is reported at finish, garbage at once, nothing at all as empty.
         let cut = ZstdStreamDecompressor()
         try Array(frame.dropLast(7)).withUnsafeBytes { try cut.feed($0) { _ in } }
@@ -153,15 +153,15 @@ struct CompressionCLITests {
     func lz4Errors() throws {
         let frame = try Self.sample.withUnsafeBytes { try LZ4Frame.compress($0) }
         #expect(Self.message { _ = try LZ4Decompressor().decompress(Array(frame.dropLast(50)), expectedSize: Self.sample.count) }
-            .contains("lz4 frame decompressed to"))
+            .contains("lz4 stream ends in the middle"))
         var flipped = frame
         flipped[flipped.count - 2] ^= 0x5a  // inside the content checksum
         #expect(Self.message { _ = try LZ4Decompressor().decompress(flipped, expectedSize: Self.sample.count) }
-            .contains("lz4 frame does not decompress"))
+            .contains("lz4 stream is corrupt: ERROR_contentChecksum_invalid"))
         #expect(Self.message { _ = try LZ4Decompressor().decompress(frame, expectedSize: Self.sample.count + 10) }
             .contains("expected \(Self.sample.count + 10)"))
         #expect(Self.message { _ = try LZ4Decompressor().decompress(Array("not an lz4 frame".utf8), expectedSize: 16) }
-            .contains("lz4 frame does not decompress"))
+            .contains("lz4 stream is corrupt"))
         let cut = LZ4Decompressor()
         try Array(frame.dropLast(9)).withUnsafeBytes { try cut.feed($0) { _ in } }
         #expect(Self.message { try cut.finish() }.contains("truncated"))

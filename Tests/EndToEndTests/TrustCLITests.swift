@@ -119,7 +119,7 @@ import TestSupport
         #expect(r.status == 1 && r.stderr.contains("is not signed"), "\(r.stderr)")
         let a = try run(bin, ["snapshot", "restore", "--from", "file://" + t.sub("x.tar.zst"), t.sub("out"),
                               "--trusted-keys", t.sub("k/chainsnap-signing.pub")])
-        #expect(a.status == 1 && a.stderr.contains("archive carries no signature"), "\(a.stderr)")
+        #expect(a.status == 64 && a.stderr.contains("archive carries no signature"), "\(a.stderr)")
         let missing = try run(bin, ["snapshot", "restore", "--from", store, t.sub("out"), "--trusted-keys", t.sub("nope")])
         #expect(missing.status == 1 && missing.stderr.contains("does not exist"))
         // prepare-data hands the flag on to the restore it runs.

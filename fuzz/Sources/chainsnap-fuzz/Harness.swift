@@ -8,6 +8,9 @@ import Foundation
 @testable import SnapshotCore
 @testable import Stores
 @testable import Snapshots
+@testable import Archives
+import LocalFS
+import RestoreCore
 @testable import ChainData
 @testable import Transfer
 
