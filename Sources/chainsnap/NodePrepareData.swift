@@ -1,5 +1,6 @@
 import ArgumentParser
 import NodeData
+import NodeRPC
 import SnapshotCore
 
 /// `chainsnap node prepare-data`: the init container's decision — restore, leave alone, or
@@ -46,6 +47,15 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("With --clear-data: clear only once per token (recorded in DATA-DIR/\(DataLayout.clearDataTokenName)), so a pod recreated later does not wipe again.", valueName: "token"))
     var clearDataToken: String?
 
+    @Option(help: ArgumentHelp("Folder of the mounted staking Secret (keys POD.staker.crt, POD.staker.key, optional POD.signer.key): refuse to start when the volume's staking files differ from them.", valueName: "dir"))
+    var stakingSecretDir: String?
+
+    @Option(help: ArgumentHelp("Pod whose staking files to check (default: the first label of HOSTNAME).", valueName: "name"))
+    var stakingPod: String?
+
+    @Option(help: ArgumentHelp("The staking folder under --data-dir that luxd used before (compared with --staking-secret-dir).", valueName: "subpath"))
+    var stakingDir: String = "staking"
+
     @Flag(help: "Print the decision and the restore command without changing anything.")
     var dryRun = false
 
@@ -61,6 +71,9 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
         if clearDataToken != nil && !clearData {
             throw ValidationError("--clear-data-token only applies with --clear-data")
         }
+        if stakingSecretDir == nil && stakingPod != nil {
+            throw ValidationError("--staking-pod only applies with --staking-secret-dir")
+        }
         if clearData && !source.isGiven {
             throw ValidationError("--clear-data needs --from: clearing without a restore would leave an empty node")
         }
@@ -69,6 +82,9 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
     func run() async throws {
         let layout = try layout()
         let executor = PrepareDataExecutor(layout: layout, dryRun: dryRun, log: { print("prepare-data: \($0)") })
+        if let stakingSecretDir {
+            try await reportingErrors { try checkStaking(secretDir: stakingSecretDir, log: executor.log) }
+        }
         let plan = PrepareDataPlan.make(PrepareDataInputs(
             layout: layout, folder: executor.survey(), sourceGiven: source.isGiven, snapshot: snapshot,
             clearData: clearData, clearDataToken: clearDataToken))
@@ -94,5 +110,16 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
             throw ExitCode(status)
         }
         log("restore finished")
+    }
+
+    /// Refuses a volume whose staking files differ from the pod's Secret (names only in the log).
+    func checkStaking(secretDir: String, log: (String) -> Void) throws {
+        let pod = stakingPod ?? SupervisorPeers.selfHost ?? ""
+        let check = StakingIdentityCheck(secretDir: secretDir, pod: pod, volumeDir: "\(dataDir)/\(stakingDir)")
+        let outcome = try check.run()
+        var parts: [String] = []
+        if !outcome.matching.isEmpty { parts.append("same as the Secret: \(outcome.matching.joined(separator: ", "))") }
+        if !outcome.onlyInSecret.isEmpty { parts.append("not on the volume yet: \(outcome.onlyInSecret.joined(separator: ", "))") }
+        log("staking identity of \(pod): \(parts.joined(separator: "; ")) (luxd reads them from \(secretDir))")
     }
 }

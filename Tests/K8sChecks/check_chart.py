@@ -38,6 +38,9 @@ import yaml
 
 import helm_python
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import luxd_flags  # noqa: E402 - next to this script
+
 KUBE_VERSION = "1.30.0"
 SECRET_ENV = re.compile(r"(SECRET|PASSWORD|TOKEN|ACCESS_KEY|PRIVATE_KEY)", re.I)
 AWS_KEY = re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")
@@ -194,9 +197,9 @@ class Binary:
         self.path = path
         self.helps = {}
 
-    def run(self, args, timeout=60):
+    def run(self, args, timeout=60, hostname="luxd-0"):
         p = subprocess.run([self.path] + args, capture_output=True, text=True, timeout=timeout,
-                           env=dict(os.environ, HOSTNAME="luxd-0"))
+                           env=dict(os.environ, HOSTNAME=hostname))
         return p.returncode, p.stdout + p.stderr
 
     def help(self, sub):
@@ -367,7 +370,8 @@ def check_rendered(name, vals, docs, ctx, out, warnings):
                         out.check("value" not in e, name, "env %s of %s comes from a Secret reference" % (e["name"], c["name"]))
             for v in p.get("volumes", []) or []:
                 if "secret" in v:
-                    want = vals["initMode"].get("fromSecret") if v["name"] == "restore-url" else vals["store"]["credentialsSecret"]
+                    want = {"restore-url": vals["initMode"].get("fromSecret"), "staking": vals["staking"]["secretName"]}.get(
+                        v["name"], vals["store"]["credentialsSecret"])
                     out.check(v["secret"]["secretName"] == want, name,
                               "secret volume %s references %s" % (v["name"], want))
     sec = vals["store"]["credentialsSecret"]
@@ -399,7 +403,11 @@ def check_rendered(name, vals, docs, ctx, out, warnings):
                       "restore URL Secret %s mounted (key url)" % vals["initMode"]["fromSecret"])
             out.check("restore-url" in mounts and path == mounts["restore-url"]["mountPath"] + "/url"
                       and mounts["restore-url"].get("readOnly"), name, "--from-file points into the read-only Secret mount")
-        check_prepare_data(name, vals, args, ctx, out)
+        if vals["staking"]["secretName"]:
+            out.check("--staking-secret-dir" in args, name, "prepare-data checks the volume's staking keys against the Secret")
+            check_staking_refusal(name, args, ctx, out)
+        else:
+            check_prepare_data(name, vals, args, ctx, out)
         check_flags(binary, ["snapshot", "restore", "--from", "x", "--snapshot", "x", "--sha256", "x", "/data/db"]
                     + [a for a in args if a in ("--endpoint", "--region", "--credentials-dir", "--ca-file", "--connections", "--memory-limit")],
                     name + " (restore run by prepare-data)", out, warnings)
@@ -413,12 +421,13 @@ def check_rendered(name, vals, docs, ctx, out, warnings):
         out.check(node[0] == vals["node"]["binary"], name, "node command is node.binary")
         peers = [sargs[i + 1] for i, a in enumerate(sargs) if a == "--bootstrap-peer"]
         if vals["bootstrap"]["enabled"]:
-            want = ["luxd-%d.luxd-headless.%s.svc.cluster.local:%d" % (i, ns_expected, vals["ports"]["staking"])
+            want = ["luxd-%d.luxd-headless.%s.svc.cluster.local:%d=%s" % (i, ns_expected, vals["ports"]["staking"], vals["bootstrap"]["nodeIds"][i])
                     for i in range(vals["bootstrap"]["count"] or vals["replicas"])]
-            out.check(peers == want, name, "bootstrap peers by in-cluster DNS (%d)" % len(peers))
-        code, text = binary.run(["node", "supervise", "--dry-run"] + sargs[2:])
+            out.check(peers == want, name, "bootstrap peers by in-cluster DNS with their node IDs (%d)" % len(peers))
+        code, text = binary.run(["node", "supervise", "--dry-run"] + [a.replace("$(POD_NAME)", "luxd-0") for a in sargs[2:]])
         out.check(code == 0, name, "`chainsnap node supervise --dry-run ...` accepts the supervisor's arguments%s"
                   % ("" if code == 0 else ": exit %d: %s" % (code, text.strip()[:400])))
+        check_luxd_flags(name, vals, docs, pod, luxd, sargs, binary, out)
         if code == 0 and vals["rlpImport"]["enabled"]:
             imp = [l for l in text.splitlines() if l.startswith("import:")]
             if out.check(imp and "rlp import" in imp[0], name, "supervisor runs chainsnap rlp import"):
@@ -436,6 +445,98 @@ def check_rendered(name, vals, docs, ctx, out, warnings):
         role = next(r for r in by_kind(docs, "Role") if r["metadata"]["name"] == "luxd-snapshot")
         out.check(all(v not in ("*",) for rule in role["rules"] for v in rule["verbs"] + rule["resources"]), name,
                   "snapshot Role has no wildcards")
+
+
+def check_luxd_flags(name, vals, docs, pod, luxd, sargs, binary, out):
+    """For every pod: the luxd command line the supervisor starts, plus config.json, passes luxd's
+    own flag rules (luxd_flags.py, each rule citing luxfi/node config/). Kubernetes expands
+    $(POD_NAME); the supervisor adds --public-ip and the bootstrap flags. Peer names do not resolve
+    here, so each resolved peer is given a stand-in address (the supervisor's pairing of IPs and IDs
+    is tested in SupervisorCLITests)."""
+    import json
+    meta = next(d for d in by_kind(docs, "StatefulSet"))["spec"]["template"]["metadata"]
+    out.check(all(meta["labels"].get(k) == v for k, v in vals["podLabels"].items())
+              and all(meta["annotations"].get(k) == v for k, v in vals["podAnnotations"].items()), name, "podLabels and podAnnotations on the pod")
+    for key in ("nodeSelector", "tolerations", "priorityClassName"):
+        if vals[key]:
+            out.check(pod.get(key) == vals[key], name, "%s from values" % key)
+    if vals["affinity"]:
+        out.check(pod.get("affinity") == vals["affinity"], name, "affinity from values replaces the preset")
+    names = {v["name"] for v in pod["volumes"]}
+    out.check(all(v["name"] in names for v in vals["extraVolumes"]) and
+              all(m in luxd.get("volumeMounts", []) for m in vals["extraVolumeMounts"]), name, "extraVolumes/extraVolumeMounts")
+    out.check(pod.get("securityContext") == (vals["podSecurityContext"] or None), name, "pod securityContext from values")
+    for c in pod.get("initContainers", []):
+        out.check(c.get("securityContext") == vals["chainsnapSecurityContext"] and c.get("resources") == vals["initResources"], name,
+                  "%s: securityContext and resources from values" % c["name"])
+        sc = c.get("securityContext") or {}
+        out.check(sc.get("readOnlyRootFilesystem") is True and "ALL" in (sc.get("capabilities") or {}).get("drop", []), name,
+                  "%s: read-only root file system, all capabilities dropped" % c["name"])
+    cfgmap = next(c for c in by_kind(docs, "ConfigMap") if c["metadata"]["name"] == "luxd-config")
+    cfg = json.loads(cfgmap["data"]["config.json"])
+    mounts = [m["mountPath"] for m in luxd.get("volumeMounts", [])]
+    peers = [sargs[i + 1] for i, a in enumerate(sargs) if a == "--bootstrap-peer"]
+    sec = vals["staking"]["secretName"]
+    if sec:
+        vol = next((v for v in pod["volumes"] if v["name"] == "staking"), None)
+        m = next((m for m in luxd.get("volumeMounts", []) if m["name"] == "staking"), None)
+        out.check(vol is not None and vol["secret"]["secretName"] == sec and m is not None and m.get("readOnly")
+                  and m["mountPath"] == vals["staking"]["mountPath"], name, "staking Secret %s mounted read-only in luxd" % sec)
+    for i in range(vals["replicas"]):
+        pod_name = "luxd-%d" % i
+        a = [x.replace("$(POD_NAME)", pod_name) for x in sargs[2:]]
+        code, text = binary.run(["node", "supervise", "--dry-run"] + a, hostname=pod_name)
+        line = next((l for l in text.splitlines() if l.startswith("node:")), None)
+        if not out.check(code == 0 and line, name, "%s: supervisor dry run prints the node command" % pod_name):
+            continue
+        node_args = line.split()[2:]
+        others = [p for p in peers if not p.startswith(pod_name + ".")]
+        if others:
+            node_args.append("--bootstrap-ips=" + ",".join("10.1.0.%d:%s" % (k + 1, p.split("=")[0].rsplit(":", 1)[1]) for k, p in enumerate(others)))
+            ids = [p.split("=", 1)[1] for p in others if "=" in p]
+            if ids:
+                node_args.append("--bootstrap-ids=" + ",".join(ids))
+        problems = luxd_flags.validate(node_args, cfg, mounted=mounts)
+        out.check(not problems, name, "%s: luxd flags pass luxd's rules%s" % (pod_name, "" if not problems else ": " + "; ".join(problems)))
+        ips = vals["services"]["perPodLoadBalancer"]["loadBalancerIPs"]
+        if vals["services"]["perPodLoadBalancer"]["enabled"] and i < len(ips):
+            out.check("--public-ip=%s" % ips[i] in node_args, name, "%s: --public-ip is its LoadBalancer address %s" % (pod_name, ips[i]))
+        elif vals["publicIp"]["resolutionService"]:
+            out.check("--public-ip-resolution-service=%s" % vals["publicIp"]["resolutionService"] in node_args, name,
+                      "%s: public IP from the resolver" % pod_name)
+        if sec:
+            want = "--staking-tls-cert-file=%s/%s.staker.crt" % (vals["staking"]["mountPath"], pod_name)
+            out.check(want in node_args, name, "%s: luxd reads its own certificate from the Secret" % pod_name)
+
+
+def check_staking_refusal(name, args, ctx, out):
+    """prepare-data with the chart's staking flags: same keys pass, different keys refuse, and no
+    key bytes appear in the output."""
+    tmp = tempfile.mkdtemp(prefix="lux-staking-")
+    try:
+        data, secret = os.path.join(tmp, "data"), os.path.join(tmp, "secret")
+        os.makedirs(os.path.join(data, "staking"))
+        os.makedirs(secret)
+        for f, body in (("staker.crt", "CERT-BYTES-0"), ("staker.key", "PRIVATE-KEY-BYTES-0")):
+            with open(os.path.join(secret, "luxd-0." + f), "w") as fh:
+                fh.write(body)
+        a = [x.replace("$(POD_NAME)", "luxd-0") for x in args]
+        a[a.index("--data-dir") + 1] = data
+        a[a.index("--staking-secret-dir") + 1] = secret
+        a = [x for x in a if x not in ("--clear-data",)]
+        if "--clear-data-token" in a:
+            k = a.index("--clear-data-token")
+            del a[k:k + 2]
+        code, text = ctx["binary"].run(a + ["--dry-run"])
+        out.check(code == 0 and "staking identity of luxd-0" in text, name, "prepare-data accepts a new volume with the Secret's keys (exit %d: %s)" % (code, text[-200:]))
+        with open(os.path.join(data, "staking", "staker.key"), "w") as fh:
+            fh.write("ANOTHER-VALIDATOR-KEY")
+        code, text = ctx["binary"].run(a + ["--dry-run"])
+        out.check(code != 0 and "staker.key" in text and "identity" in text, name,
+                  "prepare-data refuses a volume whose staking key differs from the Secret (exit %d)" % code)
+        out.check("ANOTHER-VALIDATOR-KEY" not in text and "PRIVATE-KEY-BYTES" not in text, name, "no key bytes in prepare-data's output")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def check_prepare_data(name, vals, args, ctx, out):
@@ -578,6 +679,8 @@ def main():
     a = ap.parse_args()
     t0 = time.time()
     out = Failures(a.verbose)
+    for f in luxd_flags.self_test():
+        out.fail("luxd_flags.py", f)
     warnings = []
     here = os.path.dirname(os.path.abspath(__file__))
     chart = os.path.join(a.root, "charts", "lux")
@@ -595,7 +698,19 @@ def main():
     scenarios = [("values.yaml", ["values.yaml"], {})]
     for f in sorted(glob.glob(os.path.join(chart, "values-*.yaml"))):
         scenarios.append((os.path.basename(f), ["values.yaml", os.path.basename(f)], {}))
+    identities = {"staking": {"secretName": "lux-staking"},
+                  "bootstrap": {"enabled": True, "count": 3, "nodeIds": [
+                      "NodeID-7Xhw2mDxuDS44j42TCB6U5579esbSt3Lg", "NodeID-MFrZFVCXPv5iCn6M9K6XduxGTYp891xXZ",
+                      "NodeID-NFBbbJ4qCmNaCzeW7sxErhvWqvEQMnYcN"]},
+                  "services": {"perPodLoadBalancer": {"loadBalancerIPs": ["203.0.113.10", "203.0.113.11"]}},
+                  "publicIp": {"resolutionService": "ifconfigme"},
+                  "podAnnotations": {"example.com/team": "validators"}, "podLabels": {"tier": "validator"},
+                  "priorityClassName": "validators", "nodeSelector": {"pool": "validators"},
+                  "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "validators", "effect": "NoSchedule"}],
+                  "extraVolumes": [{"name": "extra-config", "configMap": {"name": "lux-extra"}}],
+                  "extraVolumeMounts": [{"name": "extra-config", "mountPath": "/etc/luxd/extra", "readOnly": True}]}
     scenarios += [
+        ("mainnet+staking identities+bootstrap", ["values.yaml", "values-mainnet.yaml"], identities),
         ("mainnet+all features", ["values.yaml", "values-mainnet.yaml"], full),
         ("testnet+clearData", ["values.yaml", "values-testnet.yaml"],
          deep_merge(full, {"initMode": {"clearData": True}, "cronJobs": {"snapshot": {"enabled": False}}})),
@@ -644,6 +759,10 @@ def main():
         _, err = render(chart, deep_merge(base, extra))
         out.check(err is not None and why in err, "schema", "%s is rejected by values.schema.json (%s)%s"
                   % (label, why, "" if err and why in err else ": got %r" % (err or "no error")[:300]))
+    _, err = render(chart, deep_merge(base, {"bootstrap": {"enabled": True}}))
+    out.check(err is not None and "bootstrap.nodeIds" in err, "chart", "bootstrap without node IDs fails the render (luxd needs --bootstrap-ids)")
+    _, err = render(chart, deep_merge(base, {"bootstrap": {"nodeIds": ["not-a-node-id"]}}))
+    out.check(err is not None and "/bootstrap/nodeIds/0" in err, "schema", "a malformed node ID is rejected by the schema")
     _, err = render(chart, deep_merge(base, {"initMode": {"from": "s3://b/p", "fromSecret": "snapshot-url"}}))
     out.check(err is not None and "not both" in err, "chart", "initMode.from and initMode.fromSecret together fail the render")
     _, err = render(chart, deep_merge(base, {"initMode": {"chainDataPaths": ["db", "staking"], "from": "s3://b/p"}}))

@@ -93,3 +93,15 @@ imagePullSecrets:
 {{- define "lux.rpcServiceURL" -}}
 {{- printf "http://luxd-rpc.%s.svc.cluster.local:%d" (include "lux.namespace" .) (int .Values.ports.http) -}}
 {{- end -}}
+
+{{/* securityContext and resources of the chainsnap init containers, from values. */}}
+{{- define "lux.chainsnapContainerSettings" -}}
+{{- with .Values.chainsnapSecurityContext }}
+securityContext:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.initResources }}
+resources:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
