@@ -12,6 +12,12 @@ public struct RestoreOptions: Sendable {
     public var progressInterval: Double? = nil
     public var progressFile: String? = nil
     public var quiet = false
+    /// The network the target belongs to: a snapshot recorded from another network is refused
+    /// (unless `allowOtherNetwork`). Nil: not checked.
+    public var expectedNetwork: String? = nil
+    /// The chain id the target belongs to (checked like `expectedNetwork`).
+    public var expectedChainId: String? = nil
+    public var allowOtherNetwork = false
 
     public init() {}
 }

@@ -56,6 +56,15 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The staking folder under --data-dir that luxd used before (compared with --staking-secret-dir).", valueName: "subpath"))
     var stakingDir: String = "staking"
 
+    @Option(help: "The node's network name: a snapshot from another network is refused (passed on to `snapshot restore`).")
+    var network: String?
+
+    @Option(help: "The node's chain id: a snapshot with another chain id is refused.")
+    var chainId: String?
+
+    @Flag(help: "Restore even a snapshot from another network.")
+    var allowOtherNetwork = false
+
     @Flag(help: "Print the decision and the restore command without changing anything.")
     var dryRun = false
 
@@ -98,6 +107,9 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
         var args = ["snapshot", "restore"] + source.arguments
         if let snapshot { args += ["--snapshot", snapshot] }
         if let sha256 { args += ["--sha256", sha256] }
+        if let network { args += ["--network", network] }
+        if let chainId { args += ["--chain-id", chainId] }
+        if allowOtherNetwork { args.append("--allow-other-network") }
         args += [target] + store.arguments
         if dryRun {
             log("would run: \(NodeSelfExec.display(args))")

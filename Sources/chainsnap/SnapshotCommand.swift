@@ -100,6 +100,9 @@ struct SnapshotRestore: AsyncParsableCommand {
     @Option(help: "Seconds between progress lines when stderr is not a terminal.") var progressInterval: Double?
     @Option(help: "Write machine-readable progress (JSON) to this file while running.") var progressFile: String?
     @Flag(help: "Print the summary as JSON on stdout.") var json = false
+    @Option(help: "Refuse a snapshot recorded from another network (the node's network name, e.g. mainnet).") var network: String?
+    @Option(help: "Refuse a snapshot recorded with another chain id.") var chainId: String?
+    @Flag(help: "Restore even when the snapshot's network or chain id differs from --network/--chain-id.") var allowOtherNetwork = false
     @OptionGroup var store: StoreFlags
 
     func validate() throws {
@@ -128,6 +131,9 @@ struct SnapshotRestore: AsyncParsableCommand {
             o.reuseExisting = reuseExisting
             o.progressInterval = progressInterval
             o.progressFile = progressFile
+            o.expectedNetwork = network
+            o.expectedChainId = chainId
+            o.allowOtherNetwork = allowOtherNetwork
             let so = try store.options()
             o.parallel = so.connections
             o.memoryLimit = so.memoryLimit

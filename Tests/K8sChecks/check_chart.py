@@ -560,7 +560,8 @@ def check_prepare_data(name, vals, args, ctx, out):
         os.makedirs(os.path.join(src, "mainnet"))
         with open(os.path.join(src, "mainnet", "000009.ldb"), "w") as fh:
             fh.write("from the snapshot")
-        have_snapshot = ctx["binary"].run(["snapshot", "create", src, "--to", "file://" + store, "--network", "test"])[0] == 0
+        have_snapshot = ctx["binary"].run(["snapshot", "create", src, "--to", "file://" + store, "--network", vals["network"]["name"],
+                                           "--chain-id", str(vals["network"]["chainId"])])[0] == 0
         a = list(args)
         a[a.index("--data-dir") + 1] = data
         if "--from" in a:
