@@ -90,7 +90,7 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
 
     func run() async throws {
         let layout = try layout()
-        let executor = PrepareDataExecutor(layout: layout, dryRun: dryRun, log: { print("prepare-data: \($0)") })
+        let executor = PrepareDataExecutor(layout: layout, dryRun: dryRun, log: { logLine("prepare-data: \($0)") })
         if let stakingSecretDir {
             try await reportingErrors { try checkStaking(secretDir: stakingSecretDir, log: executor.log) }
         }

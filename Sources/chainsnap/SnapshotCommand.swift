@@ -36,6 +36,7 @@ struct SnapshotCreate: AsyncParsableCommand {
     @Option(help: "Chunk size (e.g. 4MiB).") var chunkSize: String = "4MiB"
     @Option(help: "Seconds between progress lines when stderr is not a terminal.") var progressInterval: Double?
     @Flag(help: "Read and hash every file, even those whose size and mtime match the newest snapshot.") var rehash = false
+    @Flag(help: "Print the summary as one JSON object on stdout instead of the bare id.") var json = false
     @OptionGroup var store: StoreFlags
 
     var effectiveLevel: Int { level ?? compression.defaultLevel }
@@ -73,7 +74,17 @@ struct SnapshotCreate: AsyncParsableCommand {
                   took \(formatDuration(s.seconds)) (\(ByteCount.formatRate(Double(t.bytes) / max(s.seconds, 0.001))))
 
                 """)
-            print(s.id)
+            if json {
+                struct Out: Encodable {
+                    var id: String, files: Int, dirs: Int, symlinks: Int, bytes: Int64
+                    var newChunks: Int, newRawBytes: Int64, newStoredBytes: Int64, reusedChunks: Int, reusedRawBytes: Int64, seconds: Double
+                }
+                try printJSON(Out(id: s.id, files: t.files, dirs: t.dirs, symlinks: t.symlinks, bytes: t.bytes, newChunks: s.newChunks,
+                                  newRawBytes: s.newRawBytes, newStoredBytes: s.newStoredBytes, reusedChunks: s.reusedChunks,
+                                  reusedRawBytes: s.reusedRawBytes, seconds: s.seconds))
+            } else {
+                print(s.id)
+            }
         }
     }
 }
@@ -213,7 +224,7 @@ struct SnapshotList: AsyncParsableCommand {
                                 newBytes: m.totals.newBytes, files: m.totals.files, source: m.source,
                                 compression: m.compression, tool: m.tool))
             }
-            if json { try printJSON(rows); return }
+            if json { try printJSONLines(rows); return }
             if rows.isEmpty { writeStderr("no snapshots in \(s.displayURL)\n"); return }
             print("ID                         CREATED               SIZE        STORED      FILES  METADATA")
             for r in rows {

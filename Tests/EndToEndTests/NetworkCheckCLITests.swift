@@ -69,3 +69,53 @@ struct NetworkCheckCLITests {
         #expect(none.stderr.contains("--snapshot ID"), "\(none.stderr)")
     }
 }
+
+/// Pod logs: through a pipe (not a terminal) every line carries an RFC 3339 timestamp, the
+/// decision of prepare-data is written before the restore's progress, no progress line claims an
+/// ETA before bytes moved, and --json prints one object per line.
+@Suite("pod log lines through a pipe (binary)")
+struct PodLogTests {
+    let bin = Paths.chainsnapBinary
+    /// The line's `2026-12-01T11:05:00.123Z` prefix (RFC 3339, UTC, milliseconds), or nil.
+    func stampOf(_ line: Substring) -> String? {
+        let b = Array(line.utf8)
+        guard b.count > 25, b[24] == UInt8(ascii: " "), b[23] == UInt8(ascii: "Z") else { return nil }
+        let shape = "dddd-dd-ddTdd:dd:dd.ddd"
+        for (c, want) in zip(b, shape.utf8) where want == UInt8(ascii: "d") ? !(48...57).contains(c) : c != want { return nil }
+        return String(decoding: b[0..<24], as: UTF8.self)
+    }
+
+    @Test("prepare-data + restore: every line timestamped, decision before progress, no ETA before bytes")
+    func prepareDataLog() throws {
+        let tmp = TempDir("podlog")
+        let src = tmp.sub("src")
+        try FileManager.default.createDirectory(atPath: src, withIntermediateDirectories: true)
+        try Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ $0 >> 9) }).write(to: URL(fileURLWithPath: src + "/000001.ldb"))
+        let store = "file://" + tmp.sub("store")
+        let created = try run(bin, ["snapshot", "create", src, "--to", store, "--network", "devnet", "--json"])
+        try #require(created.status == 0, "\(created.output)")
+        let jsonLines = created.stdout.split(separator: "\n")
+        #expect(jsonLines.count == 1, "one JSON object per line: \(created.stdout)")
+        let obj = try JSONSerialization.jsonObject(with: Data(jsonLines[0].utf8)) as? [String: Any]
+        #expect(obj?["id"] is String && obj?["newChunks"] is Int, "\(created.stdout)")
+        // Every stderr line of create is stamped too.
+        for l in created.stderr.split(separator: "\n") { #expect(stampOf(l) != nil, "unstamped: \(l)") }
+
+        let data = tmp.sub("data")
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        let r = try run(bin, ["node", "prepare-data", "--data-dir", data, "--chain-data", "db", "--from", store, "--network", "devnet"],
+                        environment: ["CHAINSNAP_PROGRESS_INTERVAL": "0.01"])
+        #expect(r.status == 0, "\(r.output)")
+        let out = r.stdout.split(separator: "\n"), err = r.stderr.split(separator: "\n")
+        for l in out + err { #expect(stampOf(l) != nil, "unstamped line: \(l)") }
+        let decision = try #require(out.first { $0.contains("decision: restore") })
+        let firstRestoreLine = try #require(err.first { $0.contains("restore") }, "\(r.stderr)")
+        // RFC 3339 UTC with fixed width sorts as text.
+        #expect(stampOf(decision)! <= stampOf(firstRestoreLine)!, "decision \(decision) after \(firstRestoreLine)")
+        for l in err where l.contains("0 B /") { #expect(!l.contains("ETA"), "ETA before any bytes: \(l)") }
+
+        let list = try run(bin, ["snapshot", "list", store, "--json"])
+        #expect(list.status == 0 && list.stdout.split(separator: "\n").allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) is [String: Any] },
+                "NDJSON rows: \(list.stdout)")
+    }
+}
