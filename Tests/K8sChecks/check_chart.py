@@ -798,6 +798,10 @@ def main():
                  "--chain-data", "db", "--chain-data", "chainData"],
                 # A presigned URL from a Secret, for both Jobs.
                 ["k8s", "restore-job", "--pvc", "data-luxd-0", "--from-secret", "snapshot-url", "--namespace", "lux-mainnet"],
+                # Pod settings and the short namespace flag.
+                ["k8s", "reimport-job", "--pvc", "data-luxd-1", "--from", "s3://lux-snapshots/mainnet", "-n", "lux-mainnet",
+                 "--image-pull-secret", "regcred", "--node-selector", "kubernetes.io/hostname=node-3",
+                 "--run-as-user", "1000", "--run-as-group", "1000", "--fs-group", "1000"],
                 ["k8s", "reimport-job", "--pvc", "data-luxd-2", "--from-secret", "snapshot-url", "--namespace", "lux-mainnet"]):
         code, text = binary.run(cmd)
         label = "chainsnap " + " ".join(cmd[:2])
