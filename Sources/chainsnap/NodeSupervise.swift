@@ -55,6 +55,15 @@ struct NodeSuperviseCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("RLP bundle store to import from once the node is healthy.", valueName: "store-url"))
     var importFrom: String?
 
+    @Option(help: ArgumentHelp("Instead of --import-from: the folder URL of a legacy byte-split export (the seed chart's bootstrap.rlpImport.baseUrl).", valueName: "url"))
+    var importBaseUrl: String?
+
+    @Option(help: ArgumentHelp("With --import-base-url: the export's file name (parts are NAME.aa, NAME.ab, …).", valueName: "name"))
+    var importFile: String?
+
+    @Option(help: ArgumentHelp("With --import-base-url: part suffixes in order, e.g. aa,ab (absent: the single file).", valueName: "list"))
+    var importParts: String?
+
     @Option(help: "Network name of the RLP bundle (with --import-from).")
     var network: String?
 
@@ -106,19 +115,38 @@ struct NodeSuperviseCommand: AsyncParsableCommand {
         guard healthTimeout > 0, healthInterval > 0, stopGrace >= 0 else {
             throw ValidationError("--health-timeout and --health-interval must be positive, --stop-grace not negative")
         }
+        if importFrom != nil && importBaseUrl != nil {
+            throw ValidationError("give --import-from (a bundle) or --import-base-url (a legacy export), not both")
+        }
+        if (importFile != nil || importParts != nil) && importBaseUrl == nil {
+            throw ValidationError("--import-file and --import-parts only apply with --import-base-url")
+        }
         if importFrom != nil {
             guard network != nil, workDir != nil else {
                 throw ValidationError("--import-from needs --network and --work-dir")
             }
+        } else if importBaseUrl != nil {
+            guard importFile != nil, workDir != nil else {
+                throw ValidationError("--import-base-url needs --import-file and --work-dir")
+            }
         } else if network != nil || workDir != nil || minHeight != nil || importTimeout != nil {
-            throw ValidationError("--network, --work-dir, --min-height and --import-timeout only apply with --import-from")
+            throw ValidationError("--network, --work-dir, --min-height and --import-timeout only apply with --import-from or --import-base-url")
         }
     }
 
     /// The `chainsnap rlp import …` arguments, when the import is enabled.
     var importArguments: [String]? {
-        guard let importFrom, let network, let workDir else { return nil }
-        var a = ["rlp", "import", "--rpc", rpc, "--from", importFrom, "--network", network, "--work-dir", workDir]
+        guard let workDir else { return nil }
+        var a: [String]
+        if let importFrom, let network {
+            a = ["rlp", "import", "--rpc", rpc, "--from", importFrom, "--network", network, "--work-dir", workDir]
+        } else if let importBaseUrl, let importFile {
+            // The legacy byte-split layout, with the same skip/resume/head checks as a bundle.
+            a = ["rlp", "import", "--rpc", rpc, "--base-url", importBaseUrl, "--file", importFile, "--work-dir", workDir]
+            if let importParts { a += ["--parts", importParts] }
+        } else {
+            return nil
+        }
         if let minHeight { a += ["--min-height", String(minHeight)] }
         if let importTimeout { a += ["--timeout", String(Int(importTimeout.rounded(.up)))] }
         return a + store.arguments

@@ -428,6 +428,15 @@ def check_rendered(name, vals, docs, ctx, out, warnings):
         out.check(code == 0, name, "`chainsnap node supervise --dry-run ...` accepts the supervisor's arguments%s"
                   % ("" if code == 0 else ": exit %d: %s" % (code, text.strip()[:400])))
         check_luxd_flags(name, vals, docs, pod, luxd, sargs, binary, out)
+        legacy = vals["bootstrap"]["rlpImport"]
+        if code == 0 and legacy["enabled"]:
+            imp = [l for l in text.splitlines() if l.startswith("import:")]
+            if out.check(imp and "rlp import" in imp[0], name, "supervisor runs the legacy rlp import"):
+                iargs = [a.strip("'") for a in imp[0].split("chainsnap ", 1)[1].split()]
+                want = ["--base-url", legacy["baseUrl"], "--file", legacy["rlpFilename"], "--parts", ",".join(legacy["parts"]),
+                        "--min-height", str(legacy["minHeight"]), "--timeout", "7200"]
+                out.check(all(w in iargs for w in want), name, "legacy import arguments from bootstrap.rlpImport: %s" % " ".join(iargs))
+                check_flags(binary, iargs, name + " (supervisor's legacy rlp import)", out, warnings)
         if code == 0 and vals["rlpImport"]["enabled"]:
             imp = [l for l in text.splitlines() if l.startswith("import:")]
             if out.check(imp and "rlp import" in imp[0], name, "supervisor runs chainsnap rlp import"):
@@ -710,7 +719,12 @@ def main():
                   "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "validators", "effect": "NoSchedule"}],
                   "extraVolumes": [{"name": "extra-config", "configMap": {"name": "lux-extra"}}],
                   "extraVolumeMounts": [{"name": "extra-config", "mountPath": "/etc/luxd/extra", "readOnly": True}]}
+    # The seed chart's bootstrap.rlpImport block exactly as operators have it today.
+    seed_rlp = {"bootstrap": {"rlpImport": {"enabled": True, "baseUrl": "https://exports.example.com/lux-mainnet",
+                                            "rlpFilename": "lux-mainnet-96369.rlp", "multiPart": True,
+                                            "parts": ["aa", "ab", "ac"], "minHeight": 1082780, "timeout": "2h"}}}
     scenarios += [
+        ("mainnet+seed chart rlpImport", ["values.yaml", "values-mainnet.yaml"], seed_rlp),
         ("mainnet+staking identities+bootstrap", ["values.yaml", "values-mainnet.yaml"], identities),
         ("mainnet+all features", ["values.yaml", "values-mainnet.yaml"], full),
         ("testnet+clearData", ["values.yaml", "values-testnet.yaml"],
