@@ -20,6 +20,23 @@ public enum BundleCatalog {
     public static func load(_ network: String, from store: any ObjectStore) async throws -> BundleManifest {
         try BundleManifest.checkNetworkName(network)
         let key = BundleManifest.key(network: network)
-        return try BundleManifest.decode(try await store.get(key), source: store.displayURL(for: key))
+        let bytes: [UInt8]
+        do { bytes = try await store.get(key) } catch let e as ChainsnapError where e.code == .notFound {
+            throw ChainsnapError(.notFound, "no RLP bundle '\(network)' in \(store.displayURL) (no \(key)); \(await available(in: store))",
+                                 object: key, hint: "pass one of those names (--network), or check the store URL")
+        }
+        return try BundleManifest.decode(bytes, source: store.displayURL(for: key))
+    }
+
+    /// What the store has, for an error message: its bundle names, or why they cannot be listed.
+    static func available(in store: any ObjectStore) async -> String {
+        do {
+            let names = try await networks(in: store)
+            return "it has: \(names.joined(separator: ", "))"
+        } catch let e as ChainsnapError where e.code == .notFound {
+            return "it has no bundles"
+        } catch {
+            return "its bundles cannot be listed (an HTTP mirror without a JSON folder index?)"
+        }
     }
 }

@@ -11,7 +11,7 @@ public enum ByteInput {
     public static let chunkSize = 8 << 20
 
     /// Calls `sink` with successive pieces of the (decompressed) stream of `source`.
-    /// `source` is a path, `file:///path`, or an `https://…/NAME` / `s3://bucket/key` URL.
+    /// `source` is a path, `file:///path`, `-` (standard input), or an `https://…/NAME` / `s3://bucket/key` URL.
     /// `afterChunk` runs after each piece read from the source (writers upload finished parts there).
     public static func stream(_ source: String, options: StoreOptions = StoreOptions(),
                               sink: (UnsafeRawBufferPointer) throws -> Void,
@@ -25,7 +25,16 @@ public enum ByteInput {
             }
             if let g = gunzip { try g.feed(piece, sink: sink) } else { try sink(piece) }
         }
-        if source.contains("://") && !source.hasPrefix("file://") {
+        if source == "-" {
+            let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)
+            defer { buf.deallocate() }
+            while true {
+                let n = try StandardInput.read(into: buf)
+                if n == 0 { break }
+                try handle(UnsafeRawBufferPointer(rebasing: buf[0..<n]))
+                try await afterChunk()
+            }
+        } else if source.contains("://") && !source.hasPrefix("file://") {
             let (base, key) = try splitURL(source)
             let store = try openStore(base, options: options)
             guard let info = try await store.head(key) else {

@@ -6,7 +6,8 @@ import SnapshotCore
 import Stores
 
 extension RLPImporter {
-    /// Imports the legacy layout: one export split by bytes into `NAME.aa`, `NAME.ab`, … under `base`.
+    /// Imports the legacy layout: one export split by bytes into `NAME.aa`, `NAME.ab`, … under `base`
+    /// (no parts: the single object `NAME`).
     ///
     /// The pieces are read in order as one stream (8 MiB ranged reads, `prefetch` of them
     /// ahead, gunzipped if the stream is gzip) and re-cut on block boundaries into files of `legacyBlocksPerFile` blocks in the
@@ -14,8 +15,7 @@ extension RLPImporter {
     /// must have the node's hash), every block must follow the previous one, and each file is
     /// imported and head-checked before the next is written. No full copy lands on disk.
     public func importLegacy(from base: any ObjectStore, file: String, parts: [String]) async throws -> RLPImportReport {
-        guard !parts.isEmpty else { throw ChainsnapError(.invalidArgument, "no legacy parts given", hint: "pass --parts aa,ab,…") }
-        let keys = parts.map { "\(file).\($0)" }
+        let keys = parts.isEmpty ? [file] : parts.map { "\(file).\($0)" }
         // Check every piece exists before touching the node.
         var sizes: [Int64] = []
         for k in keys {

@@ -27,6 +27,13 @@ public struct PVCJob: Equatable, Sendable {
     public var name: String?
     /// Store flags for chainsnap, e.g. `--endpoint URL --path-style`.
     public var storeArguments: [String]
+    /// Pod scheduling and identity: pull secrets for a private image, the node selector, and the
+    /// user/group the container runs as (match the node's volume; fsGroup makes it writable).
+    public var imagePullSecrets: [String] = []
+    public var nodeSelector: [String: String] = [:]
+    public var runAsUser: Int? = nil
+    public var runAsGroup: Int? = nil
+    public var fsGroup: Int? = nil
 
     /// Where the credentials Secret is mounted in the pod.
     public static let credentialsMount = "/var/run/secrets/chainsnap/store"
@@ -55,6 +62,8 @@ public struct PVCJob: Equatable, Sendable {
         if case .secret(let s) = source { names.append(("--from-secret", s)) }
         guard KubeNames.isDNSLabel(pvc) || KubeNames.isDNSSubdomain(pvc) else { throw bad(Self.badName("--pvc", pvc)) }
         for (flag, v) in names where !KubeNames.isDNSLabel(v) { throw bad(Self.badName(flag, v)) }
+        for s in imagePullSecrets where !KubeNames.isDNSSubdomain(s) { throw bad(Self.badName("--image-pull-secret", s)) }
+        for id in [runAsUser, runAsGroup, fsGroup].compactMap({ $0 }) where id < 0 { throw bad("--run-as-user, --run-as-group and --fs-group must not be negative") }
         guard mountPath.hasPrefix("/") else { throw bad("--mount-path must be absolute") }
         guard (try? PathRules.checkEntryPath(subPath)) != nil else { throw bad("--sub-path '\(subPath)' must be a relative path without '..'") }
         if case .url(let from) = source, let u = URLComponents(string: from), u.user != nil || u.password != nil {

@@ -43,14 +43,26 @@ extension PVCJob {
                 ("ttlSecondsAfterFinished", .int(86400)),
                 ("template", .map([
                     ("metadata", .map([("labels", labels)])),
-                    ("spec", .map([
-                        ("restartPolicy", .string("Never")),
-                        ("automountServiceAccountToken", .bool(false)),
-                        ("containers", .list([container])),
-                        ("volumes", .list(volumes)),
-                    ])),
+                    ("spec", .map(podSpec(container: container, volumes: volumes))),
                 ])),
             ])),
         ])
+    }
+
+    /// The pod spec: the container and volumes plus pull secrets, node selector and security context.
+    func podSpec(container: YAMLNode, volumes: [YAMLNode]) -> [(String, YAMLNode)] {
+        var spec: [(String, YAMLNode)] = [("restartPolicy", .string("Never")), ("automountServiceAccountToken", .bool(false))]
+        if !imagePullSecrets.isEmpty {
+            spec.append(("imagePullSecrets", .list(imagePullSecrets.map { .map([("name", .string($0))]) })))
+        }
+        if !nodeSelector.isEmpty {
+            spec.append(("nodeSelector", .map(nodeSelector.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
+        }
+        var sc: [(String, YAMLNode)] = []
+        if let runAsUser { sc += [("runAsUser", .int(runAsUser)), ("runAsNonRoot", .bool(runAsUser != 0))] }
+        if let runAsGroup { sc.append(("runAsGroup", .int(runAsGroup))) }
+        if let fsGroup { sc += [("fsGroup", .int(fsGroup)), ("fsGroupChangePolicy", .string("OnRootMismatch"))] }
+        if !sc.isEmpty { spec.append(("securityContext", .map(sc))) }
+        return spec + [("containers", .list([container])), ("volumes", .list(volumes))]
     }
 }

@@ -103,7 +103,8 @@ public final class Supervisor: Sendable {
 
     /// Writes `chainsnap supervise: …` lines to stderr.
     public static let stderrLog: @Sendable (String) -> Void = { line in
-        FileHandle.standardError.write(Data("chainsnap supervise: \(line)\n".utf8))
+        let text = "chainsnap supervise: \(line)\n"
+        FileHandle.standardError.write(Data((isatty(2) == 1 ? text : LogLines.stamped(text)).utf8))
     }
 
     /// Starts the node; `onStart` receives the child (tests use it to signal the node).

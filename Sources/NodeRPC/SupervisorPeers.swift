@@ -46,6 +46,20 @@ public enum SupervisorPeers {
         return (ok, skipped, others.count)
     }
 
+    /// Each peer's resolved `IP:PORT`, in the order given (so node IDs listed beside the peers stay
+    /// paired with them); nil for the pod itself and for peers still unresolved after `wait` seconds.
+    public static func resolveAligned(_ peers: [String], selfHost: String?, wait: Double) async -> [String?] {
+        func isSelf(_ p: String) -> Bool { selfHost.map { !$0.isEmpty && (p.hasPrefix($0 + ".") || p.hasPrefix($0 + ":")) } ?? false }
+        func once() -> [String?] { peers.map { p in isSelf(p) ? nil : resolve([p], selfHost: selfHost).resolved.first } }
+        let deadline = Date().addingTimeInterval(wait)
+        var out = once()
+        while zip(peers, out).contains(where: { !isSelf($0.0) && $0.1 == nil }) && Date() < deadline {
+            try? await Task.sleep(nanoseconds: 2_000_000_000)
+            out = once()
+        }
+        return out
+    }
+
     /// The pod's own short host name (`HOSTNAME`, else the system's), e.g. `luxd-0`.
     public static var selfHost: String? {
         let me = ProcessInfo.processInfo.environment["HOSTNAME"] ?? ProcessInfo.processInfo.hostName

@@ -70,9 +70,15 @@ public final class ProgressReporter: Sendable {
         let secs = max(elapsed, 0.001)
         let rate = Double(d) / secs
         let pct = tot > 0 ? min(100, Double(d) * 100 / Double(tot)) : 100
-        let eta = rate > 0 && tot > d ? formatDuration(Double(tot - d) / rate) : "0s"
-        let line = "\(label): \(ByteCount.format(d)) / \(ByteCount.format(tot)) (\(String(Int(pct)))%), "
-            + "\(ByteCount.formatRate(rate)), " + (final ? "took \(formatDuration(secs))" : "ETA \(eta)")
+        // No ETA (and no rate) before bytes have moved: an estimate from nothing is a claim.
+        let line: String
+        if d == 0 && !final {
+            line = "\(label): 0 B / \(ByteCount.format(tot)), waiting for the first bytes (\(formatDuration(secs)))"
+        } else {
+            let eta = rate > 0 && tot > d ? "ETA \(formatDuration(Double(tot - d) / rate))" : "finishing"
+            line = "\(label): \(ByteCount.format(d)) / \(ByteCount.format(tot)) (\(String(Int(pct)))%), "
+                + "\(ByteCount.formatRate(rate)), " + (final ? "took \(formatDuration(secs))" : eta)
+        }
         let state = ProgressState(task: label, done: d, total: tot, bytesPerSecond: rate, elapsed: secs, finished: final,
                                   time: wallClockSeconds())
         if let statusFile { try? writeStatus(statusFile, state.jsonLine) }
@@ -95,11 +101,16 @@ public final class ProgressReporter: Sendable {
     }
 }
 
-/// Writes text to stderr in one call (so lines from several threads do not interleave).
+/// Writes text to stderr in one call (so lines from several threads do not interleave), unbuffered.
+/// When stderr is not a terminal (a pod log, a pipe) every line gets an RFC 3339 timestamp;
+/// `\r` progress lines only ever go to a terminal.
 public func writeStderr(_ s: String) {
-    var s = s
+    var s = stderrIsTerminal ? s : LogLines.stamped(s)
     s.withUTF8 { p in _ = write(2, p.baseAddress, p.count) }
 }
+
+/// Whether stderr is a terminal (checked once).
+public let stderrIsTerminal: Bool = isatty(2) == 1
 
 /// Seconds on the monotonic clock.
 public func monotonicSeconds() -> Double {

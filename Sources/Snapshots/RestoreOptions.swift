@@ -21,6 +21,12 @@ public struct RestoreOptions: Sendable {
     public var lockWait: Double = 0
     /// When set, the manifest must carry a valid signature by one of these keys (`--trusted-keys`).
     public var trustedKeys: TrustedKeys? = nil
+    /// The network the target belongs to: a snapshot recorded from another network is refused
+    /// (unless `allowOtherNetwork`). Nil: not checked.
+    public var expectedNetwork: String? = nil
+    /// The chain id the target belongs to (checked like `expectedNetwork`).
+    public var expectedChainId: String? = nil
+    public var allowOtherNetwork = false
 
     public init() {}
 }

@@ -10,6 +10,11 @@ import Stores
 ///     locks/<id>.json          present while `snapshot create` of <id> runs (prune keeps chunks then)
 public enum SnapshotLayout {
     public static func manifestKey(_ id: String) -> String { "snapshots/\(id).json.zst" }
+    /// A small text object holding the newest snapshot's id, so a store that cannot be listed
+    /// (a CDN or static mirror without a JSON folder index) still serves `latest`.
+    public static let latestKey = "snapshots/latest"
+    /// The pointer holds one id; anything longer is not a pointer.
+    public static let latestMaxBytes: Int64 = 256
     public static func lockKey(_ id: String) -> String { "locks/\(id).json" }
     public static let manifestPrefix = "snapshots/"
     public static let lockPrefix = "locks/"
@@ -89,8 +94,8 @@ public struct SnapshotCatalog: Sendable {
     public func load(_ id: String, trustedKeys: TrustedKeys? = nil) async throws -> Manifest {
         let bytes: [UInt8]
         do { bytes = try await store.get(SnapshotLayout.manifestKey(id)) } catch let e as ChainsnapError where e.code == .notFound {
-            throw ChainsnapError(.notFound, "snapshot \(id) does not exist in \(store.displayURL)", object: id,
-                                 hint: "run 'chainsnap snapshot list \(store.displayURL)' to see the snapshots there")
+            throw ChainsnapError(.notFound, "snapshot \(id) does not exist in \(store.displayURL); \(await available())", object: id,
+                                 hint: "pass one of those ids to --snapshot, or 'latest'")
         }
         guard let trustedKeys else { return try SnapshotLayout.decode(bytes, id: id) }
         let sigKey = SnapshotLayout.signatureKey(id)
@@ -106,6 +111,39 @@ public struct SnapshotCatalog: Sendable {
         return m
     }
 
+    /// What the store has, for an error message: the newest ids, or why they cannot be listed.
+    func available() async -> String {
+        do {
+            let all = try await ids()
+            if all.isEmpty {
+                let p = try? await latestPointer()
+                return p.map { "it lists no snapshots; its latest pointer names \($0)" } ?? "it has no snapshots"
+            }
+            let shown = all.suffix(10).reversed().joined(separator: ", ")
+            return "it has \(all.count) snapshot\(all.count == 1 ? "" : "s")\(all.count > 10 ? ", newest 10" : ""): \(shown)"
+        } catch {
+            let p = try? await latestPointer()
+            return "it cannot be listed\(p.map { "; its latest pointer names \($0)" } ?? " and has no latest pointer")"
+        }
+    }
+
+    /// The id in `snapshots/latest`, nil when there is none. A pointer that is not one id is `.corrupt`.
+    public func latestPointer() async throws -> String? {
+        let bytes: [UInt8]
+        do {
+            guard try await store.head(SnapshotLayout.latestKey) != nil else { return nil }
+            bytes = try await store.get(SnapshotLayout.latestKey, range: 0..<SnapshotLayout.latestMaxBytes)
+        } catch let e as ChainsnapError where e.code == .notFound {
+            return nil
+        }
+        let id = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard SnapshotID.isValid(id) else {
+            throw ChainsnapError(.corrupt, "\(store.displayURL)/\(SnapshotLayout.latestKey) does not hold a snapshot id",
+                                 object: SnapshotLayout.latestKey, hint: "rewrite it with the newest id (chainsnap snapshot create writes it), or pass --snapshot ID")
+        }
+        return id
+    }
+
     /// Resolves `latest` (or nil) to the newest snapshot id; checks an explicit id exists.
     public func resolve(_ selector: String?) async throws -> String {
         if let s = selector, s != "latest" {
@@ -115,10 +153,21 @@ public struct SnapshotCatalog: Sendable {
             }
             return s
         }
-        guard let last = try await ids().last else {
-            throw ChainsnapError(.notFound, "no snapshots in \(store.displayURL)",
-                                 hint: "check the store URL, or create one with 'chainsnap snapshot create DIR --to \(store.displayURL)'")
+        // Listing first; a store that cannot be listed (an HTTP mirror without a JSON index
+        // answers 403, 404 or HTML) falls back to the `latest` pointer.
+        var listFailure: ChainsnapError?
+        do {
+            if let last = try await ids().last { return last }
+        } catch let e as ChainsnapError where [.unsupportedFormat, .http, .auth].contains(e.code) {
+            listFailure = e
         }
-        return last
+        if let id = try await latestPointer() { return id }
+        if let listFailure {
+            throw ChainsnapError(.notFound, "cannot find the latest snapshot in \(store.displayURL): the store cannot be listed (\(listFailure.message)) and has no \(SnapshotLayout.latestKey) pointer",
+                                 hint: "pass --snapshot ID, or have the publisher upload \(SnapshotLayout.latestKey) (chainsnap snapshot create writes it) or serve a JSON folder index")
+        }
+        throw ChainsnapError(.notFound, "no snapshots in \(store.displayURL): nothing under snapshots/ and no \(SnapshotLayout.latestKey) pointer",
+                             hint: store.isWritable ? "check the store URL, or create one with 'chainsnap snapshot create DIR --to \(store.displayURL)'"
+                                                    : "check the store URL (a read-only mirror needs the publisher's snapshots there)")
     }
 }

@@ -216,6 +216,9 @@ public struct SnapshotCreator: Sendable {
         }
         try await store.put(SnapshotLayout.manifestKey(id), bytes: manifestBytes)
         try await store.flush()
+        // Only after the manifest is durable: a mirror that cannot be listed serves `latest` from this.
+        try await store.put(SnapshotLayout.latestKey, bytes: Array((id + "\n").utf8))
+        try await store.flush()
         summary.manifest = manifest
         summary.seconds = monotonicSeconds() - started
         return summary

@@ -94,6 +94,9 @@ public struct SnapshotRestorer: Sendable {
         let id = try await catalog.resolve(options.snapshot)
         let manifest = try await catalog.load(id, trustedKeys: options.trustedKeys)
         try ManifestValidator.validate(manifest)
+        if !options.allowOtherNetwork {
+            try NetworkCheck.check(snapshot: id, source: manifest.source, network: options.expectedNetwork, chainId: options.expectedChainId)
+        }
         return (id, manifest)
     }
 

@@ -1,5 +1,8 @@
 import ArgumentParser
 import SnapshotCore
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
 
 /// The `chainsnap` command tree.
 ///
@@ -21,4 +24,11 @@ struct Chainsnap: AsyncParsableCommand {
         version: version,
         subcommands: [SnapshotCommand.self, RLPCommand.self, NodeCommand.self, K8sCommand.self, KeysCommand.self, ExporterCommand.self]
     )
+
+    /// stdout line-buffered, so a pod log shows each line when it is written, not when a buffer
+    /// fills or the process exits (prepare-data's decision before the restore's progress).
+    static func main() async {
+        setvbuf(stdout, nil, _IOLBF, 0)
+        await main(nil)
+    }
 }

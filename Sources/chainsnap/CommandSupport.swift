@@ -43,6 +43,18 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
 /// Prints an Encodable value as pretty JSON on stdout.
 func printJSON<T: Encodable>(_ value: T) throws {
     let enc = JSONEncoder()
-    enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    // One object per line (NDJSON): a log collector or `jq -c` reads each line on its own.
+    enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     print(String(decoding: try enc.encode(value), as: UTF8.self))
+}
+
+/// Prints each element as its own JSON line (NDJSON), for commands that report several rows.
+func printJSONLines<T: Encodable>(_ rows: [T]) throws {
+    for r in rows { try printJSON(r) }
+}
+
+/// A log line on stdout, flushed as written; timestamped (RFC 3339) when stdout is not a terminal.
+func logLine(_ s: String) {
+    print(isatty(1) == 1 ? s : LogLines.stamped(s))
+    fflush(nil)
 }

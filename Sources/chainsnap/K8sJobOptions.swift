@@ -12,7 +12,7 @@ struct K8sJobOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Instead of --from: a Secret whose key 'url' holds the URL (a presigned URL is a credential), mounted into the Job.", valueName: "name"))
     var fromSecret: String?
 
-    @Option(help: "Namespace of the PVC and the Job (default: kubectl's current namespace).")
+    @Option(name: [.customShort("n"), .long], help: "Namespace of the PVC and the Job (default: kubectl's current namespace).")
     var namespace: String?
 
     @Option(help: ArgumentHelp("Snapshot id to restore (default: latest).", valueName: "id"))
@@ -33,6 +33,21 @@ struct K8sJobOptions: ParsableArguments {
     @Option(help: "Job name (default: derived from the PVC name).")
     var name: String?
 
+    @Option(name: .customLong("image-pull-secret"), help: ArgumentHelp("Secret of type kubernetes.io/dockerconfigjson for a private image (repeatable).", valueName: "name"))
+    var imagePullSecrets: [String] = []
+
+    @Option(name: .customLong("node-selector"), help: ArgumentHelp("Node label the Job's pod must run on (repeatable), e.g. the node holding the volume.", valueName: "key=value"))
+    var nodeSelector: [String] = []
+
+    @Option(help: ArgumentHelp("User id the container runs as (the node's user; default: the image's).", valueName: "uid"))
+    var runAsUser: Int?
+
+    @Option(help: ArgumentHelp("Group id the container runs as.", valueName: "gid"))
+    var runAsGroup: Int?
+
+    @Option(help: ArgumentHelp("Pod fsGroup: the volume's files are made writable for this group (the chart uses 1000).", valueName: "gid"))
+    var fsGroup: Int?
+
     @OptionGroup(title: "Store options (passed on to chainsnap in the Job; paths are the pod's)")
     var store: StoreFlags
 
@@ -48,13 +63,25 @@ struct K8sJobOptions: ParsableArguments {
         if store.profile != nil {
             throw ValidationError("--profile names an AWS profile on this machine, which the Job's pod does not have; pass --credentials-secret NAME")
         }
+        for kv in nodeSelector where kv.split(separator: "=", maxSplits: 1).count != 2 {
+            throw ValidationError("--node-selector '\(kv)' must look like key=value")
+        }
         try asUsageError(job.validate)
     }
 
     /// The Job's settings as a library value.
     var job: PVCJob {
-        PVCJob(pvc: pvc, source: fromSecret.map { .secret(name: $0) } ?? .url(from ?? ""), namespace: namespace, snapshot: snapshot,
-               image: image, credentialsSecret: credentialsSecret, mountPath: mountPath, subPath: subPath, name: name,
-               storeArguments: store.arguments)
+        var j = PVCJob(pvc: pvc, source: fromSecret.map { .secret(name: $0) } ?? .url(from ?? ""), namespace: namespace, snapshot: snapshot,
+                       image: image, credentialsSecret: credentialsSecret, mountPath: mountPath, subPath: subPath, name: name,
+                       storeArguments: store.arguments)
+        j.imagePullSecrets = imagePullSecrets
+        j.nodeSelector = Dictionary(nodeSelector.map { kv in
+            let p = kv.split(separator: "=", maxSplits: 1)
+            return (String(p[0]), p.count > 1 ? String(p[1]) : "")
+        }, uniquingKeysWith: { _, b in b })
+        j.runAsUser = runAsUser
+        j.runAsGroup = runAsGroup
+        j.fsGroup = fsGroup
+        return j
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Metrics
 import NodeData
+import NodeRPC
 import RestoreCore
 import Transfer
 import SnapshotCore
@@ -52,6 +53,23 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Wait up to this many seconds for another chainsnap run holding the restore target (default: refuse at once).", valueName: "seconds"))
     var waitLock: Double?
+    @Option(help: ArgumentHelp("Folder of the mounted staking Secret (keys POD.staker.crt, POD.staker.key, optional POD.signer.key): refuse to start when the volume's staking files differ from them.", valueName: "dir"))
+    var stakingSecretDir: String?
+
+    @Option(help: ArgumentHelp("Pod whose staking files to check (default: the first label of HOSTNAME).", valueName: "name"))
+    var stakingPod: String?
+
+    @Option(help: ArgumentHelp("The staking folder under --data-dir that luxd used before (compared with --staking-secret-dir).", valueName: "subpath"))
+    var stakingDir: String = "staking"
+
+    @Option(help: "The node's network name: a snapshot from another network is refused (passed on to `snapshot restore`).")
+    var network: String?
+
+    @Option(help: "The node's chain id: a snapshot with another chain id is refused.")
+    var chainId: String?
+
+    @Flag(help: "Restore even a snapshot from another network.")
+    var allowOtherNetwork = false
 
     @Flag(help: "Print the decision and the restore command without changing anything.")
     var dryRun = false
@@ -77,6 +95,9 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
         if clearDataToken != nil && !clearData {
             throw ValidationError("--clear-data-token only applies with --clear-data")
         }
+        if stakingSecretDir == nil && stakingPod != nil {
+            throw ValidationError("--staking-pod only applies with --staking-secret-dir")
+        }
         if clearData && !source.isGiven {
             throw ValidationError("--clear-data needs --from: clearing without a restore would leave an empty node")
         }
@@ -84,11 +105,14 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
 
     func run() async throws {
         let layout = try layout()
-        var executor = PrepareDataExecutor(layout: layout, dryRun: dryRun, log: { print("prepare-data: \($0)") })
+        var executor = PrepareDataExecutor(layout: layout, dryRun: dryRun, log: { logLine("prepare-data: \($0)") })
         executor.lockWait = waitLock ?? 0
         executor.lockWhat = "node prepare-data" + (source.from.map { " from " + Redact.url($0) } ?? "")
         // The restore writes --metrics-file itself; without one (plan: leave alone) the decision is reported here.
         let restored = Locked(false)
+        if let stakingSecretDir {
+            try await reportingErrors { try checkStaking(secretDir: stakingSecretDir, log: executor.log) }
+        }
         try await reportingErrors {
             do {
                 try await executor.prepare(planning: { folder in
@@ -113,6 +137,9 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
         if let snapshot { args += ["--snapshot", snapshot] }
         if let sha256 { args += ["--sha256", sha256] }
         if let trustedKeys { args += ["--trusted-keys", trustedKeys] }
+        if let network { args += ["--network", network] }
+        if let chainId { args += ["--chain-id", chainId] }
+        if allowOtherNetwork { args.append("--allow-other-network") }
         args += [target] + store.arguments
         args += metrics.arguments
         if let progressFile { args += ["--progress-file", progressFile] }
@@ -127,5 +154,16 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
             throw ExitCode(status)
         }
         log("restore finished")
+    }
+
+    /// Refuses a volume whose staking files differ from the pod's Secret (names only in the log).
+    func checkStaking(secretDir: String, log: (String) -> Void) throws {
+        let pod = stakingPod ?? SupervisorPeers.selfHost ?? ""
+        let check = StakingIdentityCheck(secretDir: secretDir, pod: pod, volumeDir: "\(dataDir)/\(stakingDir)")
+        let outcome = try check.run()
+        var parts: [String] = []
+        if !outcome.matching.isEmpty { parts.append("same as the Secret: \(outcome.matching.joined(separator: ", "))") }
+        if !outcome.onlyInSecret.isEmpty { parts.append("not on the volume yet: \(outcome.onlyInSecret.joined(separator: ", "))") }
+        log("staking identity of \(pod): \(parts.joined(separator: "; ")) (luxd reads them from \(secretDir))")
     }
 }

@@ -102,7 +102,7 @@ struct RLPSplit: AsyncParsableCommand {
             blocks it already has are skipped and the rest must continue its last block.
             """)
 
-    @Argument(help: ArgumentHelp("The export: a file (plain or .gz) or a URL.", valueName: "file"))
+    @Argument(help: ArgumentHelp("The export: a file (plain or .gz), a URL, or - for standard input (e.g. `curl …aa …ab | chainsnap rlp split - …` for a byte-split export).", valueName: "file"))
     var source: String
     @Option(help: ArgumentHelp("Store to publish to (file:///path, s3://bucket/prefix).", valueName: "store-url"))
     var to: String

@@ -95,7 +95,7 @@ struct RLPImport: AsyncParsableCommand {
     var baseURL: String?
     @Option(help: ArgumentHelp("Legacy layout: the export's file name.", valueName: "name"))
     var file: String?
-    @Option(help: ArgumentHelp("Legacy layout: suffixes in order, e.g. aa,ab,ac.", valueName: "list"))
+    @Option(help: ArgumentHelp("Legacy layout: suffixes in order, e.g. aa,ab,ac (absent: the single file NAME).", valueName: "list"))
     var parts: String?
     @Option(help: ArgumentHelp("Folder the node can read; parts are decompressed here and deleted after import.", valueName: "dir"))
     var workDir: String
@@ -113,7 +113,7 @@ struct RLPImport: AsyncParsableCommand {
     func validate() throws {
         let legacy = baseURL != nil || file != nil || parts != nil
         if legacy {
-            guard baseURL != nil, file != nil, parts != nil else { throw ValidationError("the legacy layout needs --base-url, --file and --parts") }
+            guard baseURL != nil, file != nil else { throw ValidationError("the legacy layout needs --base-url and --file (and --parts for a multi-part export)") }
             if from != nil { throw ValidationError("use either --from (bundle) or --base-url/--file/--parts (legacy), not both") }
         } else {
             guard from != nil, network != nil else { throw ValidationError("give --from STORE_URL and --network NAME (or the legacy --base-url/--file/--parts)") }
@@ -132,8 +132,8 @@ struct RLPImport: AsyncParsableCommand {
             io.trustedKeys = try trust.load()
             let importer = RLPImporter(node: node.client(), options: io)
             let r: RLPImportReport
-            if let baseURL, let file, let parts {
-                let list = parts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            if let baseURL, let file {
+                let list = (parts ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 r = try await importer.importLegacy(from: try store.open(baseURL), file: file, parts: list)
             } else {
                 r = try await importer.importBundle(from: try store.open(from!), network: network!)

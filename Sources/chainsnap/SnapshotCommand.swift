@@ -43,6 +43,7 @@ struct SnapshotCreate: AsyncParsableCommand {
     @Flag(help: "Read and hash every file, even those whose size and mtime match the newest snapshot.") var rehash = false
     @Flag(help: "Store files that change while being read (and again when re-read) as read, with a warning, instead of failing.")
     var allowChanging = false
+    @Flag(help: "Print the summary as one JSON object on stdout instead of the bare id.") var json = false
     @OptionGroup var store: StoreFlags
     @OptionGroup(title: "Metrics") var metrics: MetricsFlags
 
@@ -98,7 +99,17 @@ struct SnapshotCreate: AsyncParsableCommand {
                   took \(formatDuration(s.seconds)) (\(ByteCount.formatRate(Double(t.bytes) / max(s.seconds, 0.001))))
 
                 """)
-            print(s.id)
+            if json {
+                struct Out: Encodable {
+                    var id: String, files: Int, dirs: Int, symlinks: Int, bytes: Int64
+                    var newChunks: Int, newRawBytes: Int64, newStoredBytes: Int64, reusedChunks: Int, reusedRawBytes: Int64, seconds: Double
+                }
+                try printJSON(Out(id: s.id, files: t.files, dirs: t.dirs, symlinks: t.symlinks, bytes: t.bytes, newChunks: s.newChunks,
+                                  newRawBytes: s.newRawBytes, newStoredBytes: s.newStoredBytes, reusedChunks: s.reusedChunks,
+                                  reusedRawBytes: s.reusedRawBytes, seconds: s.seconds))
+            } else {
+                print(s.id)
+            }
         } }
     }
 }
@@ -131,6 +142,9 @@ struct SnapshotRestore: AsyncParsableCommand {
     @Flag(help: "Print the summary as JSON on stdout.") var json = false
     @Option(help: ArgumentHelp("Wait up to this many seconds for another chainsnap run holding the target (default: refuse at once, exit 75).", valueName: "seconds"))
     var waitLock: Double?
+    @Option(help: "Refuse a snapshot recorded from another network (the node's network name, e.g. mainnet).") var network: String?
+    @Option(help: "Refuse a snapshot recorded with another chain id.") var chainId: String?
+    @Flag(help: "Restore even when the snapshot's network or chain id differs from --network/--chain-id.") var allowOtherNetwork = false
     @OptionGroup var store: StoreFlags
     @OptionGroup(title: "Metrics") var metrics: RestoreMetricsFlags
 
@@ -170,6 +184,9 @@ struct SnapshotRestore: AsyncParsableCommand {
             o.lockWait = waitLock ?? 0
             o.progressObserver = restoreMetrics?.observer
             o.trustedKeys = try trust.load()
+            o.expectedNetwork = network
+            o.expectedChainId = chainId
+            o.allowOtherNetwork = allowOtherNetwork
             let so = try store.options()
             o.parallel = so.connections
             o.memoryLimit = so.memoryLimit
@@ -274,7 +291,7 @@ struct SnapshotList: AsyncParsableCommand {
             if !broken.isEmpty {
                 writeStderr("chainsnap: warning: \(broken.count) snapshot manifest(s) cannot be read (listed as BROKEN); do not restore them, and check the store with 'chainsnap snapshot verify'\n")
             }
-            if json { try printJSON(rows.map(JSONRow.init)); return }
+            if json { try printJSONLines(rows.map(JSONRow.init)); return }
             if rows.isEmpty { writeStderr("no snapshots in \(s.displayURL)\n"); return }
             print("ID                         CREATED               SIZE        STORED      FILES  METADATA")
             for r in rows {

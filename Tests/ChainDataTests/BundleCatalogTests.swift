@@ -21,6 +21,8 @@ struct BundleCatalogTests {
         #expect(try await BundleCatalog.networks(in: store).sorted() == ["lux-mainnet", "lux-testnet"])
         #expect(try await BundleCatalog.load("lux-testnet", from: store).network == "lux-testnet")
         await #expect(throws: ChainsnapError.self) { try await BundleCatalog.load("../x", from: store) }
-        await #expect(throws: ChainsnapError.self) { try await BundleCatalog.load("absent", from: store) }
+        let absent = try #require(await chainsnapError { _ = try await BundleCatalog.load("absent", from: store) })
+        #expect(absent.code == .notFound && absent.message.contains("no RLP bundle 'absent'")
+                && absent.message.contains("it has: lux-mainnet, lux-testnet"), "\(absent.message)")
     }
 }

@@ -171,6 +171,22 @@ import TestSupport
         #expect(UTCDay.string(fromTimestamp: 1_700_000_000 + (next - 1) * 3_600) == headDay)
     }
 
+    @Test("rlp split - reads standard input: a byte-split export (aa, ab cut mid-block) piped in becomes one bundle")
+    func splitFromStandardInput() throws {
+        let dir = TempDir("rlp-stdin")
+        let (a, _) = BlockBuilder.chain(first: 1, count: 40, spacing: 3_600)
+        let bytes = Data(a)
+        let cut = bytes.count / 2 + 7  // not a block boundary
+        try bytes.prefix(cut).write(to: URL(fileURLWithPath: dir.sub("chain.rlp.aa")))
+        try bytes.dropFirst(cut).write(to: URL(fileURLWithPath: dir.sub("chain.rlp.ab")))
+        let store = "file://" + dir.sub("st")
+        let r = try run("/bin/sh", ["-c", "cat \"$0\".aa \"$0\".ab | \"$1\" rlp split - --to \"$2\" --network piped --blocks-per-part 15",
+                                    dir.sub("chain.rlp"), Paths.chainsnapBinary, store])
+        #expect(r.status == 0, "\(r.output)")
+        let m = try BundleManifest.decode(try FS.readFile(dir.sub("st/rlp/piped/manifest.json")), source: "m")
+        #expect(m.parts.first?.firstNumber == 1 && m.parts.last?.lastNumber == 40 && m.parts.count == 3, "\(m.parts)")
+    }
+
     @Test func byDayBundleIsTheDailyIndex() throws {
         let dir = TempDir("rlp-day")
         let (chain, _) = try chainFile(dir, count: 100) // one block an hour: 5 UTC days

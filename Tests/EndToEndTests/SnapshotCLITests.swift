@@ -25,7 +25,8 @@ import TestSupport
 
         let l = try run(bin, ["snapshot", "list", store, "--json"])
         #expect(l.status == 0)
-        let rows = try JSONSerialization.jsonObject(with: Data(l.stdout.utf8)) as! [[String: Any]]
+        // NDJSON: one snapshot object per line.
+        let rows = try l.stdout.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
         #expect(rows.count == 2)
         let src = rows[0]["source"] as! [String: Any]
         #expect(src["network"] as? String == "devnet")

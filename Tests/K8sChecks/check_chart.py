@@ -38,6 +38,9 @@ import yaml
 
 import helm_python
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import luxd_flags  # noqa: E402 - next to this script
+
 KUBE_VERSION = "1.30.0"
 SECRET_ENV = re.compile(r"(SECRET|PASSWORD|TOKEN|ACCESS_KEY|PRIVATE_KEY)", re.I)
 AWS_KEY = re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")
@@ -257,9 +260,9 @@ class Binary:
         self.path = path
         self.helps = {}
 
-    def run(self, args, timeout=60):
+    def run(self, args, timeout=60, hostname="luxd-0"):
         p = subprocess.run([self.path] + args, capture_output=True, text=True, timeout=timeout,
-                           env=dict(os.environ, HOSTNAME="luxd-0"))
+                           env=dict(os.environ, HOSTNAME=hostname))
         return p.returncode, p.stdout + p.stderr
 
     def help(self, sub):
@@ -308,6 +311,47 @@ def chainsnap_commands(doc):
             yield c["name"], cmd[1:], c
         elif cmd and cmd[0] == "cp":
             continue
+
+
+def image_programs(image, vals):
+    """What the named image provides, by image family (None: unknown image, not checked).
+    chainsnap's image: /opt/chainsnap/bin/chainsnap (linked from /usr/local/bin) on Debian, so cp
+    too; the luxd image: node.binary, plus chainsnap when the chart installs it;
+    registry.k8s.io/kubectl: the kubectl binary only (distroless: no shell)."""
+    repo = image.split("@")[0].rsplit(":", 1)[0] if ":" in image.split("/")[-1] else image.split("@")[0]
+    if repo.endswith("/chainsnap"):
+        return {"chainsnap", "/usr/local/bin/chainsnap", "/opt/chainsnap/bin/chainsnap", "cp"}
+    if vals and repo == vals["image"]["repository"]:
+        # supervisor.binary: copied in by install-chainsnap, or already in the image (install=false).
+        return {vals["node"]["binary"], vals["supervisor"]["binary"]}
+    if repo.startswith("registry.k8s.io/kubectl"):
+        return {"kubectl", "/bin/kubectl", "/usr/local/bin/kubectl"}
+    return None
+
+
+def check_commands_provided(where, docs, vals, out, warnings):
+    """Every container's program must be one its image provides; for chainsnap's own image the
+    binary's argument check happens in check_flags."""
+    for d in docs:
+        spec = d.get("spec") or {}
+        if d.get("kind") == "CronJob":
+            spec = spec["jobTemplate"]["spec"]
+        pod = (spec.get("template") or {}).get("spec") or {}
+        for c in (pod.get("initContainers") or []) + (pod.get("containers") or []):
+            cmd = (c.get("command") or [None])[0]
+            progs = image_programs(c.get("image", ""), vals)
+            label = "%s %s/%s %s" % (where, d.get("kind"), d["metadata"]["name"], c["name"])
+            if cmd is None:
+                out.fail(label, "no command: the image's entrypoint is not checked")
+            elif progs is None:
+                warnings.append("%s: image %s is unknown to the check; command %s not verified" % (label, c.get("image"), cmd))
+            elif cmd in progs:
+                out.ok(label, "%s is provided by %s" % (cmd, c.get("image")))
+            elif progs and "kubectl" in progs:
+                # Known gap: the snapshot orchestration is a shell script in the kubectl image.
+                warnings.append("%s: runs %r in %s, which has no shell -- the snapshot orchestration still needs a chainsnap-native step" % (label, cmd, c.get("image")))
+            else:
+                out.fail(label, "%r is not a program %s provides (%s)" % (cmd, c.get("image"), ", ".join(sorted(progs))))
 
 
 # ---------------------------------------------------------------- assertions on a rendered chart
@@ -432,6 +476,7 @@ def check_rendered(name, vals, docs, ctx, out, warnings):
                 if "secret" in v:
                     want = (vals["initMode"].get("fromSecret") if v["name"] == "restore-url"
                             else (vals["initMode"].get("trustedKeys") or {}).get("secret") if v["name"] == "trusted-keys"
+                            else vals["staking"]["secretName"] if v["name"] == "staking"
                             else vals["store"]["credentialsSecret"])
                     out.check(v["secret"]["secretName"] == want, name,
                               "secret volume %s references %s" % (v["name"], want))
@@ -476,7 +521,11 @@ def check_rendered(name, vals, docs, ctx, out, warnings):
             out.check(src == (trusted.get("configMap") or trusted.get("secret")), name, "trusted keys mounted from %s" % src)
         else:
             out.check("--trusted-keys" not in args, name, "no --trusted-keys unless initMode.trustedKeys is set")
-        check_prepare_data(name, vals, args, ctx, out)
+        if vals["staking"]["secretName"]:
+            out.check("--staking-secret-dir" in args, name, "prepare-data checks the volume's staking keys against the Secret")
+            check_staking_refusal(name, args, ctx, out)
+        else:
+            check_prepare_data(name, vals, args, ctx, out)
         check_flags(binary, ["snapshot", "restore", "--from", "x", "--snapshot", "x", "--sha256", "x", "--trusted-keys", "x", "/data/db"]
                     + [a for a in args if a in ("--endpoint", "--region", "--credentials-dir", "--ca-file", "--connections", "--memory-limit")],
                     name + " (restore run by prepare-data)", out, warnings)
@@ -490,12 +539,22 @@ def check_rendered(name, vals, docs, ctx, out, warnings):
         out.check(node[0] == vals["node"]["binary"], name, "node command is node.binary")
         peers = [sargs[i + 1] for i, a in enumerate(sargs) if a == "--bootstrap-peer"]
         if vals["bootstrap"]["enabled"]:
-            want = ["luxd-%d.luxd-headless.%s.svc.cluster.local:%d" % (i, ns_expected, vals["ports"]["staking"])
+            want = ["luxd-%d.luxd-headless.%s.svc.cluster.local:%d=%s" % (i, ns_expected, vals["ports"]["staking"], vals["bootstrap"]["nodeIds"][i])
                     for i in range(vals["bootstrap"]["count"] or vals["replicas"])]
-            out.check(peers == want, name, "bootstrap peers by in-cluster DNS (%d)" % len(peers))
-        code, text = binary.run(["node", "supervise", "--dry-run"] + sargs[2:])
+            out.check(peers == want, name, "bootstrap peers by in-cluster DNS with their node IDs (%d)" % len(peers))
+        code, text = binary.run(["node", "supervise", "--dry-run"] + [a.replace("$(POD_NAME)", "luxd-0") for a in sargs[2:]])
         out.check(code == 0, name, "`chainsnap node supervise --dry-run ...` accepts the supervisor's arguments%s"
                   % ("" if code == 0 else ": exit %d: %s" % (code, text.strip()[:400])))
+        check_luxd_flags(name, vals, docs, pod, luxd, sargs, binary, out)
+        legacy = vals["bootstrap"]["rlpImport"]
+        if code == 0 and legacy["enabled"]:
+            imp = [l for l in text.splitlines() if l.startswith("import:")]
+            if out.check(imp and "rlp import" in imp[0], name, "supervisor runs the legacy rlp import"):
+                iargs = [a.strip("'") for a in imp[0].split("chainsnap ", 1)[1].split()]
+                want = ["--base-url", legacy["baseUrl"], "--file", legacy["rlpFilename"], "--parts", ",".join(legacy["parts"]),
+                        "--min-height", str(legacy["minHeight"]), "--timeout", "7200"]
+                out.check(all(w in iargs for w in want), name, "legacy import arguments from bootstrap.rlpImport: %s" % " ".join(iargs))
+                check_flags(binary, iargs, name + " (supervisor's legacy rlp import)", out, warnings)
         if code == 0 and vals["rlpImport"]["enabled"]:
             imp = [l for l in text.splitlines() if l.startswith("import:")]
             if out.check(imp and "rlp import" in imp[0], name, "supervisor runs chainsnap rlp import"):
@@ -513,6 +572,98 @@ def check_rendered(name, vals, docs, ctx, out, warnings):
         role = next(r for r in by_kind(docs, "Role") if r["metadata"]["name"] == "luxd-snapshot")
         out.check(all(v not in ("*",) for rule in role["rules"] for v in rule["verbs"] + rule["resources"]), name,
                   "snapshot Role has no wildcards")
+
+
+def check_luxd_flags(name, vals, docs, pod, luxd, sargs, binary, out):
+    """For every pod: the luxd command line the supervisor starts, plus config.json, passes luxd's
+    own flag rules (luxd_flags.py, each rule citing luxfi/node config/). Kubernetes expands
+    $(POD_NAME); the supervisor adds --public-ip and the bootstrap flags. Peer names do not resolve
+    here, so each resolved peer is given a stand-in address (the supervisor's pairing of IPs and IDs
+    is tested in SupervisorCLITests)."""
+    import json
+    meta = next(d for d in by_kind(docs, "StatefulSet"))["spec"]["template"]["metadata"]
+    out.check(all(meta["labels"].get(k) == v for k, v in vals["podLabels"].items())
+              and all(meta["annotations"].get(k) == v for k, v in vals["podAnnotations"].items()), name, "podLabels and podAnnotations on the pod")
+    for key in ("nodeSelector", "tolerations", "priorityClassName"):
+        if vals[key]:
+            out.check(pod.get(key) == vals[key], name, "%s from values" % key)
+    if vals["affinity"]:
+        out.check(pod.get("affinity") == vals["affinity"], name, "affinity from values replaces the preset")
+    names = {v["name"] for v in pod["volumes"]}
+    out.check(all(v["name"] in names for v in vals["extraVolumes"]) and
+              all(m in luxd.get("volumeMounts", []) for m in vals["extraVolumeMounts"]), name, "extraVolumes/extraVolumeMounts")
+    out.check(pod.get("securityContext") == (vals["podSecurityContext"] or None), name, "pod securityContext from values")
+    for c in pod.get("initContainers", []):
+        out.check(c.get("securityContext") == vals["chainsnapSecurityContext"] and c.get("resources") == vals["initResources"], name,
+                  "%s: securityContext and resources from values" % c["name"])
+        sc = c.get("securityContext") or {}
+        out.check(sc.get("readOnlyRootFilesystem") is True and "ALL" in (sc.get("capabilities") or {}).get("drop", []), name,
+                  "%s: read-only root file system, all capabilities dropped" % c["name"])
+    cfgmap = next(c for c in by_kind(docs, "ConfigMap") if c["metadata"]["name"] == "luxd-config")
+    cfg = json.loads(cfgmap["data"]["config.json"])
+    mounts = [m["mountPath"] for m in luxd.get("volumeMounts", [])]
+    peers = [sargs[i + 1] for i, a in enumerate(sargs) if a == "--bootstrap-peer"]
+    sec = vals["staking"]["secretName"]
+    if sec:
+        vol = next((v for v in pod["volumes"] if v["name"] == "staking"), None)
+        m = next((m for m in luxd.get("volumeMounts", []) if m["name"] == "staking"), None)
+        out.check(vol is not None and vol["secret"]["secretName"] == sec and m is not None and m.get("readOnly")
+                  and m["mountPath"] == vals["staking"]["mountPath"], name, "staking Secret %s mounted read-only in luxd" % sec)
+    for i in range(vals["replicas"]):
+        pod_name = "luxd-%d" % i
+        a = [x.replace("$(POD_NAME)", pod_name) for x in sargs[2:]]
+        code, text = binary.run(["node", "supervise", "--dry-run"] + a, hostname=pod_name)
+        line = next((l for l in text.splitlines() if l.startswith("node:")), None)
+        if not out.check(code == 0 and line, name, "%s: supervisor dry run prints the node command" % pod_name):
+            continue
+        node_args = line.split()[2:]
+        others = [p for p in peers if not p.startswith(pod_name + ".")]
+        if others:
+            node_args.append("--bootstrap-ips=" + ",".join("10.1.0.%d:%s" % (k + 1, p.split("=")[0].rsplit(":", 1)[1]) for k, p in enumerate(others)))
+            ids = [p.split("=", 1)[1] for p in others if "=" in p]
+            if ids:
+                node_args.append("--bootstrap-ids=" + ",".join(ids))
+        problems = luxd_flags.validate(node_args, cfg, mounted=mounts)
+        out.check(not problems, name, "%s: luxd flags pass luxd's rules%s" % (pod_name, "" if not problems else ": " + "; ".join(problems)))
+        ips = vals["services"]["perPodLoadBalancer"]["loadBalancerIPs"]
+        if vals["services"]["perPodLoadBalancer"]["enabled"] and i < len(ips):
+            out.check("--public-ip=%s" % ips[i] in node_args, name, "%s: --public-ip is its LoadBalancer address %s" % (pod_name, ips[i]))
+        elif vals["publicIp"]["resolutionService"]:
+            out.check("--public-ip-resolution-service=%s" % vals["publicIp"]["resolutionService"] in node_args, name,
+                      "%s: public IP from the resolver" % pod_name)
+        if sec:
+            want = "--staking-tls-cert-file=%s/%s.staker.crt" % (vals["staking"]["mountPath"], pod_name)
+            out.check(want in node_args, name, "%s: luxd reads its own certificate from the Secret" % pod_name)
+
+
+def check_staking_refusal(name, args, ctx, out):
+    """prepare-data with the chart's staking flags: same keys pass, different keys refuse, and no
+    key bytes appear in the output."""
+    tmp = tempfile.mkdtemp(prefix="lux-staking-")
+    try:
+        data, secret = os.path.join(tmp, "data"), os.path.join(tmp, "secret")
+        os.makedirs(os.path.join(data, "staking"))
+        os.makedirs(secret)
+        for f, body in (("staker.crt", "CERT-BYTES-0"), ("staker.key", "PRIVATE-KEY-BYTES-0")):
+            with open(os.path.join(secret, "luxd-0." + f), "w") as fh:
+                fh.write(body)
+        a = [x.replace("$(POD_NAME)", "luxd-0") for x in args]
+        a[a.index("--data-dir") + 1] = data
+        a[a.index("--staking-secret-dir") + 1] = secret
+        a = [x for x in a if x not in ("--clear-data",)]
+        if "--clear-data-token" in a:
+            k = a.index("--clear-data-token")
+            del a[k:k + 2]
+        code, text = ctx["binary"].run(a + ["--dry-run"])
+        out.check(code == 0 and "staking identity of luxd-0" in text, name, "prepare-data accepts a new volume with the Secret's keys (exit %d: %s)" % (code, text[-200:]))
+        with open(os.path.join(data, "staking", "staker.key"), "w") as fh:
+            fh.write("ANOTHER-VALIDATOR-KEY")
+        code, text = ctx["binary"].run(a + ["--dry-run"])
+        out.check(code != 0 and "staker.key" in text and "identity" in text, name,
+                  "prepare-data refuses a volume whose staking key differs from the Secret (exit %d)" % code)
+        out.check("ANOTHER-VALIDATOR-KEY" not in text and "PRIVATE-KEY-BYTES" not in text, name, "no key bytes in prepare-data's output")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def check_prepare_data(name, vals, args, ctx, out):
@@ -536,7 +687,8 @@ def check_prepare_data(name, vals, args, ctx, out):
         os.makedirs(os.path.join(src, "mainnet"))
         with open(os.path.join(src, "mainnet", "000009.ldb"), "w") as fh:
             fh.write("from the snapshot")
-        have_snapshot = ctx["binary"].run(["snapshot", "create", src, "--to", "file://" + store, "--network", "test"])[0] == 0
+        have_snapshot = ctx["binary"].run(["snapshot", "create", src, "--to", "file://" + store, "--network", vals["network"]["name"],
+                                           "--chain-id", str(vals["network"]["chainId"])])[0] == 0
         a = list(args)
         a[a.index("--data-dir") + 1] = data
         if "--from" in a:
@@ -655,6 +807,8 @@ def main():
     a = ap.parse_args()
     t0 = time.time()
     out = Failures(a.verbose)
+    for f in luxd_flags.self_test():
+        out.fail("luxd_flags.py", f)
     warnings = []
     here = os.path.dirname(os.path.abspath(__file__))
     chart = os.path.join(a.root, "charts", "lux")
@@ -672,7 +826,24 @@ def main():
     scenarios = [("values.yaml", ["values.yaml"], {})]
     for f in sorted(glob.glob(os.path.join(chart, "values-*.yaml"))):
         scenarios.append((os.path.basename(f), ["values.yaml", os.path.basename(f)], {}))
+    identities = {"staking": {"secretName": "lux-staking"},
+                  "bootstrap": {"enabled": True, "count": 3, "nodeIds": [
+                      "NodeID-7Xhw2mDxuDS44j42TCB6U5579esbSt3Lg", "NodeID-MFrZFVCXPv5iCn6M9K6XduxGTYp891xXZ",
+                      "NodeID-NFBbbJ4qCmNaCzeW7sxErhvWqvEQMnYcN"]},
+                  "services": {"perPodLoadBalancer": {"loadBalancerIPs": ["203.0.113.10", "203.0.113.11"]}},
+                  "publicIp": {"resolutionService": "ifconfigme"},
+                  "podAnnotations": {"example.com/team": "validators"}, "podLabels": {"tier": "validator"},
+                  "priorityClassName": "validators", "nodeSelector": {"pool": "validators"},
+                  "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "validators", "effect": "NoSchedule"}],
+                  "extraVolumes": [{"name": "extra-config", "configMap": {"name": "lux-extra"}}],
+                  "extraVolumeMounts": [{"name": "extra-config", "mountPath": "/etc/luxd/extra", "readOnly": True}]}
+    # The seed chart's bootstrap.rlpImport block exactly as operators have it today.
+    seed_rlp = {"bootstrap": {"rlpImport": {"enabled": True, "baseUrl": "https://exports.example.com/lux-mainnet",
+                                            "rlpFilename": "lux-mainnet-96369.rlp", "multiPart": True,
+                                            "parts": ["aa", "ab", "ac"], "minHeight": 1082780, "timeout": "2h"}}}
     scenarios += [
+        ("mainnet+seed chart rlpImport", ["values.yaml", "values-mainnet.yaml"], seed_rlp),
+        ("mainnet+staking identities+bootstrap", ["values.yaml", "values-mainnet.yaml"], identities),
         ("mainnet+all features", ["values.yaml", "values-mainnet.yaml"], full),
         ("testnet+clearData", ["values.yaml", "values-testnet.yaml"],
          deep_merge(full, {"initMode": {"clearData": True}, "cronJobs": {"snapshot": {"enabled": False}}})),
@@ -714,6 +885,7 @@ def main():
             validate(d, "%s luxd-snapshot-script/%s" % (name, key), crds, out)
         check_rendered(name, vals, docs, ctx, out, warnings)
         check_monitoring(name, vals, docs, ctx, out, warnings)
+        check_commands_provided(name, docs + [x for _, x in embedded_manifests(docs)], vals, out, warnings)
         check_snapshot_script(name, docs, crds, out)
         print("done  %-24s %d objects" % (name, len(docs)))
     out.check({"mainnet", "testnet", "devnet"} <= seen_networks, "values", "mainnet, testnet and devnet values files rendered")
@@ -736,6 +908,10 @@ def main():
         _, err = render(chart, deep_merge(base, extra))
         out.check(err is not None and why in err, "schema", "%s is rejected by values.schema.json (%s)%s"
                   % (label, why, "" if err and why in err else ": got %r" % (err or "no error")[:300]))
+    _, err = render(chart, deep_merge(base, {"bootstrap": {"enabled": True}}))
+    out.check(err is not None and "bootstrap.nodeIds" in err, "chart", "bootstrap without node IDs fails the render (luxd needs --bootstrap-ids)")
+    _, err = render(chart, deep_merge(base, {"bootstrap": {"nodeIds": ["not-a-node-id"]}}))
+    out.check(err is not None and "/bootstrap/nodeIds/0" in err, "schema", "a malformed node ID is rejected by the schema")
     _, err = render(chart, deep_merge(base, {"initMode": {"from": "s3://b/p", "fromSecret": "snapshot-url"}}))
     out.check(err is not None and "not both" in err, "chart", "initMode.from and initMode.fromSecret together fail the render")
     _, err = render(chart, deep_merge(base, {"initMode": {"chainDataPaths": ["db", "staking"], "from": "s3://b/p"}}))
@@ -757,6 +933,7 @@ def main():
                     code, t = binary.run(args + ["--dry-run"])
                     out.check(code == 0, rel, "`chainsnap %s --dry-run` accepted%s" % (" ".join(args[:2]), "" if code == 0 else ": " + t[:300]))
                 check_flags(binary, args, "%s %s" % (rel, cname), out, warnings)
+        check_commands_provided(rel, docs + [x for _, x in embedded_manifests(docs)], None, out, warnings)
         for key, d in embedded_manifests(docs):
             validate(d, "%s luxd-snapshot-script/%s" % (rel, key), crds, out)
             for cname, args, _ in chainsnap_commands(d):
@@ -770,6 +947,10 @@ def main():
                  "--chain-data", "db", "--chain-data", "chainData"],
                 # A presigned URL from a Secret, for both Jobs.
                 ["k8s", "restore-job", "--pvc", "data-luxd-0", "--from-secret", "snapshot-url", "--namespace", "lux-mainnet"],
+                # Pod settings and the short namespace flag.
+                ["k8s", "reimport-job", "--pvc", "data-luxd-1", "--from", "s3://lux-snapshots/mainnet", "-n", "lux-mainnet",
+                 "--image-pull-secret", "regcred", "--node-selector", "kubernetes.io/hostname=node-3",
+                 "--run-as-user", "1000", "--run-as-group", "1000", "--fs-group", "1000"],
                 ["k8s", "reimport-job", "--pvc", "data-luxd-2", "--from-secret", "snapshot-url", "--namespace", "lux-mainnet"]):
         code, text = binary.run(cmd)
         label = "chainsnap " + " ".join(cmd[:2])

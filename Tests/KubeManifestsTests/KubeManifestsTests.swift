@@ -94,12 +94,37 @@ struct RestoreJobsTests {
         #expect(r.arguments == ["node", "prepare-data", "--data-dir", "/data", "--chain-data", "db", "--chain-data", "chainData",
                                 "--restore-path", "db", "--from", "s3://snaps/lux-mainnet", "--snapshot", "20260101T000000Z-abc",
                                 "--clear-data", "--endpoint", "https://nyc3.example", "--path-style", "--credentials-dir", PVCJob.credentialsMount])
-        #expect(ReimportJob(job: Self.base).arguments.filter { $0 == "--chain-data" }.count == 1)
+        #expect(ReimportJob(job: Self.base).arguments.filter { $0 == "--chain-data" }.count == 2, "default: the chart's db and chainData")
         #expect(r.name == "chainsnap-reimport-data-luxd-3" && r.yaml.contains("app.kubernetes.io/component: \"reimport\""))
         try r.validate()
         for bad in ["staking", "staking/x", "../db", "/db"] {
             #expect(throws: ChainsnapError.self, "\(bad)") { try ReimportJob(job: Self.base, chainData: [bad]).validate() }
         }
+    }
+
+    @Test("reimport without --chain-data clears the chart's paths (db and chainData); no Job says to scale down")
+    func reimportDefaultsAndComments() {
+        let r = ReimportJob(job: Self.base)
+        #expect(r.arguments.contains("chainData") && r.arguments.filter { $0 == "--chain-data" }.count == 2, "\(r.arguments)")
+        for yaml in [r.yaml, RestoreJob(job: Self.base).yaml] {
+            #expect(!yaml.lowercased().contains("scale it down") && !yaml.contains("scaled down or"), "\(yaml)")
+            #expect(yaml.contains("chainsnap fleet recover"), "\(yaml)")
+        }
+    }
+
+    @Test("pull secrets, node selector and the pod's user/fsGroup reach the pod spec")
+    func podSettings() {
+        var j = Self.base
+        j.imagePullSecrets = ["regcred"]
+        j.nodeSelector = ["kubernetes.io/hostname": "node-3"]
+        j.runAsUser = 1000
+        j.fsGroup = 1000
+        let y = RestoreJob(job: j).yaml
+        #expect(y.contains("imagePullSecrets:\n      - name: \"regcred\"") || y.contains("- name: \"regcred\""), "\(y)")
+        #expect(y.contains("\"kubernetes.io/hostname\": \"node-3\"") || y.contains("kubernetes.io/hostname: \"node-3\""), "\(y)")
+        #expect(y.contains("runAsUser: 1000") && y.contains("runAsNonRoot: true") && y.contains("fsGroup: 1000"), "\(y)")
+        j.runAsUser = -1
+        #expect(throws: ChainsnapError.self) { try j.validate() }
     }
 
     @Test("validation names the flag to fix")

@@ -24,7 +24,8 @@ public final class NginxServer: @unchecked Sendable {
     ///   - root: the folder to serve.
     ///   - workDir: where config, certificates, pid and logs go.
     ///   - limitRate: nginx `limit_rate` of the limited port (`25m`, `512k`).
-    public init(root: String, workDir: String, limitRate: String = "2m") throws {
+    /// `autoindex: false` serves files only, like a CDN or static mirror without a folder index.
+    public init(root: String, workDir: String, limitRate: String = "2m", autoindex: Bool = true) throws {
         let nginx = try Servers.need("nginx", package: "nginx-light")
         let openssl = try Servers.need("openssl", package: "openssl")
         self.root = root
@@ -41,8 +42,7 @@ public final class NginxServer: @unchecked Sendable {
         let userLine = getuid() == 0 ? "user root;" : ""
         let common = """
                 root \(root);
-                autoindex on;
-                autoindex_format json;
+                \(autoindex ? "autoindex on;\n        autoindex_format json;" : "autoindex off;")
                 location = /_health { return 200 "ok"; }
         """
         let conf = """

@@ -115,3 +115,15 @@ imagePullSecrets:
 {{- end }}
 {{- toJson (uniq $s) -}}
 {{- end -}}
+
+{{/* securityContext and resources of the chainsnap init containers, from values. */}}
+{{- define "lux.chainsnapContainerSettings" -}}
+{{- with .Values.chainsnapSecurityContext }}
+securityContext:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.initResources }}
+resources:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
