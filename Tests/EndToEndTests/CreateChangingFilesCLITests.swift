@@ -39,7 +39,7 @@ import TestSupport
 
     func snapshotCount(_ t: TempDir) throws -> Int {
         let l = try run(bin, ["snapshot", "list", "file://" + t.sub("store"), "--json"])
-        return (try JSONSerialization.jsonObject(with: Data(l.stdout.utf8)) as? [Any])?.count ?? -1
+        return (try? jsonLines(l.stdout))?.count ?? -1
     }
 
     @Test func aFileAppendedToWhileReadIsReadAgainAndStoredWhole() throws {

@@ -37,7 +37,7 @@ struct HeadCheckCLITests {
         node.stop()
 
         let l = try run(bin, ["snapshot", "list", store, "--json"])
-        let rows = try JSONSerialization.jsonObject(with: Data(l.stdout.utf8)) as! [[String: Any]]
+        let rows = try jsonLines(l.stdout)
         let source = rows[0]["source"] as! [String: Any]
         #expect(source["height"] as? Int == 77 && source["blockHash"] as? String == Self.good, "\(source)")
 

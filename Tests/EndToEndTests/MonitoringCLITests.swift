@@ -146,7 +146,7 @@ import TestSupport
         let success = try #require(value(text, "chainsnap_job_last_success_timestamp_seconds" + sel), "\(text)")
         #expect(value(text, "chainsnap_job_success" + sel) == 1)
         let list = try run(bin, ["snapshot", "list", store, "--json"])
-        let rows = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as! [[String: Any]]
+        let rows = try jsonLines(list.stdout)
         #expect(value(text, "chainsnap_job_read_bytes" + sel) == Double(rows[0]["bytes"] as! Int))
 
         let bad = try run(bin, ["snapshot", "create", t.sub("missing"), "--to", store, "--network", "mainnet", "--pushgateway", gw.url])
@@ -185,7 +185,7 @@ import TestSupport
                                         ruleFiles: [Paths.packageRoot + "/charts/lux/files/chainsnap-alerts.yaml"])
         #expect(try prom.loadedRules() == 11)
         let list = try run(bin, ["snapshot", "list", store, "--json"])
-        let newest = try #require((try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])?.last)
+        let newest = try #require(try jsonLines(list.stdout).last)
         let height = try prom.waitFor("chainsnap_store_newest_snapshot_height")
         #expect(height.first?.value == 200)
         #expect(height.first?.labels["network"] == "devnet")

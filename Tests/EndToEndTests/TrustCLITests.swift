@@ -182,7 +182,7 @@ import TestSupport
         #expect(l.stdout.contains("\(bad)  BROKEN: manifest of snapshot \(bad) is corrupt"), "\(l.stdout)")
         #expect(l.stderr.contains("cannot be read"))
         let j = try run("/bin/bash", ["-c", limited, bin, "snapshot", "list", store, "--json"])
-        let rows = try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [[String: Any]] ?? []
+        let rows = try jsonLines(j.stdout)
         #expect(rows.count == 2 && rows[0]["error"] != nil && rows[1]["files"] as? Int != nil, "\(j.output)")
         let r = try run("/bin/bash", ["-c", limited, bin, "snapshot", "restore", "--from", store, "--snapshot", bad, t.sub("out")])
         #expect(r.status == 1 && r.stderr.contains("declares 2147483647 bytes"), "\(r.output)")

@@ -114,3 +114,14 @@ public enum Paths {
         return FileManager.default.fileExists(atPath: p) ? p : nil
     }
 }
+
+/// The objects of NDJSON output (one JSON object per line, as every `--json` of chainsnap
+/// prints); a line that is not a JSON object fails the test with the line in the error.
+public func jsonLines(_ text: String) throws -> [[String: Any]] {
+    try text.split(separator: "\n").map { line in
+        guard let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+            throw ServerError("not a JSON object line: \(line)")
+        }
+        return o
+    }
+}
