@@ -44,7 +44,7 @@ measure() {
 run_tree() { # LABEL DATA FILES
   local t=$1 data=$2 files=$3 w=$B/run-$1
   rm -rf "$w"; mkdir -p "$w/peer"
-  find "$data" -type f -print0 | xargs -0 cat > /dev/null   # same warm page cache for both
+  find "$data/" -type f -print0 | xargs -0 cat > /dev/null   # same warm page cache for both
   measure "$t" create "'$BIN' snapshot create '$data' --to 'file://$w/store' --network bench"
   local stored; stored=$(du -sb "$w/store/chunks" | cut -f1)   # before the incremental adds to it
   measure "$t" tarzstd "tar -cf - -C '$data' . | zstd -3 -T0 -q -o '$w/peer.tar.zst'"
@@ -67,7 +67,7 @@ run_tree() { # LABEL DATA FILES
   measure "$t" delta-restore "'$BIN' snapshot restore --reuse-existing --from 'file://$w/store' '$w/out' && sync"
   measure "$t" delta-untar "zstd -d -c -q '$w/peer2.tar.zst' | tar -xf - -C '$w/peer' && sync"
   diff -r -q -x .chainsnap-restore.json "$w/changed" "$w/out" >/dev/null || { echo "$t: delta-restored tree differs!" >&2; exit 1; }
-  echo "$t stored $stored $(stat -c %s "$w/peer.tar.zst") $(find "$data" -type f -printf '%s\n' | awk '{s += $1} END {print s}') $files" >> "$OUT"
+  echo "$t stored $stored $(stat -c %s "$w/peer.tar.zst") $(find "$data/" -type f -printf '%s\n' | awk '{s += $1} END {print s}') $files" >> "$OUT"
   rm -rf "$w/peer" "$w/changed" "$w/out"
 }
 
