@@ -14,8 +14,10 @@ SIZE=${1:-2048}
 B=${BENCH_DIR:-/tmp/chainsnap-bench}
 mkdir -p "$B"
 command -v /usr/bin/time >/dev/null || { echo "needs GNU time: apt-get install time" >&2; exit 1; }
-swift build -c release >"$B/build.log" 2>&1 || { tail -30 "$B/build.log"; exit 1; }
-BIN=$PWD/.build/release/chainsnap
+if [ -z "${BIN:-}" ]; then   # BIN=path/to/chainsnap compares another build
+  swift build -c release >"$B/build.log" 2>&1 || { tail -30 "$B/build.log"; exit 1; }
+  BIN=$PWD/.build/release/chainsnap
+fi
 DATA=$B/data-$SIZE
 [ -d "$DATA" ] || python3 benchmarks/gen_pebble.py "$DATA" "$SIZE"
 BYTES=$(du -sb "$DATA" | cut -f1)

@@ -28,6 +28,12 @@ public final class RawFile: @unchecked Sendable {
         self.path = path
     }
 
+    /// Takes ownership of an already open descriptor (closed on deinit).
+    init(adopting fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+    }
+
     deinit { close(fd) }
 
     /// Appends `bytes` with a single write(2), so appends from several threads never interleave

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import LocalFS
 import RestoreCore
 import SnapshotCore
@@ -18,5 +21,18 @@ enum TreeMetadata {
             try FS.setMode(path, entry.mode & RestoredModes.appliedBits)
         }
         try FS.setModificationTime(path, nanoseconds: entry.mtimeNs)
+    }
+
+    /// Like `apply`, but sets only what differs from the entry as it is (one `lstat` instead of
+    /// a `chmod` and a `utimensat` for each entry an earlier run already finished).
+    static func applyIfDifferent(_ path: String, entry: Entry) throws {
+        guard let st = FS.lstatus(path) else { return try apply(path, entry: entry) }
+        if entry.type != .symlink && UInt32(st.st_mode) & 0o7777 != entry.mode {
+            try FS.setMode(path, entry.mode)
+        }
+        let ns = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+        if ns != entry.mtimeNs {
+            try FS.setModificationTime(path, nanoseconds: entry.mtimeNs)
+        }
     }
 }

@@ -7,8 +7,10 @@ import SnapshotCore
 /// `file:///path`: a local folder. The embedded default; needs nothing running.
 ///
 /// Writes go to a temporary file in the destination folder and are renamed into
-/// place, so readers never see a partial object. Written objects are fsynced in the
-/// background; `flush()` waits until all of them are durable.
+/// place, so readers never see a partial object. Objects of 1 MiB and more are fsynced in
+/// the background; `flush()` waits for those, then makes everything else durable with one
+/// `syncfs` (a snapshot of small files writes many small packs: one fsync each cost more
+/// than compressing them, issue 13).
 public struct FileStore: ObjectStore {
     public let root: String
     private let flusher = BackgroundFlusher()
@@ -52,12 +54,16 @@ public struct FileStore: ObjectStore {
         let dir = FS.parent(of: p)
         if !FS.isDirectory(dir) { try FS.makeDirectories(dir) }
         try FS.writeAtomically(p, bytes: bytes, durable: false)
-        flusher.enqueue(p)
+        if bytes.count >= Self.backgroundSyncMin { flusher.enqueue(p) }
     }
+
+    /// Objects at least this large are fsynced in the background as soon as they are written.
+    static let backgroundSyncMin = 1 << 20
 
     /// Waits until every object written so far (and its folder entry) is on disk.
     public func flush() async throws {
         try flusher.wait()
+        if FS.isDirectory(root) { try DirectoryHandle(root).syncFileSystem() }
     }
 
     public func putFile(_ key: String, path source: String) async throws {

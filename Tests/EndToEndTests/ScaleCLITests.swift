@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Restores of many small files (issue 13): bounded memory, and a journal that resumes at size.
+@Suite struct ScaleCLITests {
+    let bin = Paths.chainsnapBinary
+    static let files = 20_000
+
+    /// A tree of `files` small files (512 B - 3.5 KiB, 1,000 per folder) and its snapshot in
+    /// 64 KiB chunks (about a thousand packs); returns the store URL and the number of chunks.
+    func makeSnapshot(_ t: TempDir) throws -> (store: String, chunks: Int) {
+        var rng = XorShift64(seed: 13)
+        for i in 0..<Self.files {
+            let dir = t.sub("src") + "/d\(i / 1000)"
+            if i % 1000 == 0 { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+            let n = 512 + Int(rng.next() % 3072)
+            let half = rng.bytes(n / 2) + [UInt8](repeating: UInt8(ascii: "a") + UInt8(i % 26), count: n - n / 2)
+            try Data(half).write(to: URL(fileURLWithPath: dir + "/f\(i)"))
+        }
+        let store = "file://" + t.sub("store")
+        let c = try run(bin, ["snapshot", "create", t.sub("src"), "--to", store, "--chunk-size", "64KiB"])
+        try #require(c.status == 0, "\(c.stderr)")
+        let id = c.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let json = try run("zstd", ["-dcq", t.sub("store") + "/snapshots/\(id).json.zst"])
+        let manifest = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        return (store, (manifest["chunks"] as! [Any]).count)
+    }
+
+    /// Runs `bin args` under an address-space limit (`prlimit --as`) and GNU time; returns the
+    /// result and the child's peak RSS in MiB.
+    func runLimited(_ args: [String], addressSpaceMiB: Int, in t: TempDir) throws -> (RunResult, Double) {
+        let timeFile = t.sub("time-\(UUID().uuidString)")
+        let r = try run("/usr/bin/time", ["-f", "%M", "-o", timeFile, "prlimit", "--as=\(addressSpaceMiB << 20)", "--", bin] + args)
+        let kib = Double((try String(contentsOfFile: timeFile, encoding: .utf8)).split(separator: "\n").last ?? "") ?? .infinity
+        return (r, kib / 1024)
+    }
+
+    @Test("20,000 small files restore identically with peak RSS under 96 MiB inside a 512 MiB address space; a killed restore at that size resumes without refetching",
+          .requires("zstd", "prlimit", "time"))
+    func manySmallFiles() throws {
+        let t = TempDir("scale")
+        let (store, chunks) = try makeSnapshot(t)
+        #expect(chunks > 300, "enough chunks to interrupt (\(chunks))")
+
+        // Bounded memory: the whole restore under a low address-space limit, peak RSS measured.
+        let (r, rss) = try runLimited(["snapshot", "restore", "--from", store, t.sub("fresh"), "--json"], addressSpaceMiB: 512, in: t)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(rss < 96, "peak RSS \(rss) MiB for \(Self.files) files")
+        #expect(try Trees.describe(t.sub("fresh")) == Trees.describe(t.sub("src")))
+
+        // Kill -9 midway, then resume: identical tree, the finished chunks are not fetched again.
+        let target = t.sub("node")
+        let journal = target + "/.chainsnap-staging/journal"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: bin)
+        p.arguments = ["snapshot", "restore", "--from", store, target, "--connections", "2"]
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(120)
+        var lines = 0
+        while Date() < deadline {
+            lines = ((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "").split(separator: "\n").count
+            if lines >= chunks / 4 || !p.isRunning { break }
+            usleep(2000)
+        }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        lines = ((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "").split(separator: "\n").count
+        try #require(lines >= chunks / 4 && lines < chunks, "restore finished too fast to interrupt (\(lines) of \(chunks) chunks)")
+        #expect(!FileManager.default.fileExists(atPath: target + "/d0"), "nothing is moved into place before it is durable")
+        let journalBytes = (try FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int) ?? 0
+        #expect(journalBytes == lines * 65, "the journal is one 65-byte line per finished chunk, never rewritten (\(journalBytes) bytes)")
+
+        let (resume, resumeRSS) = try runLimited(["snapshot", "restore", "--from", store, target, "--json"], addressSpaceMiB: 512, in: t)
+        #expect(resume.status == 0, "\(resume.stderr)")
+        #expect(resumeRSS < 96, "peak RSS \(resumeRSS) MiB resuming \(Self.files) files")
+        let s = try JSONSerialization.jsonObject(with: Data(resume.stdout.utf8)) as! [String: Any]
+        let resumed = s["resumedChunks"] as! Int
+        let fetched = s["fetchedChunks"] as! Int
+        #expect(s["resumed"] as? Bool == true)
+        #expect(resumed >= lines, "every chunk the journal names is kept (\(resumed) of \(lines))")
+        #expect(resumed + fetched == chunks, "only the rest is fetched (\(resumed) + \(fetched) of \(chunks))")
+        #expect(try Trees.describe(target) == Trees.describe(t.sub("src")))
+    }
+}
