@@ -19,6 +19,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // YAML kubeconfigs (the only YAML chainsnap reads).
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // C libraries, bound as system libraries (module.modulemap + shim.h).
@@ -42,10 +44,15 @@ let package = Package(
         .target(name: "NodeRPC", dependencies: ["SnapshotCore", "Transfer"], swiftSettings: strict),
         // RLP stream reader, bundles, export and import.
         .target(name: "ChainData", dependencies: ["SnapshotCore", "Codecs", "Stores", "Transfer", "NodeRPC"], swiftSettings: strict),
+        // Kubernetes API client: kubeconfig, auth (token, client certs, exec plugins, in-cluster), objects, pod proxy.
+        .target(name: "KubeClient", dependencies: ["SnapshotCore", "Transfer", .product(name: "Yams", package: "Yams")],
+                swiftSettings: strict),
+        // Fleet decisions (gates, lag, quorum, roll plans, recovery requests) and the roll/recover loops.
+        .target(name: "Fleet", dependencies: ["SnapshotCore", "KubeClient", "NodeRPC", "Transfer"], swiftSettings: strict),
         .executableTarget(
             name: "chainsnap",
             dependencies: [
-                "SnapshotCore", "Codecs", "Stores", "Snapshots", "ChainData", "NodeRPC", "Transfer",
+                "SnapshotCore", "Codecs", "Stores", "Snapshots", "ChainData", "NodeRPC", "Transfer", "KubeClient", "Fleet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -60,6 +67,8 @@ let package = Package(
         .testTarget(name: "SnapshotsTests", dependencies: ["Snapshots", "Stores", "Codecs", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "NodeRPCTests", dependencies: ["NodeRPC", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ChainDataTests", dependencies: ["ChainData", "Codecs", "Stores", "NodeRPC", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "FleetTests", dependencies: ["Fleet", "KubeClient", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Codecs"], swiftSettings: strict),
     ]
 )

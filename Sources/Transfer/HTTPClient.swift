@@ -15,6 +15,8 @@ public struct HTTPRequest: Sendable {
     public var caFile: String?
     /// Stop reading a body larger than this (the request then fails); nil = no limit.
     public var maxBodyBytes: Int? = nil
+    /// Client certificate/key, in-memory CA, verification switch (Kubernetes API servers).
+    public var tls: HTTPTLS? = nil
 
     public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
                 timeout: Double = 60, caFile: String? = nil) {
@@ -152,6 +154,7 @@ public struct HTTPClient: Sendable {
         if request.timeout > 0 { _ = ccurl_easy_setopt_long(h, CURLOPT_TIMEOUT_MS, Int(request.timeout * 1000)) }
         _ = ccurl_easy_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, 10_000)
         if let ca = request.caFile { _ = ccurl_easy_setopt_string(h, CURLOPT_CAINFO, ca) }
+        request.tls?.apply(to: h)
 
         var bodyCopy = request.body ?? []
         let code: CURLcode = bodyCopy.withUnsafeMutableBytes { b in

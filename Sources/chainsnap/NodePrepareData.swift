@@ -51,6 +51,12 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
     @Flag(help: "Print the decision and the restore command without changing anything.")
     var dryRun = false
 
+    @Option(help: ArgumentHelp("Folder of one-shot recovery requests (the mounted ConfigMap chainsnap-recovery, written by `fleet recover`); only the key equal to this pod's name counts, once.", valueName: "dir"))
+    var recoveryDir: String?
+
+    @Option(help: ArgumentHelp("This pod's name for --recovery-dir (default: $HOSTNAME).", valueName: "name"))
+    var podName: String?
+
     @OptionGroup(title: "Store options (passed on to `snapshot restore`)")
     var store: NodePassthroughStoreOptions
 
@@ -114,6 +120,7 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
         // The restore's own staging folder (a restore killed midway) does not count as data: restoring resumes it.
         let entries = all.filter { !$0.hasPrefix(".chainsnap-staging") }
         say("data dir \(dataDir); chain data \(chainData.joined(separator: ", ")); restore target \(target)")
+        if try await honourRecoveryRequest() { return }
 
         let tokenFile = (dataDir as NSString).appendingPathComponent(".chainsnap-clear-data-token")
         let doneToken = (try? String(contentsOfFile: tokenFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
