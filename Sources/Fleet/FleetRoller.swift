@@ -92,7 +92,7 @@ public struct FleetRoller: Sendable {
             guard let target = current.first(where: { $0.sample.pod == pod })?.sample else { continue }
             let precheck = monotonicSeconds() - pre
             log("\(pod): others are up (checked in \(fmt(precheck))); deleting (uid \(target.uid.prefix(8)))")
-            let r = try await replace(ns: ns, sts: sts, pod: pod, uid: target.uid, options: options, logs: false) { saw, gate in
+            let r = try await replace(ns: ns, sts: sts, pod: pod, uid: target.uid, options: options, logs: true) { _, _ in
                 let resume = rest.first.map { "; once it is fixed, resume with `chainsnap fleet roll -n \(ns) --statefulset \(sts.metadata.name) --from-pod \($0)`" }
                     ?? "; it was the last pod of the roll"
                 return "the pods after it were not touched (\(rest.isEmpty ? "none left" : rest.joined(separator: ", ")))\(resume)"
@@ -111,6 +111,7 @@ public struct FleetRoller: Sendable {
         var tracker = ReplacementTracker(pod: pod, oldUID: uid, maxLag: options.maxLag, started: start)
         var lastGate: Gate? = nil
         var lastPhase = ""
+        var lastProgress = start
         var lastNote = start
         var lastSaw = "nothing yet"
         while true {
@@ -127,8 +128,11 @@ public struct FleetRoller: Sendable {
             for g in Gate.allCases where tracker.passedAt[g] != nil && !passedBefore.contains(g) {
                 log("\(pod): gate '\(g.rawValue)' passed [\(fmt(tracker.passedAt[g]! - start))]")
             }
-            if let m = mine, m.uid != uid, m.phase != lastPhase, logs || !m.phase.hasPrefix("Init: restoring") {
+            // Phase changes as they happen; restore progress at most every 10 s.
+            if let m = mine, m.uid != uid, m.phase != lastPhase,
+               !(m.phase.hasPrefix("Init: restoring") && lastPhase.hasPrefix("Init: restoring") && now - lastProgress < 10) {
                 lastPhase = m.phase
+                lastProgress = now
                 log("\(pod): \(m.phase) [\(fmt(now - start))]")
             }
             switch state {

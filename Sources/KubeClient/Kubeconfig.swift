@@ -100,6 +100,8 @@ public struct Kubeconfig: Decodable, Sendable {
         do {
             var k = try YAMLDecoder().decode(Kubeconfig.self, from: text.isEmpty ? "{}" : text)
             k.path = path
+            k.clusters = k.clusters?.map { $0.resolvedRelative(to: path) }
+            k.users = k.users?.map { $0.resolvedRelative(to: path) }
             return k
         } catch {
             throw ChainsnapError(.invalidArgument, "kubeconfig \(path) is not a valid kubeconfig", object: path,
@@ -117,24 +119,22 @@ public struct Kubeconfig: Decodable, Sendable {
         return try parse(String(decoding: data, as: UTF8.self), path: path)
     }
 
-    /// Merges several files the way kubectl merges `$KUBECONFIG`: the first file that names a
+    /// Merges several files (each already with absolute paths) the way kubectl merges `$KUBECONFIG`: the first file that names a
     /// cluster, user or context wins, and the first current-context set wins.
     public static func merge(_ files: [Kubeconfig]) -> Kubeconfig {
         guard var out = files.first else { return Kubeconfig(path: "") }
         for f in files.dropFirst() {
             for c in f.clusters ?? [] where !(out.clusters ?? []).contains(where: { $0.name == c.name }) {
-                out.clusters = (out.clusters ?? []) + [c.resolvedRelative(to: f.path)]
+                out.clusters = (out.clusters ?? []) + [c]
             }
             for u in f.users ?? [] where !(out.users ?? []).contains(where: { $0.name == u.name }) {
-                out.users = (out.users ?? []) + [u.resolvedRelative(to: f.path)]
+                out.users = (out.users ?? []) + [u]
             }
             for c in f.contexts ?? [] where !(out.contexts ?? []).contains(where: { $0.name == c.name }) {
                 out.contexts = (out.contexts ?? []) + [c]
             }
             if out.currentContext?.isEmpty ?? true { out.currentContext = f.currentContext }
         }
-        out.clusters = out.clusters?.map { $0.resolvedRelative(to: files[0].path) }
-        out.users = out.users?.map { $0.resolvedRelative(to: files[0].path) }
         return out
     }
 
