@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "NodeRPCTests", dependencies: ["NodeRPC", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ChainDataTests", dependencies: ["ChainData", "Codecs", "Stores", "NodeRPC", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "FleetTests", dependencies: ["Fleet", "KubeClient", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "FleetTests", dependencies: ["Fleet", "KubeClient", "NodeRPC", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Codecs"], swiftSettings: strict),
     ]
 )

@@ -106,6 +106,7 @@ class PodSim:
         self.node = None
         self.node_port = None
         self.ready_at = None
+        self.ready_logged = False
         self.recovery_seen = recovery_seen
         self.stuck = (not initial) and name in STUCK
         if initial:
@@ -246,9 +247,9 @@ def controller():
                     del pods[name]
                     pending[name] = t + args.recreate_delay
                     continue
-                was_ready = p.stage(t) == "ready"
                 p.tick(t)
-                if not was_ready and p.stage(t) == "ready" and p.ready_at and t >= p.ready_at:
+                if not p.initial and not p.ready_logged and p.stage(t) == "ready":
+                    p.ready_logged = True
                     ready_log.append({"pod": name, "uid": p.uid, "t": t})
                     down_since.pop(name, None)
             for name, when in list(pending.items()):

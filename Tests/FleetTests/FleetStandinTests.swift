@@ -1,0 +1,191 @@
+import Foundation
+import KubeClient
+import NodeRPC
+import Testing
+import TestSupport
+
+/// `chainsnap fleet status|roll|recover` (the built binary) against the stand-in API server.
+@Suite("fleet commands against the stand-in Kubernetes API", .serialized, .enabled(if: KubeStandin.available))
+struct FleetStandinTests {
+    static func fleet(_ args: [String], env: [String: String] = [:]) throws -> RunResult {
+        try run(Paths.chainsnapBinary, ["fleet"] + args, environment: env)
+    }
+
+    @Test("status of 5 healthy pods: heights equal what the stand-in nodes report; exit 0; JSON lines")
+    func statusHealthy() async throws {
+        let k = try await offloaded { try KubeStandin(["--rate", "0"]) }
+        let kc = k.tokenKubeconfig()
+        let r = try Self.fleet(["status", "--kubeconfig", kc, "--json"])
+        #expect(r.status == 0, "\(r.output)")
+        let rows = r.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(rows.count == 5)
+        let pods = try k.state()["pods"] as? [String: [String: Any]] ?? [:]
+        for row in rows {
+            let name = row["pod"] as? String ?? ""
+            let port = pods[name]?["nodePort"] as? Int ?? 0
+            let direct = try await NodeClient(endpoints: NodeEndpoints(baseURL: "http://127.0.0.1:\(port)")).blockNumber()
+            #expect((row["height"] as? NSNumber)?.uint64Value == direct, "\(name): fleet status says \(row["height"] ?? "nil"), the node says \(direct)")
+            #expect(row["namespace"] as? String == "lux-test")
+            #expect(row["healthy"] as? Bool == true && row["ok"] as? Bool == true && (row["lag"] as? NSNumber)?.intValue == 0)
+            #expect(row["marker"] as? String == "snap-20261130 at 2026-11-30T03:30:00Z")
+        }
+        let table = try Self.fleet(["status", "--kubeconfig", kc])
+        #expect(table.status == 0 && table.stdout.contains("NAMESPACE") && table.stdout.contains("luxd-4"), "\(table.output)")
+    }
+
+    @Test("wrong token, expired exec credential, missing namespace: clear errors, no token printed")
+    func clearErrors() async throws {
+        let k = try await offloaded { try KubeStandin(["--rate", "0"]) }
+        let wrong = try Self.fleet(["status", "--kubeconfig", k.tokenKubeconfig("not-the-token-s3cr3t")])
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr.contains("rejected the credentials (HTTP 401)") && wrong.stderr.contains("expired"), "\(wrong.stderr)")
+        #expect(!wrong.output.contains("not-the-token-s3cr3t") && !wrong.output.contains(k.token))
+
+        let past = formatRFC3339(Date().addingTimeInterval(-3600))
+        let plugin = k.execPlugin("expired.sh", printing: """
+            {"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"\(k.token)","expirationTimestamp":"\(past)"}}
+            """)
+        let kc = k.kubeconfig("exec-expired", user: "exec:\n  apiVersion: client.authentication.k8s.io/v1\n  command: \(plugin)\n  interactiveMode: Never")
+        let expired = try Self.fleet(["status", "--kubeconfig", kc])
+        #expect(expired.status == 1)
+        #expect(expired.stderr.contains("returned a credential that expired at \(past)") && expired.stderr.contains("log in again"), "\(expired.stderr)")
+        #expect(!expired.output.contains(k.token))
+
+        let ns = try Self.fleet(["status", "--kubeconfig", k.tokenKubeconfig(), "-n", "lux-nowhere"])
+        #expect(ns.status == 1)
+        #expect(ns.stderr.contains("namespace lux-nowhere does not exist") && ns.stderr.contains("-n/--namespace"), "\(ns.stderr)")
+        let roll = try Self.fleet(["roll", "--kubeconfig", k.tokenKubeconfig(), "-n", "lux-nowhere"])
+        #expect(roll.status == 1 && roll.stderr.contains("namespace lux-nowhere does not exist"), "\(roll.stderr)")
+        let sts = try Self.fleet(["roll", "--kubeconfig", k.tokenKubeconfig(), "--statefulset", "geth"])
+        #expect(sts.status == 1 && sts.stderr.contains("statefulset geth not found in namespace lux-test"), "\(sts.stderr)")
+    }
+
+    @Test("kubeconfigs with client certificates (files and -data) and with exec plugins authenticate")
+    func authForms() async throws {
+        let k = try await offloaded { try KubeStandin(["--rate", "0"]) }
+        let t = k.tlsDir
+        func b64(_ f: String) throws -> String { try Data(contentsOf: URL(fileURLWithPath: f)).base64EncodedString() }
+        let files = k.kubeconfig("cert-files", user: "client-certificate: \(t)/client.crt\nclient-key: \(t)/client.key")
+        let data = k.kubeconfig("cert-data", user: "client-certificate-data: \(try b64(t + "/client.crt"))\nclient-key-data: \(try b64(t + "/client.key"))",
+                                caLine: "certificate-authority-data: \(try b64(t + "/ca.crt"))")
+        let future = formatRFC3339(Date().addingTimeInterval(3600))
+        let tokenPlugin = k.execPlugin("token.sh", printing: """
+            {"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"\(k.token)","expirationTimestamp":"\(future)"}}
+            """)
+        let execToken = k.kubeconfig("exec-token", user: "exec:\n  apiVersion: client.authentication.k8s.io/v1\n  command: \(tokenPlugin)\n  args: [\"eks\", \"get-token\"]")
+        let cert = try String(contentsOfFile: t + "/client.crt", encoding: .utf8), key = try String(contentsOfFile: t + "/client.key", encoding: .utf8)
+        func jsonString(_ s: String) -> String { String(decoding: try! JSONSerialization.data(withJSONObject: [s]), as: UTF8.self).dropFirst().dropLast().description }
+        let certPlugin = k.execPlugin("cert.sh", printing: """
+            {"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"clientCertificateData":\(jsonString(cert)),"clientKeyData":\(jsonString(key))}}
+            """)
+        let execCert = k.kubeconfig("exec-cert", user: "exec:\n  apiVersion: client.authentication.k8s.io/v1\n  command: \(certPlugin)")
+        for (label, kc) in [("client cert files", files), ("client cert data + CA data", data), ("exec plugin token", execToken), ("exec plugin client cert", execCert)] {
+            let r = try Self.fleet(["status", "--kubeconfig", kc])
+            #expect(r.status == 0, "\(label): \(r.output)")
+        }
+        // A certificate from another CA is refused by the server's TLS: the error says so.
+        let rogue = k.kubeconfig("rogue", user: "client-certificate: \(t)/rogue-client.crt\nclient-key: \(t)/rogue-client.key")
+        let r = try Self.fleet(["status", "--kubeconfig", rogue])
+        #expect(r.status == 1, "\(r.output)")
+        // $KUBECONFIG and --context resolution.
+        let env = try Self.fleet(["status", "--context", "standin"], env: ["KUBECONFIG": "/nonexistent:" + files])
+        #expect(env.status == 0, "\(env.output)")
+        let badCtx = try Self.fleet(["status", "--kubeconfig", files, "--context", "prod"])
+        #expect(badCtx.status == 1 && badCtx.stderr.contains("context \"prod\" is not in kubeconfig") && badCtx.stderr.contains("standin"), "\(badCtx.stderr)")
+    }
+
+    @Test("in-cluster: the service account token, CA and namespace when KUBERNETES_SERVICE_HOST is set")
+    func inCluster() async throws {
+        let k = try await offloaded { try KubeStandin(["--rate", "0"]) }
+        let sa = TempDir("sa")
+        try Data(k.token.utf8).write(to: URL(fileURLWithPath: sa.sub("token")))
+        try FileManager.default.copyItem(atPath: k.tlsDir + "/ca.crt", toPath: sa.sub("ca.crt"))
+        try Data("lux-test\n".utf8).write(to: URL(fileURLWithPath: sa.sub("namespace")))
+        let conn = try KubeConnection.resolve(KubeSelection(), environment: ["KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": "\(k.port)"],
+                                              home: sa.path, serviceAccountDir: sa.path)
+        #expect(conn.namespace == "lux-test" && conn.server == k.server)
+        let pods = try await KubeClient(connection: conn).listPods(namespace: conn.namespace)
+        #expect(pods.map(\.name) == ["luxd-0", "luxd-1", "luxd-2", "luxd-3", "luxd-4"])
+        // The token file is read again per request (bound tokens rotate): a rotated wrong token fails with 401.
+        try Data("rotated-wrong".utf8).write(to: URL(fileURLWithPath: sa.sub("token")))
+        await #expect(throws: (any Error).self) { _ = try await KubeClient(connection: conn).listPods(namespace: "lux-test") }
+    }
+
+    @Test("a lagging pod: status exits 1 naming it; roll refuses to start and deletes nothing")
+    func lagging() async throws {
+        let k = try await offloaded { try KubeStandin(["--lag", "luxd-3=50"]) }
+        let kc = k.tokenKubeconfig()
+        let s = try Self.fleet(["status", "--kubeconfig", kc, "--max-lag", "10"])
+        #expect(s.status == 1)
+        #expect(s.stderr.contains("1 of 5 pods are not ok") && s.stderr.contains("lux-test/luxd-3 lag"), "\(s.output)")
+        let r = try Self.fleet(["roll", "--kubeconfig", kc, "--max-lag", "10", "--interval", "0.3"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("refusing to start the roll of lux-test/luxd") && r.stderr.contains("luxd-3: lag"), "\(r.stderr)")
+        #expect(r.stderr.contains("nothing was deleted"), "\(r.stderr)")
+        let dry = try Self.fleet(["roll", "--kubeconfig", kc, "--dry-run"])
+        #expect(dry.status == 1 && dry.stdout.contains("plan:") && dry.stderr.contains("would refuse"), "\(dry.output)")
+        #expect(try k.deletedPods() == [])
+    }
+
+    @Test("a full roll deletes every pod exactly once, in order, never two down at once")
+    func fullRoll() async throws {
+        let k = try await offloaded { try KubeStandin() }
+        let started = Date()
+        let r = try Self.fleet(["roll", "--kubeconfig", k.tokenKubeconfig(), "--interval", "0.3", "--pod-timeout", "60"])
+        let took = Date().timeIntervalSince(started)
+        #expect(r.status == 0, "\(r.output.suffix(3000))")
+        let st = try k.state()
+        #expect(try k.deletedPods() == ["luxd-0", "luxd-1", "luxd-2", "luxd-3", "luxd-4"])
+        #expect(st["maxDown"] as? Int == 1, "the stand-in saw \(st["maxDown"] ?? "?") pods down at once")
+        for gate in ["new pod", "Ready", "healthy", "within max-lag", "advancing"] {
+            #expect(r.stderr.contains("luxd-4: gate '\(gate)' passed"), "no progress line for \(gate)")
+        }
+        #expect(r.stderr.contains("rolled 5 pods of lux-test/luxd in"), "\(r.stderr.suffix(500))")
+        print("fleet roll of 5 pods against the stand-in: \(String(format: "%.1f", took)) s; \(r.stderr.split(separator: "\n").last ?? "")")
+    }
+
+    @Test("a pod that comes back stuck stops the roll there; nothing after it is deleted; --from-pod resumes")
+    func stuckPod() async throws {
+        let k = try await offloaded { try KubeStandin(["--stuck", "luxd-2"]) }
+        let kc = k.tokenKubeconfig()
+        let r = try Self.fleet(["roll", "--kubeconfig", kc, "--interval", "0.3", "--pod-timeout", "8"])
+        #expect(r.status == 1)
+        #expect(try k.deletedPods() == ["luxd-0", "luxd-1", "luxd-2"])
+        #expect(r.stderr.contains("luxd-2 did not pass the gate"), "\(r.stderr.suffix(1500))")
+        #expect(r.stderr.contains("unchanged") || r.stderr.contains("behind peers"), "\(r.stderr.suffix(800))")
+        #expect(r.stderr.contains("--from-pod luxd-3") && r.stderr.contains("luxd-3, luxd-4"), "\(r.stderr.suffix(800))")
+        // Resuming while luxd-2 is still stuck refuses at once, deleting nothing more.
+        let again = try Self.fleet(["roll", "--kubeconfig", kc, "--from-pod", "luxd-3", "--interval", "0.3"])
+        #expect(again.status == 1 && again.stderr.contains("luxd-2:"), "\(again.stderr)")
+        #expect(try k.deletedPods() == ["luxd-0", "luxd-1", "luxd-2"])
+    }
+
+    @Test("recover touches one pod: the request reaches only that pod's init, and is gone afterwards")
+    func recoverOnePod() async throws {
+        let k = try await offloaded { try KubeStandin() }
+        let kc = k.tokenKubeconfig()
+        let r = try Self.fleet(["recover", "luxd-2", "--kubeconfig", kc, "--snapshot", "snap-20261201", "--interval", "0.3", "--pod-timeout", "60"])
+        #expect(r.status == 0, "\(r.output.suffix(3000))")
+        #expect(try k.deletedPods() == ["luxd-2"])
+        let st = try k.state()
+        let pods = st["pods"] as? [String: [String: Any]] ?? [:]
+        let seen = pods["luxd-2"]?["recoverySeen"] as? [String: Any]
+        #expect(seen?["snapshot"] as? String == "snap-20261201" && seen?["mode"] as? String == "restore", "\(pods["luxd-2"] ?? [:])")
+        for other in ["luxd-0", "luxd-1", "luxd-3", "luxd-4"] { #expect(pods[other]?["recoverySeen"] is NSNull) }
+        let cms = st["configmaps"] as? [String: [String: Any]] ?? [:]
+        let data = cms["chainsnap-recovery"]?["data"] as? [String: String] ?? [:]
+        #expect(data["luxd-2"] == nil, "the request is still there: \(data)")
+        #expect(r.stderr.contains("Init: restoring"), "no restore progress followed:\n\(r.stderr.suffix(2000))")
+        #expect(r.stderr.contains("recovery request") && r.stderr.contains("removed"))
+    }
+
+    @Test("recover refuses when the others are below quorum, unless --force")
+    func recoverQuorum() async throws {
+        let k = try await offloaded { try KubeStandin(["--lag", "luxd-0=80", "--lag", "luxd-1=80"]) }
+        let r = try Self.fleet(["recover", "luxd-2", "--kubeconfig", k.tokenKubeconfig(), "--rlp"])
+        #expect(r.status == 1 && r.stderr.contains("refusing to take luxd-2 down") && r.stderr.contains("needs 4 of 5"), "\(r.stderr)")
+        #expect(try k.deletedPods() == [])
+        let cms = try k.state()["configmaps"] as? [String: Any] ?? [:]
+        #expect(cms.isEmpty, "a request was written although the recovery was refused: \(cms)")
+    }
+}
