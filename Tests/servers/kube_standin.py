@@ -273,6 +273,23 @@ def sts_json():
                        "currentRevision": "luxd-1", "updateRevision": "luxd-1"}}
 
 
+def pod_table(items, t):
+    """The server-side table kubectl's printer asks for (Accept: ...;as=Table;g=meta.k8s.io)."""
+    cols = [{"name": n, "type": ty, "format": f, "description": n, "priority": 0}
+            for n, ty, f in (("Name", "string", "name"), ("Ready", "string", ""), ("Status", "string", ""),
+                             ("Restarts", "string", ""), ("Age", "string", ""))]
+    rows = []
+    for p in items:
+        cs = p["status"].get("containerStatuses") or []
+        ready = "%d/%d" % (sum(1 for c in cs if c["ready"]), len(p["spec"]["containers"]))
+        state = "Terminating" if p["metadata"].get("deletionTimestamp") else (
+            "Init:0/1" if p["status"]["phase"] == "Pending" else p["status"]["phase"])
+        rows.append({"cells": [p["metadata"]["name"], ready, state, "0", "%ds" % int(t - EPOCH)],
+                     "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": p["metadata"]}})
+    return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {"resourceVersion": str(int(t * 1000))},
+            "columnDefinitions": cols, "rows": rows}
+
+
 def status_obj(code, reason, message, details=None):
     o = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message, "reason": reason, "code": code}
     if details:
@@ -351,6 +368,8 @@ class Handler(BaseHTTPRequestHandler):
         self.route("PUT")
 
     def route(self, method):
+        if os.environ.get("KUBE_STANDIN_DEBUG"):
+            sys.stderr.write("%s %s accept=%s\n" % (method, self.path, self.headers.get("Accept")))
         u = urllib.parse.urlsplit(self.path)
         q = dict(urllib.parse.parse_qsl(u.query))
         parts = [urllib.parse.unquote(x) for x in u.path.strip("/").split("/")] if u.path.strip("/") else []
@@ -449,6 +468,8 @@ class Handler(BaseHTTPRequestHandler):
             only = fsel.split("=", 1)[1] if fsel.startswith("metadata.name=") else None
             items = [p.to_json(t) for n, p in sorted(pods.items(), key=lambda kv: kv[1].ordinal)
                      if (only is None or n == only) and matches(p.to_json(t)["metadata"]["labels"], sel)]
+            if "as=Table" in (self.headers.get("Accept") or ""):
+                return self.send_json(200, pod_table(items, t))
             return self.send_json(200, {"apiVersion": "v1", "kind": "PodList", "metadata": {"resourceVersion": str(int(t * 1000))},
                                         "items": items})
         name = tail[0]
@@ -500,6 +521,7 @@ class Handler(BaseHTTPRequestHandler):
         lock.release()
         try:
             seen = {}
+            initial = True
             end = time.time() + timeout
             while time.time() < end:
                 with lock:
@@ -520,6 +542,11 @@ class Handler(BaseHTTPRequestHandler):
                     for n in list(seen):
                         if n not in current:
                             out.append(("DELETED", seen.pop(n)[1]))
+                if initial and q.get("sendInitialEvents") == "true":
+                    # client-go's watch-list: the initial state ends with this bookmark.
+                    out.append(("BOOKMARK", {"kind": "Pod", "apiVersion": "v1", "metadata": {
+                        "resourceVersion": str(int(time.time() * 1000)), "annotations": {"k8s.io/initial-events-end": "true"}}}))
+                initial = False
                 for typ, obj in out:
                     line = (json.dumps({"type": typ, "object": obj}) + "\n").encode()
                     self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
