@@ -98,8 +98,51 @@ struct SupervisorTests {
         #expect(lines.all.contains { $0.contains("did not report healthy") && $0.contains("--health-timeout") })
         // Never aliased or imported, and the node got SIGTERM.
         let events = supervisorStandinEvents(record)
-        #expect(!events.contains { $0["event"] as? String == "call" })
+        #expect(!events.contains { $0["event"] as? String == "call" && $0["method"] as? String != "eth_blockNumber" })
         #expect(events.contains { $0["event"] as? String == "signal" && $0["signal"] as? Int == Int(SIGTERM) })
+    }
+
+    @Test("a node slow to become healthy but still advancing is never stopped: it is reported, then supervised")
+    func slowButAdvancing() async throws {
+        guard supervisorHavePython else {
+            if supervisorRequireServers { Issue.record("python3 is required for the stand-in node (CHAINSNAP_REQUIRE_SERVERS=1)") }
+            return
+        }
+        let tmp = TempDir("sup")
+        let record = tmp.sub("calls.jsonl")
+        let port = supervisorFreePort()
+        let options = SupervisorOptions(
+            executable: "python3", arguments: [supervisorStandinScript, "--port", "\(port)", "--record", record, "--healthy-after", "4",
+                                               "--height", "100", "--advance-per-sec", "20", "--exit-after", "6", "--exit-status", "0"],
+            endpoints: NodeEndpoints(baseURL: "http://127.0.0.1:\(port)"), healthTimeout: 1, healthInterval: 0.1,
+            aliases: [ChainAlias(chain: "C", alias: "evm")], stopGrace: 5, forwardSignals: false)
+        let lines = SupervisorLineBox()
+        let outcome = try await Supervisor(options: options, log: { lines.add($0) }).run()
+        #expect(outcome == .nodeExited(status: 0), "\(lines.all)")
+        #expect(lines.all.contains { $0.contains("but still advancing") && $0.contains("not stopping it") }, "\(lines.all)")
+        #expect(lines.all.contains { $0.contains("node is healthy after") }, "\(lines.all)")
+        let events = supervisorStandinEvents(record)
+        #expect(!events.contains { $0["event"] as? String == "signal" }, "the supervisor signalled a node that was advancing")
+        #expect(events.contains { $0["method"] as? String == "admin.aliasChain" })
+    }
+
+    @Test("a node that stops advancing before it is healthy is stopped once a window passes without progress")
+    func stuckBeforeHealthy() async throws {
+        guard supervisorHavePython else {
+            if supervisorRequireServers { Issue.record("python3 is required for the stand-in node (CHAINSNAP_REQUIRE_SERVERS=1)") }
+            return
+        }
+        let tmp = TempDir("sup")
+        let record = tmp.sub("calls.jsonl")
+        let port = supervisorFreePort()
+        let options = SupervisorOptions(
+            executable: "python3", arguments: [supervisorStandinScript, "--port", "\(port)", "--record", record, "--never-healthy",
+                                               "--height", "100", "--advance-per-sec", "20", "--advance-for", "1.5", "--exit-status", "0"],
+            endpoints: NodeEndpoints(baseURL: "http://127.0.0.1:\(port)"), healthTimeout: 1, healthInterval: 0.1, stopGrace: 5, forwardSignals: false)
+        let lines = SupervisorLineBox()
+        let outcome = try await Supervisor(options: options, log: { lines.add($0) }).run()
+        #expect(outcome == .neverHealthy(seconds: 1, nodeStatus: 0), "\(lines.all)")
+        #expect(lines.all.contains { $0.contains("stopped advancing") }, "\(lines.all)")
     }
 
     @Test("a node that ignores SIGTERM is killed after the grace period")
