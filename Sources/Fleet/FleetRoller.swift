@@ -125,15 +125,15 @@ public struct FleetRoller: Sendable {
             let passedBefore = Set(tracker.passedAt.keys)
             let state = tracker.observe(mine, peersTop: peersTop)
             let now = monotonicSeconds()
-            for g in Gate.allCases where tracker.passedAt[g] != nil && !passedBefore.contains(g) {
-                log("\(pod): gate '\(g.rawValue)' passed [\(fmt(tracker.passedAt[g]! - start))]")
-            }
             // Phase changes as they happen; restore progress at most every 10 s.
             if let m = mine, m.uid != uid, m.phase != lastPhase,
                !(m.phase.hasPrefix("Init: restoring") && lastPhase.hasPrefix("Init: restoring") && now - lastProgress < 10) {
                 lastPhase = m.phase
                 lastProgress = now
                 log("\(pod): \(m.phase) [\(fmt(now - start))]")
+            }
+            for g in Gate.allCases where tracker.passedAt[g] != nil && !passedBefore.contains(g) {
+                log("\(pod): gate '\(g.rawValue)' passed [\(fmt(tracker.passedAt[g]! - start))]")
             }
             switch state {
             case .done:
