@@ -52,6 +52,13 @@ public struct FleetRecoverer: Sendable {
                                      hint: "nothing was changed; bring the other pods back first (`chainsnap fleet status -n \(ns)`), or pass --force to accept losing quorum")
             }
         }
+        // The pod's volume stays; only its chain data paths are wiped by the init container.
+        if let pvc = try? await kube.listPVCs(namespace: ns).first(where: { $0.metadata.name.hasSuffix("-" + pod) }) {
+            log("\(pod): volume \(pvc.metadata.name) is \(pvc.status?.phase ?? "?")\(pvc.status?.capacity?["storage"].map { " (\($0))" } ?? ""); "
+                + "it is kept — only the chain data paths are wiped, staking keys stay")
+        } else {
+            log("\(pod): warning: no PersistentVolumeClaim named *-\(pod) found in \(ns); the pod may not keep its data across the deletion")
+        }
         let pre = monotonicSeconds()
         try await writeRequest(request, namespace: ns, pod: pod)
         log("\(pod): recovery request \(request.id) (\(request.mode.rawValue)\(request.from.map { " from \(Redact.url($0))" } ?? "")"

@@ -18,7 +18,7 @@ public struct ReplacementTracker: Sendable {
     /// When the pod was deleted (monotonic seconds).
     public let started: Double
     /// First height seen after the other gates passed, and when — the "still advancing" baseline.
-    private var baseline: (uid: String, height: UInt64, at: Double)?
+    private var baseline: (uid: String, height: UInt64, at: Double, peersTop: UInt64)?
     /// When each gate was first passed (monotonic seconds).
     public private(set) var passedAt: [Gate: Double] = [:]
 
@@ -53,10 +53,13 @@ public struct ReplacementTracker: Sendable {
         guard top - h <= maxLag else { return .waiting(.caughtUp, saw: "height \(h), \(top - h) behind peers at \(top)") }
         mark(.caughtUp, s.at)
         guard let b = baseline, b.uid == s.uid else {
-            baseline = (s.uid, h, s.at)
+            baseline = (s.uid, h, s.at, top)
             return .waiting(.advancing, saw: "height \(h); checking it advances")
         }
-        guard h > b.height else {
+        // Advancing: its height grew. A chain that makes no blocks while idle (coreth without
+        // transactions) does not grow anywhere: a pod at the head of peers that stood still too counts.
+        let idleAtHead = h >= top && top == b.peersTop && s.at > b.at
+        guard h > b.height || idleAtHead else {
             return .waiting(.advancing, saw: "height \(h) unchanged for \(Int(s.at - b.at)) s while peers are at \(top)")
         }
         mark(.advancing, s.at)

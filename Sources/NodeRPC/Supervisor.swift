@@ -147,26 +147,33 @@ public final class Supervisor: Sendable {
         let healthURL = options.endpoints.baseURL + options.endpoints.healthPath
         let start = Date()
         var healthy = false
+        var lastHeight: UInt64? = nil
         // A node still advancing when the timeout comes is bootstrapping slowly, not stuck: it is
         // reported and given another window, never restarted (restarts are what corrupt pathdb).
-        var checkpoint = (at: start, height: await currentHeight(node))
+        // The first window's height is taken halfway through it (a node healthy before then is never asked).
+        var window = start
+        var checkpoint: UInt64?? = nil
         while !Task.isCancelled {
             if child.exitStatus != nil { return nil }
             if await node.isHealthy() { healthy = true; break }
-            if Date().timeIntervalSince(checkpoint.at) >= options.healthTimeout {
-                let height = await currentHeight(node)
-                guard SupervisorProgress.advanced(from: checkpoint.height, to: height) else { break }
+            let elapsed = Date().timeIntervalSince(window)
+            if checkpoint == nil && elapsed >= options.healthTimeout / 2 { checkpoint = .some(await currentHeight()) }
+            if elapsed >= options.healthTimeout {
+                let before = checkpoint ?? nil
+                let height = await currentHeight()
+                guard SupervisorProgress.advanced(from: before, to: height) else { lastHeight = height; break }
                 log("not healthy at \(healthURL) after \(Int(Date().timeIntervalSince(start))) s, but still advancing (height "
-                    + "\(checkpoint.height.map(String.init) ?? "unknown") → \(height.map(String.init) ?? "?")); not stopping it — "
+                    + "\(before.map(String.init) ?? "unknown") → \(height.map(String.init) ?? "?")); not stopping it — "
                     + "checking again in \(Int(options.healthTimeout)) s")
-                checkpoint = (Date(), height)
+                window = Date()
+                checkpoint = .some(height)
             }
             try? await Task.sleep(nanoseconds: UInt64(options.healthInterval * 1e9))
         }
         if Task.isCancelled || child.exitStatus != nil { return nil }
         guard healthy else {
             log("error: the node did not report healthy at \(healthURL) within \(Int(Date().timeIntervalSince(start))) s and its height "
-                + "stopped advancing (\(checkpoint.height.map(String.init) ?? "no height") for \(Int(options.healthTimeout)) s); stopping it "
+                + "did not advance since the last check (\(lastHeight.map { "height \($0)" } ?? "no height answered")); stopping it "
                 + "(check the node's logs above; raise --health-timeout if it needs longer to start)")
             let status = await child.stop(grace: options.stopGrace)
             return .neverHealthy(seconds: options.healthTimeout, nodeStatus: status)
@@ -188,9 +195,9 @@ public final class Supervisor: Sendable {
         return nil
     }
 
-    /// The node's `eth_blockNumber`, nil when it does not answer (yet).
-    private func currentHeight(_ node: NodeClient) async -> UInt64? {
-        try? await node.blockNumber()
+    /// The node's `eth_blockNumber`, nil when it does not answer (yet) within 5 s.
+    private func currentHeight() async -> UInt64? {
+        try? await NodeClient(endpoints: options.endpoints, timeout: 5).blockNumber()
     }
 
     private func setAlias(_ a: ChainAlias, node: NodeClient) async {

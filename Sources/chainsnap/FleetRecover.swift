@@ -33,7 +33,7 @@ struct FleetRecoverCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Snapshot store or archive URL to restore from (default: the chart's initMode.from).", valueName: "url"))
     var from: String?
 
-    @Option(help: ArgumentHelp("Snapshot id to restore (default: latest).", valueName: "id"))
+    @Option(help: ArgumentHelp("Snapshot id to restore; `latest` restores the newest from the chart's initMode.from.", valueName: "id"))
     var snapshot: String?
 
     @Flag(help: "Re-import from the RLP bundle instead of restoring (needs the chart's rlpImport).")
@@ -58,6 +58,11 @@ struct FleetRecoverCommand: AsyncParsableCommand {
         }
         if let from, !["s3://", "https://", "http://", "file://"].contains(where: from.hasPrefix) {
             throw ValidationError("--from '\(from)' must be an s3://, https://, http:// or file:// URL")
+        }
+        // The request is stored in a ConfigMap, readable by anyone who may read the namespace.
+        if let from, from.contains("?") || from.contains("@") {
+            throw ValidationError("--from must not carry credentials (a query string or user:password): the request is stored in ConfigMap "
+                + "chainsnap-recovery. Keep a presigned URL in the chart's initMode.fromSecret and run fleet recover with --snapshot ID (or --snapshot latest) instead")
         }
     }
 

@@ -61,7 +61,13 @@ struct FleetStatusCommand: AsyncParsableCommand {
                         } else {
                             let found = try await kube.listStatefulSets(namespace: ns)
                             if found.isEmpty {
-                                _ = try await roller.statefulSet(namespace: ns, name: "luxd")  // names a missing namespace clearly
+                                // The API lists nothing both for an empty and for a missing namespace: tell them apart.
+                                if await kube.namespaceExists(ns) == false {
+                                    throw ChainsnapError(.notFound, "namespace \(ns) does not exist", object: ns,
+                                                         hint: "check -n/--namespace (a network's namespace is lux-NETWORK or lux-TENANT-NETWORK; `kubectl get namespaces`)")
+                                }
+                                throw ChainsnapError(.notFound, "namespace \(ns) has no StatefulSets (no network deployed there, or no right to list them)",
+                                                     object: ns, hint: "check -n/--namespace; deploy the network with helm (charts/lux)")
                             }
                             sets += found
                         }

@@ -82,6 +82,17 @@ struct FleetDecisionTests {
         #expect(t.gateDurations.map(\.1) == [2, 1, 1, 1, 3])
     }
 
+    @Test("an idle chain (no new blocks anywhere): a pod at the head of its standing peers passes 'advancing'")
+    func idleChain() {
+        var t = ReplacementTracker(pod: "luxd-1", oldUID: "old", maxLag: 10, started: 0)
+        #expect(t.observe(Self.pod(1, height: 700, uid: "new", at: 1), peersTop: 700) == .waiting(.advancing, saw: "height 700; checking it advances"))
+        #expect(t.observe(Self.pod(1, height: 700, uid: "new", at: 3), peersTop: 700) == .done)
+        // Behind standing peers (still syncing the last blocks): not done until it reaches them.
+        var u = ReplacementTracker(pod: "luxd-1", oldUID: "old", maxLag: 10, started: 0)
+        _ = u.observe(Self.pod(1, height: 695, uid: "new", at: 1), peersTop: 700)
+        #expect(u.observe(Self.pod(1, height: 695, uid: "new", at: 3), peersTop: 700) != .done)
+    }
+
     @Test("a pod that comes back stuck never passes 'advancing' (or falls out of max-lag)")
     func stuck() {
         var t = ReplacementTracker(pod: "luxd-2", oldUID: "old", maxLag: 10, started: 0)

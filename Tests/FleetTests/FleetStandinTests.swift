@@ -134,7 +134,7 @@ struct FleetStandinTests {
         let s = try Self.fleet(["status", "--kubeconfig", kc, "--max-lag", "10"])
         #expect(s.status == 1)
         #expect(s.stderr.contains("1 of 5 pods are not ok") && s.stderr.contains("lux-test/luxd-3 lag"), "\(s.output)")
-        let r = try Self.fleet(["roll", "--kubeconfig", kc, "--max-lag", "10", "--interval", "0.3"])
+        let r = try Self.fleet(["roll", "--kubeconfig", kc, "--max-lag", "10", "--interval", "0.5"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("refusing to start the roll of lux-test/luxd") && r.stderr.contains("luxd-3: lag"), "\(r.stderr)")
         #expect(r.stderr.contains("nothing was deleted"), "\(r.stderr)")
@@ -147,7 +147,7 @@ struct FleetStandinTests {
     func fullRoll() async throws {
         let k = try await offloaded { try KubeStandin() }
         let started = Date()
-        let r = try Self.fleet(["roll", "--kubeconfig", k.tokenKubeconfig(), "--interval", "0.3", "--pod-timeout", "60"])
+        let r = try Self.fleet(["roll", "--kubeconfig", k.tokenKubeconfig(), "--interval", "0.5", "--pod-timeout", "60"])
         let took = Date().timeIntervalSince(started)
         #expect(r.status == 0, "\(r.output.suffix(3000))")
         let st = try k.state()
@@ -164,14 +164,14 @@ struct FleetStandinTests {
     func stuckPod() async throws {
         let k = try await offloaded { try KubeStandin(["--stuck", "luxd-2"]) }
         let kc = k.tokenKubeconfig()
-        let r = try Self.fleet(["roll", "--kubeconfig", kc, "--interval", "0.3", "--pod-timeout", "8"])
+        let r = try Self.fleet(["roll", "--kubeconfig", kc, "--interval", "0.5", "--pod-timeout", "8"])
         #expect(r.status == 1)
         #expect(try k.deletedPods() == ["luxd-0", "luxd-1", "luxd-2"])
         #expect(r.stderr.contains("luxd-2 did not pass the gate"), "\(r.stderr.suffix(1500))")
         #expect(r.stderr.contains("unchanged") || r.stderr.contains("behind peers"), "\(r.stderr.suffix(800))")
         #expect(r.stderr.contains("--from-pod luxd-3") && r.stderr.contains("luxd-3, luxd-4"), "\(r.stderr.suffix(800))")
         // Resuming while luxd-2 is still stuck refuses at once, deleting nothing more.
-        let again = try Self.fleet(["roll", "--kubeconfig", kc, "--from-pod", "luxd-3", "--interval", "0.3"])
+        let again = try Self.fleet(["roll", "--kubeconfig", kc, "--from-pod", "luxd-3", "--interval", "0.5"])
         #expect(again.status == 1 && again.stderr.contains("luxd-2:"), "\(again.stderr)")
         #expect(try k.deletedPods() == ["luxd-0", "luxd-1", "luxd-2"])
     }
@@ -180,7 +180,7 @@ struct FleetStandinTests {
     func recoverOnePod() async throws {
         let k = try await offloaded { try KubeStandin() }
         let kc = k.tokenKubeconfig()
-        let r = try Self.fleet(["recover", "luxd-2", "--kubeconfig", kc, "--snapshot", "snap-20261201", "--interval", "0.3", "--pod-timeout", "60"])
+        let r = try Self.fleet(["recover", "luxd-2", "--kubeconfig", kc, "--snapshot", "snap-20261201", "--interval", "0.5", "--pod-timeout", "60"])
         #expect(r.status == 0, "\(r.output.suffix(3000))")
         #expect(try k.deletedPods() == ["luxd-2"])
         let st = try k.state()

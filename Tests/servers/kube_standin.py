@@ -239,7 +239,7 @@ def add_event(pod, reason, message, type_="Normal"):
 
 def controller():
     while True:
-        time.sleep(0.05)
+        time.sleep(0.1)
         t = time.time()
         with lock:
             for name, p in list(pods.items()):
