@@ -88,4 +88,14 @@ struct RecoveryPrepareDataTests {
         let none = try Self.prepare(d4, recovery: tmp.sub("absent"), pod: "luxd-4")
         #expect(none.status == 0 && none.stdout.contains("no request for luxd-4"), "\(none.output)")
     }
+
+    @Test("fleet recover refuses a --from carrying credentials (it would be stored in a ConfigMap) and needs exactly one mode")
+    func recoverArguments() throws {
+        let r = try run(Self.bin, ["fleet", "recover", "luxd-2", "--from", "https://cdn.example.com/node.tar.zst?X-Amz-Signature=abc123"])
+        #expect(r.status == 64 && r.stderr.contains("initMode.fromSecret") && !r.stderr.contains("abc123"), "\(r.output)")
+        let none = try run(Self.bin, ["fleet", "recover", "luxd-2"])
+        #expect(none.status == 64 && none.stderr.contains("--rlp"), "\(none.output)")
+        let both = try run(Self.bin, ["fleet", "recover", "luxd-2", "--rlp", "--snapshot", "x"])
+        #expect(both.status == 64, "\(both.output)")
+    }
 }
