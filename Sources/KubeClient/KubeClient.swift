@@ -37,6 +37,8 @@ public final class KubeClient: Sendable {
                                   timeout: timeout ?? self.timeout)
             if body != nil { req.headers.append(("Content-Type", contentType)) }
             req.tls = connection.tls
+            // Lists of a few hundred pods are a few MiB; a larger answer is refused, not buffered.
+            req.maxBodyBytes = Self.maxBodyBytes
             try authorize(&req, force: forceRefresh)
             let resp: HTTPResponse
             do {
@@ -107,6 +109,9 @@ public final class KubeClient: Sendable {
             }
         }
     }
+
+    /// The largest answer accepted from the API server or a proxied node.
+    public static let maxBodyBytes = 64 << 20
 
     static func escape(_ s: String) -> String {
         var allowed = CharacterSet.alphanumerics

@@ -107,6 +107,7 @@ public struct Pod: Decodable, Sendable {
     }
 }
 
+/// `GET …/pods`.
 public struct PodList: Decodable, Sendable {
     public var metadata: ListMeta?
     public var items: [Pod]
@@ -137,10 +138,12 @@ public struct StatefulSet: Decodable, Sendable {
     }
 }
 
+/// `GET …/statefulsets`.
 public struct StatefulSetList: Decodable, Sendable {
     public var items: [StatefulSet]
 }
 
+/// A ConfigMap (chainsnap writes only `chainsnap-recovery`).
 public struct ConfigMap: Codable, Sendable {
     public var apiVersion: String? = "v1"
     public var kind: String? = "ConfigMap"
@@ -168,10 +171,12 @@ public struct Event: Decodable, Sendable {
     public var count: Int?
 }
 
+/// `GET …/events`.
 public struct EventList: Decodable, Sendable {
     public var items: [Event]
 }
 
+/// A pod's volume claim (`data-luxd-N`).
 public struct PersistentVolumeClaim: Decodable, Sendable {
     public struct Status: Decodable, Sendable {
         public var phase: String?
@@ -181,6 +186,7 @@ public struct PersistentVolumeClaim: Decodable, Sendable {
     public var status: Status?
 }
 
+/// `GET …/persistentvolumeclaims`.
 public struct PersistentVolumeClaimList: Decodable, Sendable {
     public var items: [PersistentVolumeClaim]
 }
