@@ -102,6 +102,28 @@ struct FleetStandinTests {
         #expect(sts.status == 1 && sts.stderr.contains("statefulset geth not found in namespace lux-test"), "\(sts.stderr)")
     }
 
+    @Test("403 names what is not allowed and the RBAC to grant; 429 is retried; 5xx says to check the control plane")
+    func apiStatusErrors() async throws {
+        let k = try await offloaded { try KubeStandin(["--rate", "0", "--throttle", "2"]) }
+        let viewer = k.tokenKubeconfig(k.readonlyToken)
+        let s = try Self.fleet(["status", "--kubeconfig", viewer])
+        #expect(s.status == 0, "a read-only identity can see the fleet, and two throttled lists were retried: \(s.output)")
+        #expect((try k.state()["throttled"] as? Int) == 2)
+        let r = try Self.fleet(["roll", "--kubeconfig", viewer, "--interval", "0.5"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("user \"viewer\" may not delete pod lux-test/luxd-0 (HTTP 403)") && r.stderr.contains("jobs/fleet-rbac.yaml"), "\(r.stderr)")
+        #expect(!r.output.contains(k.readonlyToken))
+        #expect(try k.deletedPods() == [])
+        let rec = try Self.fleet(["recover", "luxd-1", "--kubeconfig", viewer, "--rlp"])
+        #expect(rec.status == 1 && rec.stderr.contains("may not create configmap lux-test/chainsnap-recovery"), "\(rec.stderr)")
+        #expect(try k.deletedPods() == [])
+
+        let down = try await offloaded { try KubeStandin(["--rate", "0", "--fail-statefulsets"]) }
+        let f = try Self.fleet(["roll", "--kubeconfig", down.tokenKubeconfig()])
+        #expect(f.status == 1 && f.stderr.contains("the API server failed (HTTP 503)") && f.stderr.contains("statefulset lux-test/luxd")
+                && f.stderr.contains("control plane"), "\(f.stderr)")
+    }
+
     @Test("kubeconfigs with client certificates (files and -data) and with exec plugins authenticate")
     func authForms() async throws {
         let k = try await offloaded { try KubeStandin(["--rate", "0"]) }

@@ -10,6 +10,8 @@ public final class KubeStandin: @unchecked Sendable {
     public let port: Int
     public let token: String
     public let namespace = "lux-test"
+    /// A token that may only read (writes answer 403, as RBAC would).
+    public let readonlyToken: String
     let process: ManagedProcess
 
     public var tlsDir: String { dir.sub("tls") }
@@ -25,10 +27,13 @@ public final class KubeStandin: @unchecked Sendable {
         token = "standin-" + UUID().uuidString.lowercased()
         let tokenFile = dir.sub("token")
         _ = FileManager.default.createFile(atPath: tokenFile, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600])
+        readonlyToken = "viewer-" + UUID().uuidString.lowercased()
+        _ = FileManager.default.createFile(atPath: dir.sub("readonly-token"), contents: Data(readonlyToken.utf8), attributes: [.posixPermissions: 0o600])
         let python = FileManager.default.isExecutableFile(atPath: Self.python) ? Self.python : try Servers.need("python3", package: "python3")
         let log = dir.sub("standin.log")
         process = try ManagedProcess(python, [Paths.packageRoot + "/Tests/servers/kube_standin.py", "--tls-dir", dir.sub("tls"),
-                                              "--token-file", tokenFile, "--work-dir", dir.sub("work")] + extra,
+                                              "--token-file", tokenFile, "--readonly-token-file", dir.sub("readonly-token"),
+                                              "--work-dir", dir.sub("work")] + extra,
                                      logPath: log, killImmediately: false)
         var found = 0
         let deadline = Date().addingTimeInterval(60)
@@ -77,7 +82,7 @@ public final class KubeStandin: @unchecked Sendable {
 
     /// A kubeconfig authenticating with `token` (default: the right one).
     public func tokenKubeconfig(_ token: String? = nil) -> String {
-        kubeconfig(token == nil ? "token" : "wrong-token", user: "token: \(token ?? self.token)")
+        kubeconfig(token == nil ? "token" : token == readonlyToken ? "viewer" : "wrong-token", user: "token: \(token ?? self.token)")
     }
 
     /// An executable exec-plugin script printing `json`; returns its path.

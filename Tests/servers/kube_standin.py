@@ -52,9 +52,14 @@ ap.add_argument("--init-seconds", type=float, default=1.0)
 ap.add_argument("--ready-delay", type=float, default=0.5)
 ap.add_argument("--node-script", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "standin_node.py"))
 ap.add_argument("--work-dir", required=True)
+ap.add_argument("--readonly-token-file", help="a second token that may only GET (others get 403 Forbidden, as RBAC answers)")
+ap.add_argument("--throttle", type=int, default=0, help="answer the first N pod lists with 429 Retry-After: 1")
+ap.add_argument("--fail-statefulsets", action="store_true", help="answer every StatefulSet request with 503")
 args = ap.parse_args()
 
 TOKEN = open(args.token_file).read().strip()
+READONLY = open(args.readonly_token_file).read().strip() if args.readonly_token_file else None
+throttled = [0]
 NS = args.namespace
 EPOCH = time.time()
 LAGS = {k: int(v) for k, v in (x.split("=", 1) for x in args.lag)}
@@ -340,7 +345,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def authenticated(self):
         auth = self.headers.get("Authorization", "")
+        self.readonly = False
         if auth.startswith("Bearer ") and auth[7:].strip() == TOKEN:
+            return True
+        if READONLY and auth.startswith("Bearer ") and auth[7:].strip() == READONLY:
+            self.readonly = True
             return True
         cert = self.connection.getpeercert() if hasattr(self.connection, "getpeercert") else None
         if cert:  # verified against the test CA by the TLS layer
@@ -385,7 +394,7 @@ class Handler(BaseHTTPRequestHandler):
         t = time.time()
         if parts == ["_test", "state"]:
             with lock:
-                return self.send_json(200, {"deletions": deletions, "maxDown": max_down[0], "ready": ready_log,
+                return self.send_json(200, {"deletions": deletions, "maxDown": max_down[0], "ready": ready_log, "throttled": throttled[0],
                                             "pods": {n: {"uid": p.uid, "nodePort": p.node_port, "stage": p.stage(t),
                                                          "recoverySeen": p.recovery_seen} for n, p in pods.items()},
                                             "configmaps": configmaps})
@@ -433,6 +442,21 @@ class Handler(BaseHTTPRequestHandler):
             if method == "GET":  # listing in a namespace that does not exist answers an empty list, as the real server does
                 return self.send_json(200, {"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": "1"}, "items": []})
             return self.send_json(404, status_obj(404, "NotFound", 'namespaces "%s" not found' % ns))
+        if getattr(self, "readonly", False) and method != "GET" and not (tail and tail[-1:] != [] and "proxy" in tail):
+            return self.send_json(403, status_obj(403, "Forbidden", '%s "%s" is forbidden: User "system:serviceaccount:%s:viewer" cannot %s resource "%s" in API group "" in the namespace "%s"'
+                                                  % (resource, tail[0] if tail else "", NS, {"DELETE": "delete", "PATCH": "patch", "POST": "create"}.get(method, method.lower()), resource, NS),
+                                                  {"name": tail[0] if tail else "", "kind": resource}))
+        if resource == "statefulsets" and args.fail_statefulsets:
+            return self.send_json(503, status_obj(503, "ServiceUnavailable", "etcdserver: request timed out"))
+        if resource == "pods" and not tail and method == "GET" and throttled[0] < args.throttle:
+            throttled[0] += 1
+            body = json.dumps(status_obj(429, "TooManyRequests", "too many requests, please try again later")).encode()
+            self.send_response(429)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Retry-After", "1")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return self.wfile.write(body)
         with lock:
             if resource == "pods":
                 return self.pods(method, tail, q, t)
