@@ -7,19 +7,30 @@ import TestSupport
 /// `chainsnap fleet status|roll|recover` (the built binary) against the stand-in API server.
 @Suite("fleet commands against the stand-in Kubernetes API", .serialized, .enabled(if: KubeStandin.available))
 struct FleetStandinTests {
-    static func fleet(_ args: [String], env: [String: String] = [:]) throws -> RunResult {
-        try run(Paths.chainsnapBinary, ["fleet"] + args, environment: env)
+    // Child processes are waited for on their own threads (`offloaded`): a roll takes ~20 s, and
+    // blocking one of Swift concurrency's two cooperative threads that long stalls other suites.
+    static func fleet(_ args: [String], env: [String: String] = [:]) async throws -> RunResult {
+        try await offloaded { try run(Paths.chainsnapBinary, ["fleet"] + args, environment: env) }
+    }
+
+    static func state(_ k: KubeStandin) async throws -> [String: Any] {
+        let data = try await offloaded { try k.stateData() }
+        return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+    }
+
+    static func deleted(_ k: KubeStandin) async throws -> [String] {
+        ((try await state(k)["deletions"] as? [[String: Any]]) ?? []).compactMap { $0["pod"] as? String }
     }
 
     @Test("status of 5 healthy pods: heights equal what the stand-in nodes report; exit 0; JSON lines")
     func statusHealthy() async throws {
         let k = try await offloaded { try KubeStandin(["--rate", "0"]) }
         let kc = k.tokenKubeconfig()
-        let r = try Self.fleet(["status", "--kubeconfig", kc, "--json"])
+        let r = try await Self.fleet(["status", "--kubeconfig", kc, "--json"])
         #expect(r.status == 0, "\(r.output)")
         let rows = r.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(rows.count == 5)
-        let pods = try k.state()["pods"] as? [String: [String: Any]] ?? [:]
+        let pods = try await Self.state(k)["pods"] as? [String: [String: Any]] ?? [:]
         for row in rows {
             let name = row["pod"] as? String ?? ""
             let port = pods[name]?["nodePort"] as? Int ?? 0
@@ -29,15 +40,15 @@ struct FleetStandinTests {
             #expect(row["healthy"] as? Bool == true && row["ok"] as? Bool == true && (row["lag"] as? NSNumber)?.intValue == 0)
             #expect(row["marker"] as? String == "snap-20261130 at 2026-11-30T03:30:00Z")
         }
-        let table = try Self.fleet(["status", "--kubeconfig", kc])
+        let table = try await Self.fleet(["status", "--kubeconfig", kc])
         #expect(table.status == 0 && table.stdout.contains("NAMESPACE") && table.stdout.contains("luxd-4"), "\(table.output)")
-        let all = try Self.fleet(["status", "--kubeconfig", kc, "--all-namespaces", "--statefulset", "luxd", "--json"])
+        let all = try await Self.fleet(["status", "--kubeconfig", kc, "--all-namespaces", "--statefulset", "luxd", "--json"])
         #expect(all.status == 0 && all.stdout.split(separator: "\n").count == 5, "\(all.output)")
         // geth-style: JSON-RPC at /, healthy = answers and not syncing.
-        let geth = try Self.fleet(["status", "--kubeconfig", kc, "--geth", "--json"])
+        let geth = try await Self.fleet(["status", "--kubeconfig", kc, "--geth", "--json"])
         #expect(geth.status == 0 && geth.stdout.contains("\"healthy\":true"), "\(geth.output)")
         // --rpc-port overrides the port named http: nothing listens on 9651, so no pod is healthy.
-        let port = try Self.fleet(["status", "--kubeconfig", kc, "--rpc-port", "9651"])
+        let port = try await Self.fleet(["status", "--kubeconfig", kc, "--rpc-port", "9651"])
         #expect(port.status == 1 && port.stderr.contains("5 of 5 pods are not ok"), "\(port.output)")
         // --watch refreshes until interrupted.
         let out = k.dir.sub("watch.out")
@@ -70,15 +81,16 @@ struct FleetStandinTests {
           .enabled(if: FleetStandinTests.haveRealClients))
     func realClients() async throws {
         let k = try await offloaded { try KubeStandin(["--rate", "0"]) }
-        let r = try run(KubeStandin.python, [Paths.packageRoot + "/Tests/servers/check_kube_clients.py", k.tokenKubeconfig(), k.namespace])
+        let kc = k.tokenKubeconfig(), ns = k.namespace
+        let r = try await offloaded { try run(KubeStandin.python, [Paths.packageRoot + "/Tests/servers/check_kube_clients.py", kc, ns]) }
         #expect(r.status == 0 && r.stdout.contains(" passed, 0 failed"), "\(r.output.suffix(4000))")
-        #expect(try k.deletedPods() == ["luxd-4"], "kubectl delete pod reached the stand-in")
+        #expect(try await Self.deleted(k) == ["luxd-4"], "kubectl delete pod reached the stand-in")
     }
 
     @Test("wrong token, expired exec credential, missing namespace: clear errors, no token printed")
     func clearErrors() async throws {
         let k = try await offloaded { try KubeStandin(["--rate", "0"]) }
-        let wrong = try Self.fleet(["status", "--kubeconfig", k.tokenKubeconfig("not-the-token-s3cr3t")])
+        let wrong = try await Self.fleet(["status", "--kubeconfig", k.tokenKubeconfig("not-the-token-s3cr3t")])
         #expect(wrong.status == 1)
         #expect(wrong.stderr.contains("rejected the credentials (HTTP 401)") && wrong.stderr.contains("expired"), "\(wrong.stderr)")
         #expect(!wrong.output.contains("not-the-token-s3cr3t") && !wrong.output.contains(k.token))
@@ -88,17 +100,17 @@ struct FleetStandinTests {
             {"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"\(k.token)","expirationTimestamp":"\(past)"}}
             """)
         let kc = k.kubeconfig("exec-expired", user: "exec:\n  apiVersion: client.authentication.k8s.io/v1\n  command: \(plugin)\n  interactiveMode: Never")
-        let expired = try Self.fleet(["status", "--kubeconfig", kc])
+        let expired = try await Self.fleet(["status", "--kubeconfig", kc])
         #expect(expired.status == 1)
         #expect(expired.stderr.contains("returned a credential that expired at \(past)") && expired.stderr.contains("log in again"), "\(expired.stderr)")
         #expect(!expired.output.contains(k.token))
 
-        let ns = try Self.fleet(["status", "--kubeconfig", k.tokenKubeconfig(), "-n", "lux-nowhere"])
+        let ns = try await Self.fleet(["status", "--kubeconfig", k.tokenKubeconfig(), "-n", "lux-nowhere"])
         #expect(ns.status == 1)
         #expect(ns.stderr.contains("namespace lux-nowhere does not exist") && ns.stderr.contains("-n/--namespace"), "\(ns.stderr)")
-        let roll = try Self.fleet(["roll", "--kubeconfig", k.tokenKubeconfig(), "-n", "lux-nowhere"])
+        let roll = try await Self.fleet(["roll", "--kubeconfig", k.tokenKubeconfig(), "-n", "lux-nowhere"])
         #expect(roll.status == 1 && roll.stderr.contains("namespace lux-nowhere does not exist"), "\(roll.stderr)")
-        let sts = try Self.fleet(["roll", "--kubeconfig", k.tokenKubeconfig(), "--statefulset", "geth"])
+        let sts = try await Self.fleet(["roll", "--kubeconfig", k.tokenKubeconfig(), "--statefulset", "geth"])
         #expect(sts.status == 1 && sts.stderr.contains("statefulset geth not found in namespace lux-test"), "\(sts.stderr)")
     }
 
@@ -106,20 +118,20 @@ struct FleetStandinTests {
     func apiStatusErrors() async throws {
         let k = try await offloaded { try KubeStandin(["--rate", "0", "--throttle", "2"]) }
         let viewer = k.tokenKubeconfig(k.readonlyToken)
-        let s = try Self.fleet(["status", "--kubeconfig", viewer])
+        let s = try await Self.fleet(["status", "--kubeconfig", viewer])
         #expect(s.status == 0, "a read-only identity can see the fleet, and two throttled lists were retried: \(s.output)")
-        #expect((try k.state()["throttled"] as? Int) == 2)
-        let r = try Self.fleet(["roll", "--kubeconfig", viewer, "--interval", "0.5"])
+        #expect((try await Self.state(k)["throttled"] as? Int) == 2)
+        let r = try await Self.fleet(["roll", "--kubeconfig", viewer, "--interval", "0.5"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("user \"viewer\" may not delete pod lux-test/luxd-0 (HTTP 403)") && r.stderr.contains("jobs/fleet-rbac.yaml"), "\(r.stderr)")
         #expect(!r.output.contains(k.readonlyToken))
-        #expect(try k.deletedPods() == [])
-        let rec = try Self.fleet(["recover", "luxd-1", "--kubeconfig", viewer, "--rlp"])
+        #expect(try await Self.deleted(k) == [])
+        let rec = try await Self.fleet(["recover", "luxd-1", "--kubeconfig", viewer, "--rlp"])
         #expect(rec.status == 1 && rec.stderr.contains("may not create configmap lux-test/chainsnap-recovery"), "\(rec.stderr)")
-        #expect(try k.deletedPods() == [])
+        #expect(try await Self.deleted(k) == [])
 
         let down = try await offloaded { try KubeStandin(["--rate", "0", "--fail-statefulsets"]) }
-        let f = try Self.fleet(["roll", "--kubeconfig", down.tokenKubeconfig()])
+        let f = try await Self.fleet(["roll", "--kubeconfig", down.tokenKubeconfig()])
         #expect(f.status == 1 && f.stderr.contains("the API server failed (HTTP 503)") && f.stderr.contains("statefulset lux-test/luxd")
                 && f.stderr.contains("control plane"), "\(f.stderr)")
     }
@@ -144,17 +156,17 @@ struct FleetStandinTests {
             """)
         let execCert = k.kubeconfig("exec-cert", user: "exec:\n  apiVersion: client.authentication.k8s.io/v1\n  command: \(certPlugin)")
         for (label, kc) in [("client cert files", files), ("client cert data + CA data", data), ("exec plugin token", execToken), ("exec plugin client cert", execCert)] {
-            let r = try Self.fleet(["status", "--kubeconfig", kc])
+            let r = try await Self.fleet(["status", "--kubeconfig", kc])
             #expect(r.status == 0, "\(label): \(r.output)")
         }
         // A certificate from another CA is refused by the server's TLS: the error says so.
         let rogue = k.kubeconfig("rogue", user: "client-certificate: \(t)/rogue-client.crt\nclient-key: \(t)/rogue-client.key")
-        let r = try Self.fleet(["status", "--kubeconfig", rogue])
+        let r = try await Self.fleet(["status", "--kubeconfig", rogue])
         #expect(r.status == 1, "\(r.output)")
         // $KUBECONFIG and --context resolution.
-        let env = try Self.fleet(["status", "--context", "standin"], env: ["KUBECONFIG": "/nonexistent:" + files])
+        let env = try await Self.fleet(["status", "--context", "standin"], env: ["KUBECONFIG": "/nonexistent:" + files])
         #expect(env.status == 0, "\(env.output)")
-        let badCtx = try Self.fleet(["status", "--kubeconfig", files, "--context", "prod"])
+        let badCtx = try await Self.fleet(["status", "--kubeconfig", files, "--context", "prod"])
         #expect(badCtx.status == 1 && badCtx.stderr.contains("context \"prod\" is not in kubeconfig") && badCtx.stderr.contains("standin"), "\(badCtx.stderr)")
     }
 
@@ -179,27 +191,27 @@ struct FleetStandinTests {
     func lagging() async throws {
         let k = try await offloaded { try KubeStandin(["--lag", "luxd-3=50"]) }
         let kc = k.tokenKubeconfig()
-        let s = try Self.fleet(["status", "--kubeconfig", kc, "--max-lag", "10"])
+        let s = try await Self.fleet(["status", "--kubeconfig", kc, "--max-lag", "10"])
         #expect(s.status == 1)
         #expect(s.stderr.contains("1 of 5 pods are not ok") && s.stderr.contains("lux-test/luxd-3 lag"), "\(s.output)")
-        let r = try Self.fleet(["roll", "--kubeconfig", kc, "--max-lag", "10", "--interval", "0.5"])
+        let r = try await Self.fleet(["roll", "--kubeconfig", kc, "--max-lag", "10", "--interval", "0.5"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("refusing to start the roll of lux-test/luxd") && r.stderr.contains("luxd-3: lag"), "\(r.stderr)")
         #expect(r.stderr.contains("nothing was deleted"), "\(r.stderr)")
-        let dry = try Self.fleet(["roll", "--kubeconfig", kc, "--dry-run"])
+        let dry = try await Self.fleet(["roll", "--kubeconfig", kc, "--dry-run"])
         #expect(dry.status == 1 && dry.stdout.contains("plan:") && dry.stderr.contains("would refuse"), "\(dry.output)")
-        #expect(try k.deletedPods() == [])
+        #expect(try await Self.deleted(k) == [])
     }
 
     @Test("a full roll deletes every pod exactly once, in order, never two down at once")
     func fullRoll() async throws {
         let k = try await offloaded { try KubeStandin() }
         let started = Date()
-        let r = try Self.fleet(["roll", "--kubeconfig", k.tokenKubeconfig(), "--interval", "0.5", "--pod-timeout", "60"])
+        let r = try await Self.fleet(["roll", "--kubeconfig", k.tokenKubeconfig(), "--interval", "0.5", "--pod-timeout", "60"])
         let took = Date().timeIntervalSince(started)
         #expect(r.status == 0, "\(r.output.suffix(3000))")
-        let st = try k.state()
-        #expect(try k.deletedPods() == ["luxd-0", "luxd-1", "luxd-2", "luxd-3", "luxd-4"])
+        let st = try await Self.state(k)
+        #expect(try await Self.deleted(k) == ["luxd-0", "luxd-1", "luxd-2", "luxd-3", "luxd-4"])
         #expect(st["maxDown"] as? Int == 1, "the stand-in saw \(st["maxDown"] ?? "?") pods down at once")
         for gate in ["new pod", "Ready", "healthy", "within max-lag", "advancing"] {
             #expect(r.stderr.contains("luxd-4: gate '\(gate)' passed"), "no progress line for \(gate)")
@@ -212,26 +224,26 @@ struct FleetStandinTests {
     func stuckPod() async throws {
         let k = try await offloaded { try KubeStandin(["--stuck", "luxd-2"]) }
         let kc = k.tokenKubeconfig()
-        let r = try Self.fleet(["roll", "--kubeconfig", kc, "--interval", "0.5", "--pod-timeout", "8"])
+        let r = try await Self.fleet(["roll", "--kubeconfig", kc, "--interval", "0.5", "--pod-timeout", "8"])
         #expect(r.status == 1)
-        #expect(try k.deletedPods() == ["luxd-0", "luxd-1", "luxd-2"])
+        #expect(try await Self.deleted(k) == ["luxd-0", "luxd-1", "luxd-2"])
         #expect(r.stderr.contains("luxd-2 did not pass the gate"), "\(r.stderr.suffix(1500))")
         #expect(r.stderr.contains("unchanged") || r.stderr.contains("behind peers"), "\(r.stderr.suffix(800))")
         #expect(r.stderr.contains("--from-pod luxd-3") && r.stderr.contains("luxd-3, luxd-4"), "\(r.stderr.suffix(800))")
         // Resuming while luxd-2 is still stuck refuses at once, deleting nothing more.
-        let again = try Self.fleet(["roll", "--kubeconfig", kc, "--from-pod", "luxd-3", "--interval", "0.5"])
+        let again = try await Self.fleet(["roll", "--kubeconfig", kc, "--from-pod", "luxd-3", "--interval", "0.5"])
         #expect(again.status == 1 && again.stderr.contains("luxd-2:"), "\(again.stderr)")
-        #expect(try k.deletedPods() == ["luxd-0", "luxd-1", "luxd-2"])
+        #expect(try await Self.deleted(k) == ["luxd-0", "luxd-1", "luxd-2"])
     }
 
     @Test("recover touches one pod: the request reaches only that pod's init, and is gone afterwards")
     func recoverOnePod() async throws {
         let k = try await offloaded { try KubeStandin() }
         let kc = k.tokenKubeconfig()
-        let r = try Self.fleet(["recover", "luxd-2", "--kubeconfig", kc, "--snapshot", "snap-20261201", "--interval", "0.5", "--pod-timeout", "60"])
+        let r = try await Self.fleet(["recover", "luxd-2", "--kubeconfig", kc, "--snapshot", "snap-20261201", "--interval", "0.5", "--pod-timeout", "60"])
         #expect(r.status == 0, "\(r.output.suffix(3000))")
-        #expect(try k.deletedPods() == ["luxd-2"])
-        let st = try k.state()
+        #expect(try await Self.deleted(k) == ["luxd-2"])
+        let st = try await Self.state(k)
         let pods = st["pods"] as? [String: [String: Any]] ?? [:]
         let seen = pods["luxd-2"]?["recoverySeen"] as? [String: Any]
         #expect(seen?["snapshot"] as? String == "snap-20261201" && seen?["mode"] as? String == "restore", "\(pods["luxd-2"] ?? [:])")
@@ -246,10 +258,10 @@ struct FleetStandinTests {
     @Test("recover refuses when the others are below quorum, unless --force")
     func recoverQuorum() async throws {
         let k = try await offloaded { try KubeStandin(["--lag", "luxd-0=80", "--lag", "luxd-1=80"]) }
-        let r = try Self.fleet(["recover", "luxd-2", "--kubeconfig", k.tokenKubeconfig(), "--rlp"])
+        let r = try await Self.fleet(["recover", "luxd-2", "--kubeconfig", k.tokenKubeconfig(), "--rlp"])
         #expect(r.status == 1 && r.stderr.contains("refusing to take luxd-2 down") && r.stderr.contains("needs 4 of 5"), "\(r.stderr)")
-        #expect(try k.deletedPods() == [])
-        let cms = try k.state()["configmaps"] as? [String: Any] ?? [:]
+        #expect(try await Self.deleted(k) == [])
+        let cms = try await Self.state(k)["configmaps"] as? [String: Any] ?? [:]
         #expect(cms.isEmpty, "a request was written although the recovery was refused: \(cms)")
     }
 }

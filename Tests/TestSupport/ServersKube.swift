@@ -95,6 +95,14 @@ public final class KubeStandin: @unchecked Sendable {
 
     /// The stand-in's test-only record: deletions, the most pods down at once, node ports, recovery requests seen.
     public func state() throws -> [String: Any] {
+        guard let obj = try JSONSerialization.jsonObject(with: stateData()) as? [String: Any] else {
+            throw ServerError("the stand-in's state is not a JSON object")
+        }
+        return obj
+    }
+
+    /// The state as JSON bytes (Sendable, for `offloaded`).
+    public func stateData() throws -> Data {
         let code = """
             import json, ssl, sys, urllib.request
             ctx = ssl.create_default_context(cafile=sys.argv[2])
@@ -102,10 +110,8 @@ public final class KubeStandin: @unchecked Sendable {
             print(urllib.request.urlopen(req, context=ctx, timeout=10).read().decode())
             """
         let r = try run("python3", ["-c", code, server, tlsDir + "/ca.crt", dir.sub("token")])
-        guard r.status == 0, let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] else {
-            throw ServerError("could not read the stand-in's state: \(r.output.suffix(500))")
-        }
-        return obj
+        guard r.status == 0 else { throw ServerError("could not read the stand-in's state: \(r.output.suffix(500))") }
+        return Data(r.stdout.utf8)
     }
 
     /// The pods deleted so far, in order.
