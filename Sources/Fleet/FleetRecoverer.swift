@@ -52,6 +52,17 @@ public struct FleetRecoverer: Sendable {
                                      hint: "nothing was changed; bring the other pods back first (`chainsnap fleet status -n \(ns)`), or pass --force to accept losing quorum")
             }
         }
+        // --rlp leaves the chain empty for the supervisor's RLP import: without one the pod would sync from peers for days.
+        if request.mode == .rlp, let p = try await kube.pod(namespace: ns, name: pod),
+           !p.spec.containers.contains(where: { ($0.args ?? []).contains("--import-from") }) {
+            let why = "\(pod)'s supervisor has no --import-from (the chart's rlpImport.enabled is off): after the wipe it would sync from its peers"
+            if force {
+                log("warning: --force: \(why)")
+            } else {
+                throw ChainsnapError(.invalidArgument, "refusing --rlp: \(why)", object: "\(ns)/\(pod)",
+                                     hint: "nothing was changed; enable rlpImport in the release's values (helm upgrade), or restore with --from URL / --snapshot ID")
+            }
+        }
         // The pod's volume stays; only its chain data paths are wiped by the init container.
         if let pvc = try? await kube.listPVCs(namespace: ns).first(where: { $0.metadata.name.hasSuffix("-" + pod) }) {
             log("\(pod): volume \(pvc.metadata.name) is \(pvc.status?.phase ?? "?")\(pvc.status?.capacity?["storage"].map { " (\($0))" } ?? ""); "

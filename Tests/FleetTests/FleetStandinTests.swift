@@ -240,6 +240,10 @@ struct FleetStandinTests {
     func recoverOnePod() async throws {
         let k = try await offloaded { try KubeStandin() }
         let kc = k.tokenKubeconfig()
+        // --rlp needs the supervisor's RLP import (the stand-in's pods have none): refused, nothing touched.
+        let rlp = try await Self.fleet(["recover", "luxd-2", "--kubeconfig", kc, "--rlp"])
+        #expect(rlp.status == 1 && rlp.stderr.contains("refusing --rlp") && rlp.stderr.contains("rlpImport"), "\(rlp.stderr)")
+        #expect(try await Self.deleted(k) == [])
         let r = try await Self.fleet(["recover", "luxd-2", "--kubeconfig", kc, "--snapshot", "snap-20261201", "--interval", "0.5", "--pod-timeout", "60"])
         #expect(r.status == 0, "\(r.output.suffix(3000))")
         #expect(try await Self.deleted(k) == ["luxd-2"])
