@@ -126,7 +126,7 @@ struct FleetStandinTests {
         #expect(r.stderr.contains("user \"viewer\" may not delete pod lux-test/luxd-0 (HTTP 403)") && r.stderr.contains("jobs/fleet-rbac.yaml"), "\(r.stderr)")
         #expect(!r.output.contains(k.readonlyToken))
         #expect(try await Self.deleted(k) == [])
-        let rec = try await Self.fleet(["recover", "luxd-1", "--kubeconfig", viewer, "--rlp"])
+        let rec = try await Self.fleet(["recover", "luxd-1", "--kubeconfig", viewer, "--snapshot", "snap-1"])
         #expect(rec.status == 1 && rec.stderr.contains("may not create configmap lux-test/chainsnap-recovery"), "\(rec.stderr)")
         #expect(try await Self.deleted(k) == [])
 
