@@ -22,6 +22,7 @@ Prints "PORT n" on stdout once listening.
 """
 import argparse
 import copy
+import ctypes
 import json
 import os
 import signal
@@ -124,7 +125,9 @@ class PodSim:
                "--height", str(args.base_height - lag), "--epoch", repr(EPOCH), "--advance-per-sec", repr(args.rate)]
         if self.stuck:
             cmd += ["--advance-for", "0"]
-        self.node = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        # PR_SET_PDEATHSIG: the node dies with this server even when it is SIGKILLed (the harness does that).
+        self.node = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                     preexec_fn=lambda: ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL))
         line = self.node.stdout.readline()
         self.node_port = int(line.split()[1])
 
