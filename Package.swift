@@ -22,6 +22,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // YAML kubeconfigs (the only YAML chainsnap reads).
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // C libraries, bound as system libraries (module.modulemap + shim.h).
@@ -62,12 +64,17 @@ let package = Package(
         // `chainsnap exporter`: per-store snapshot/bundle freshness and per-node heights, refreshed
         // in the background into a cache, served by a small HTTP/1.1 server on POSIX sockets.
         .target(name: "Exporter", dependencies: ["SnapshotCore", "Metrics", "Stores", "Snapshots", "ChainData", "NodeRPC", "Transfer"], swiftSettings: strict),
+        // Kubernetes API client: kubeconfig, auth (token, client certs, exec plugins, in-cluster), objects, pod proxy.
+        .target(name: "KubeClient", dependencies: ["SnapshotCore", "Transfer", .product(name: "Yams", package: "Yams")],
+                swiftSettings: strict),
+        // Fleet decisions (gates, lag, quorum, roll plans, recovery requests) and the roll/recover loops.
+        .target(name: "Fleet", dependencies: ["SnapshotCore", "KubeClient", "NodeRPC", "Transfer"], swiftSettings: strict),
         // Kubernetes manifests as values (YAML tree, Job settings, restore/reimport Jobs) → YAML text. No I/O.
         .target(name: "KubeManifests", dependencies: ["SnapshotCore"], swiftSettings: strict),
         .executableTarget(
             name: "chainsnap",
             dependencies: [
-                "SnapshotCore", "Codecs", "LocalFS", "Stores", "RestoreCore", "Snapshots", "Archives", "ChainData", "NodeRPC", "Transfer", "NodeData", "KubeManifests", "Metrics", "Exporter",
+                "SnapshotCore", "Codecs", "LocalFS", "Stores", "RestoreCore", "Snapshots", "Archives", "ChainData", "NodeRPC", "Transfer", "NodeData", "KubeManifests", "Metrics", "Exporter", "KubeClient", "Fleet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -88,6 +95,8 @@ let package = Package(
         .testTarget(name: "NodeDataTests", dependencies: ["NodeData", "SnapshotCore", "RestoreCore", "LocalFS", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "KubeManifestsTests", dependencies: ["KubeManifests", "SnapshotCore"], swiftSettings: strict),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Exporter", "NodeRPC", "Stores", "SnapshotCore", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "FleetTests", dependencies: ["Fleet", "KubeClient", "NodeRPC", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Codecs"], swiftSettings: strict),
     ]
 )

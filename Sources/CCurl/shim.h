@@ -20,3 +20,9 @@ static inline CURLcode ccurl_easy_getinfo_string(CURL *h, CURLINFO i, char **v) 
 static inline CURLMcode ccurl_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
 /// CURLMsg.data is a union; Swift cannot reach its `result` member directly.
 static inline CURLcode ccurl_msg_result(const CURLMsg *m) { return m->data.result; }
+/// In-memory PEM (kubeconfig `*-data` fields) for CURLOPT_SSLCERT_BLOB / SSLKEY_BLOB / CAINFO_BLOB:
+/// struct curl_blob is built here; CURL_BLOB_COPY makes curl keep its own copy.
+static inline CURLcode ccurl_easy_setopt_blob(CURL *h, CURLoption o, const void *data, size_t len) {
+    struct curl_blob b = { (void *)data, len, CURL_BLOB_COPY };
+    return curl_easy_setopt(h, o, &b);
+}

@@ -6,6 +6,16 @@ import Glibc
 import Darwin
 #endif
 
+/// Whether a node is making progress between two looks at its height.
+public enum SupervisorProgress {
+    /// True when the height grew, or the node answered with a height for the first time.
+    public static func advanced(from old: UInt64?, to new: UInt64?) -> Bool {
+        guard let new else { return false }
+        guard let old else { return new > 0 }
+        return new > old
+    }
+}
+
 /// One `admin.aliasChain` call: give `chain` (a blockchain id or name) the name `alias`.
 public struct ChainAlias: Sendable, Equatable, CustomStringConvertible {
     public var chain: String
@@ -42,7 +52,8 @@ public struct SupervisorOptions: Sendable {
     public var executable: String
     public var arguments: [String]
     public var endpoints: NodeEndpoints
-    /// How long to wait for `/ext/health` before giving up and stopping the node.
+    /// How long to wait for `/ext/health` before giving up and stopping the node — unless its
+    /// height advanced during that window: then it is reported and given another window.
     public var healthTimeout: Double
     public var healthInterval: Double
     public var aliases: [ChainAlias]
@@ -144,15 +155,33 @@ public final class Supervisor: Sendable {
         let healthURL = options.endpoints.baseURL + options.endpoints.healthPath
         let start = Date()
         var healthy = false
+        var lastHeight: UInt64? = nil
+        // A node still advancing when the timeout comes is bootstrapping slowly, not stuck: it is
+        // reported and given another window, never restarted (restarts are what corrupt pathdb).
+        // The first window's height is taken halfway through it (a node healthy before then is never asked).
+        var window = start
+        var checkpoint: UInt64?? = nil
         while !Task.isCancelled {
             if child.exitStatus != nil { return nil }
             if await node.isHealthy() { healthy = true; break }
-            if Date().timeIntervalSince(start) >= options.healthTimeout { break }
+            let elapsed = Date().timeIntervalSince(window)
+            if checkpoint == nil && elapsed >= options.healthTimeout / 2 { checkpoint = .some(await currentHeight()) }
+            if elapsed >= options.healthTimeout {
+                let before = checkpoint ?? nil
+                let height = await currentHeight()
+                guard SupervisorProgress.advanced(from: before, to: height) else { lastHeight = height; break }
+                log("not healthy at \(healthURL) after \(Int(Date().timeIntervalSince(start))) s, but still advancing (height "
+                    + "\(before.map(String.init) ?? "unknown") → \(height.map(String.init) ?? "?")); not stopping it — "
+                    + "checking again in \(Int(options.healthTimeout)) s")
+                window = Date()
+                checkpoint = .some(height)
+            }
             try? await Task.sleep(nanoseconds: UInt64(options.healthInterval * 1e9))
         }
         if Task.isCancelled || child.exitStatus != nil { return nil }
         guard healthy else {
-            log("error: the node did not report healthy at \(healthURL) within \(Int(options.healthTimeout)) s; stopping it "
+            log("error: the node did not report healthy at \(healthURL) within \(Int(Date().timeIntervalSince(start))) s and its height "
+                + "did not advance since the last check (\(lastHeight.map { "height \($0)" } ?? "no height answered")); stopping it "
                 + "(check the node's logs above; raise --health-timeout if it needs longer to start)")
             let status = await child.stop(grace: options.stopGrace)
             return .neverHealthy(seconds: options.healthTimeout, nodeStatus: status)
@@ -186,6 +215,11 @@ public final class Supervisor: Sendable {
         }
         if !Task.isCancelled { log("startup complete; supervising pid \(child.pid) until it exits") }
         return nil
+    }
+
+    /// The node's `eth_blockNumber`, nil when it does not answer (yet) within 5 s.
+    private func currentHeight() async -> UInt64? {
+        try? await NodeClient(endpoints: options.endpoints, timeout: 5).blockNumber()
     }
 
     private func setAlias(_ a: ChainAlias, node: NodeClient) async {

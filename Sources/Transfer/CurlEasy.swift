@@ -99,6 +99,11 @@ final class CurlEasy {
         try check(ccurl_easy_setopt_ptr(handle, option, value), option)
     }
 
+    /// A `curl_blob` option (curl keeps its own copy of the bytes: CURL_BLOB_COPY).
+    func set(_ option: CURLoption, blob bytes: [UInt8]) throws {
+        try check(bytes.withUnsafeBytes { ccurl_easy_setopt_blob(handle, option, $0.baseAddress, $0.count) }, option)
+    }
+
     /// Replaces the header list sent with the request (the old one is freed).
     func setHeaders(_ headers: [(String, String)], rawLines: [String] = []) throws {
         var list: UnsafeMutablePointer<curl_slist>? = nil

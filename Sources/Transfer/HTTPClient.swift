@@ -15,6 +15,8 @@ public struct HTTPRequest: Sendable {
     public var caFile: String?
     /// Stop reading a body larger than this (the request then fails); nil = no limit.
     public var maxBodyBytes: Int? = nil
+    /// Client certificate/key, in-memory CA, verification switch (Kubernetes API servers).
+    public var tls: HTTPTLS? = nil
 
     public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
                 timeout: Double = 60, caFile: String? = nil) {
@@ -65,6 +67,7 @@ public struct HTTPClient: Sendable {
                                  caFile: request.caFile, connectTimeout: 10, timeout: request.timeout), sink: sink)
         try easy.set(CURLOPT_CUSTOMREQUEST, request.method)
         if request.method == "HEAD" { try easy.set(CURLOPT_NOBODY, 1) }
+        try request.tls?.apply(to: easy)
 
         var bodyCopy = request.body ?? []
         let code: CURLcode = try bodyCopy.withUnsafeMutableBytes { b in

@@ -22,7 +22,7 @@ struct Chainsnap: AsyncParsableCommand {
             Exit codes: 0 ok, 1 failed, 64 usage error, 3 restore refused (existing data; see --force).
             """,
         version: version,
-        subcommands: [SnapshotCommand.self, RLPCommand.self, NodeCommand.self, K8sCommand.self, KeysCommand.self, ExporterCommand.self]
+        subcommands: [SnapshotCommand.self, RLPCommand.self, NodeCommand.self, K8sCommand.self, FleetCommand.self, KeysCommand.self, ExporterCommand.self]
     )
 
     /// stdout line-buffered, so a pod log shows each line when it is written, not when a buffer

@@ -77,6 +77,12 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Require the snapshot's manifest to be signed by one of these Ed25519 public keys (PEM file or folder, e.g. a mounted ConfigMap); passed on to `snapshot restore`.", valueName: "file|dir"))
     var trustedKeys: String?
 
+    @Option(help: ArgumentHelp("Folder of one-shot recovery requests (the mounted ConfigMap chainsnap-recovery, written by `fleet recover`); only the key equal to this pod's name counts, once.", valueName: "dir"))
+    var recoveryDir: String?
+
+    @Option(help: ArgumentHelp("This pod's name for --recovery-dir (default: $HOSTNAME).", valueName: "name"))
+    var podName: String?
+
     @OptionGroup(title: "Store options (passed on to `snapshot restore`)")
     var store: StoreFlags
 
@@ -110,9 +116,14 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
         executor.lockWhat = "node prepare-data" + (source.from.map { " from " + Redact.url($0) } ?? "")
         // The restore writes --metrics-file itself; without one (plan: leave alone) the decision is reported here.
         let restored = Locked(false)
+        logLine("prepare-data: data dir \(dataDir); chain data \(chainData.joined(separator: ", ")); restore target \(layout.target)")
         if let stakingSecretDir {
             try await reportingErrors { try checkStaking(secretDir: stakingSecretDir, log: executor.log) }
         }
+        // A one-shot recovery request for this pod (`fleet recover`) replaces the usual decision.
+        var recovered = false
+        try await reportingErrors { recovered = try await honourRecoveryRequest(target: layout.target) }
+        if recovered { return }
         try await reportingErrors {
             do {
                 try await executor.prepare(planning: { folder in

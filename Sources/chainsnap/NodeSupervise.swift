@@ -13,7 +13,9 @@ struct NodeSuperviseCommand: AsyncParsableCommand {
             /ext/health reports healthy it sets the chain aliases (admin.aliasChain) and, with \
             --import-from, runs `chainsnap rlp import` against the node. It keeps running while the \
             node runs and exits with the node's exit status (128+N when killed by signal N). A node \
-            that is not healthy within --health-timeout is stopped and the command exits 1. With \
+            that is not healthy within --health-timeout and whose height (eth_blockNumber) did not \
+            advance during that time is stopped and the command exits 1; a node still advancing \
+            (a long bootstrap) is reported and given another --health-timeout, never restarted. With \
             --expect-head-from DIR, once healthy and before any alias or import, it asks the node for \
             the block at the height the restore marker in DIR recorded; when its hash differs (or the \
             node does not have it within --head-check-timeout) the node is stopped and the command exits 1.
@@ -25,7 +27,7 @@ struct NodeSuperviseCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The node's HTTP base URL (health, admin and RPC paths are below it).", valueName: "url"))
     var rpc: String = "http://127.0.0.1:9650"
 
-    @Option(help: ArgumentHelp("Seconds to wait for /ext/health before stopping the node and failing.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Seconds to wait for /ext/health before stopping the node and failing (another window while its height still advances).", valueName: "seconds"))
     var healthTimeout: Double = 600
 
     @Option(help: ArgumentHelp("Seconds between health checks.", valueName: "seconds"))

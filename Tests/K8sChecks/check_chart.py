@@ -24,6 +24,7 @@ Exit status 0 when every check passed. Needs: helm-python-sdk kubernetes-validat
 import argparse
 import copy
 import glob
+import json
 import os
 import re
 import shutil
@@ -277,7 +278,45 @@ class Binary:
 
 SUBCOMMANDS = [("snapshot", "restore"), ("snapshot", "create"), ("snapshot", "prune"), ("snapshot", "list"),
                ("snapshot", "verify"), ("rlp", "export"), ("rlp", "import"), ("node", "prepare-data"),
-               ("node", "supervise"), ("exporter",)]
+               ("node", "supervise"), ("exporter",), ("fleet", "status"), ("fleet", "roll"), ("fleet", "recover")]
+
+# What `chainsnap fleet status|roll|recover` calls, as (apiGroup, resource) -> verbs; a fleet Role
+# must grant all of it and nothing beyond FLEET_MAY (least privilege, one namespace, no wildcards).
+FLEET_NEEDS = {("", "pods"): {"get", "list", "delete"}, ("", "pods/log"): {"get"}, ("", "pods/proxy"): {"get", "create"},
+               ("apps", "statefulsets"): {"get", "list"}, ("", "events"): {"list"}, ("", "configmaps"): {"create", "get", "patch"}}
+FLEET_MAY = {**FLEET_NEEDS, ("", "persistentvolumeclaims"): {"get", "list"}, ("", "events"): {"get", "list"}}
+
+
+def check_fleet_rbac(rel, docs, out):
+    """A Role for fleet commands grants what they call, nothing more; the Job runs as the bound ServiceAccount."""
+    roles = [d for d in by_kind(docs, "Role") if (d["metadata"].get("labels") or {}).get("app.kubernetes.io/component") == "fleet"]
+    if not roles:
+        return
+    out.check(not by_kind(docs, "ClusterRole") and not by_kind(docs, "ClusterRoleBinding"), rel, "fleet RBAC is namespaced (no ClusterRole)")
+    for role in roles:
+        granted = {}
+        for r in role.get("rules") or []:
+            for g in r.get("apiGroups") or []:
+                for res in r.get("resources") or []:
+                    granted.setdefault((g, res), set()).update(r.get("verbs") or [])
+            out.check("*" not in json.dumps(r), rel, "Role %s rule %s has no wildcard" % (role["metadata"]["name"], r.get("resources")))
+            if (r.get("resources") or []) == ["configmaps"] and set(r.get("verbs") or []) & {"get", "patch", "update", "delete"}:
+                out.check(r.get("resourceNames") == ["chainsnap-recovery"], rel, "ConfigMap reads and writes are limited to chainsnap-recovery")
+        for key, verbs in FLEET_NEEDS.items():
+            out.check(verbs <= granted.get(key, set()), rel, "Role %s grants %s %s (fleet commands need them)"
+                      % (role["metadata"]["name"], "/".join(filter(None, key)), sorted(verbs)))
+        for key, verbs in granted.items():
+            extra = verbs - FLEET_MAY.get(key, set())
+            out.check(not extra, rel, "Role %s grants nothing beyond what fleet commands use (%s %s)"
+                      % (role["metadata"]["name"], "/".join(filter(None, key)), sorted(extra) or "ok"))
+        bound = [b for b in by_kind(docs, "RoleBinding") if b["roleRef"]["name"] == role["metadata"]["name"] and b["roleRef"]["kind"] == "Role"]
+        sas = {s["name"] for b in bound for s in b.get("subjects") or [] if s["kind"] == "ServiceAccount"}
+        out.check(bool(sas), rel, "Role %s is bound to a ServiceAccount" % role["metadata"]["name"])
+        for d in by_kind(docs, "Job") + by_kind(docs, "CronJob"):
+            if any(a[:1] == ["fleet"] for _, a, _ in chainsnap_commands(d)):
+                spec = d["spec"]["jobTemplate"]["spec"] if d["kind"] == "CronJob" else d["spec"]
+                out.check(spec["template"]["spec"].get("serviceAccountName") in sas, rel,
+                          "%s %s runs as the ServiceAccount bound to the fleet Role" % (d["kind"], d["metadata"]["name"]))
 
 
 def check_flags(binary, args, where, out, warnings):
@@ -939,6 +978,7 @@ def main():
             for cname, args, _ in chainsnap_commands(d):
                 check_flags(binary, args, "%s %s %s" % (rel, key, cname), out, warnings)
         check_snapshot_script(rel, docs, crds, out)
+        check_fleet_rbac(rel, docs, out)
 
     # chainsnap k8s restore-job / reimport-job print valid Jobs.
     for cmd in (["k8s", "restore-job", "--pvc", "data-luxd-0", "--from", "s3://lux-snapshots/mainnet", "--namespace", "lux-mainnet",

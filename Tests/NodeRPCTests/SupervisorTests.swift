@@ -48,8 +48,11 @@ struct SupervisorTests {
         })
         #expect(outcome == .nodeExited(status: 7))
         let events = supervisorStandinEvents(record)
-        let calls = events.filter { $0["event"] as? String == "call" }.map { "\($0["path"]!) \($0["method"]!)" }
-        #expect(calls == ["/ext/admin admin.aliasChain", "/ext/admin admin.aliasChain", "/ext/bc/C/admin admin_importChain"])
+        // eth_blockNumber is the supervisor's progress probe while a slow node is not healthy yet (a loaded machine).
+        let calls = events.filter { $0["event"] as? String == "call" && $0["method"] as? String != "eth_blockNumber" }
+            .map { "\($0["path"]!) \($0["method"]!)" }
+        #expect(calls == ["/ext/admin admin.aliasChain", "/ext/admin admin.aliasChain", "/ext/bc/C/admin admin_importChain"],
+                "supervisor said: \(lines.all)")
         let aliasParams = events.compactMap { ($0["params"] as? [[String: String]])?.first }.filter { $0["alias"] != nil }
         #expect(aliasParams == [["chain": "C", "alias": "evm"], ["chain": "2q9e", "alias": "zoo"]])
         #expect(events.last?["event"] as? String == "signal")
@@ -75,8 +78,45 @@ struct SupervisorTests {
         #expect(lines.all.contains { $0.contains("did not report healthy") && $0.contains("--health-timeout") })
         // Never aliased or imported, and the node got SIGTERM.
         let events = supervisorStandinEvents(record)
-        #expect(!events.contains { $0["event"] as? String == "call" })
+        #expect(!events.contains { $0["event"] as? String == "call" && $0["method"] as? String != "eth_blockNumber" })
         #expect(events.contains { $0["event"] as? String == "signal" && $0["signal"] as? Int == Int(SIGTERM) })
+    }
+
+    @Test("a node slow to become healthy but still advancing is never stopped: it is reported, then supervised", .requires("python3"))
+    func slowButAdvancing() async throws {
+        let tmp = TempDir("sup")
+        let record = tmp.sub("calls.jsonl")
+        let port = Servers.freePort()
+        let options = SupervisorOptions(
+            executable: "python3", arguments: [supervisorStandinScript, "--port", "\(port)", "--record", record, "--healthy-after", "8",
+                                               "--height", "100", "--advance-per-sec", "20", "--exit-after", "16", "--exit-status", "0"],
+            // Windows of 3 s: long enough for Python to start on a loaded machine, short against the 8 s to health.
+            endpoints: NodeEndpoints(baseURL: "http://127.0.0.1:\(port)"), healthTimeout: 3, healthInterval: 0.1,
+            aliases: [ChainAlias(chain: "C", alias: "evm")], stopGrace: 5, forwardSignals: false)
+        let lines = SupervisorLineBox()
+        let outcome = try await Supervisor(options: options, log: { lines.add($0) }).run()
+        #expect(outcome == .nodeExited(status: 0), "\(lines.all)")
+        #expect(lines.all.contains { $0.contains("but still advancing") && $0.contains("not stopping it") }, "\(lines.all)")
+        #expect(lines.all.contains { $0.contains("node is healthy after") }, "\(lines.all)")
+        let events = supervisorStandinEvents(record)
+        #expect(!events.contains { $0["event"] as? String == "signal" }, "the supervisor signalled a node that was advancing")
+        #expect(events.contains { $0["method"] as? String == "admin.aliasChain" })
+    }
+
+    @Test("a node that stops advancing before it is healthy is stopped once a window passes without progress", .requires("python3"))
+    func stuckBeforeHealthy() async throws {
+        let tmp = TempDir("sup")
+        let record = tmp.sub("calls.jsonl")
+        let port = Servers.freePort()
+        let options = SupervisorOptions(
+            executable: "python3", arguments: [supervisorStandinScript, "--port", "\(port)", "--record", record, "--never-healthy",
+                                               "--height", "100", "--advance-per-sec", "20", "--advance-for", "5", "--exit-status", "0"],
+            endpoints: NodeEndpoints(baseURL: "http://127.0.0.1:\(port)"), healthTimeout: 3, healthInterval: 0.1, stopGrace: 5, forwardSignals: false)
+        let lines = SupervisorLineBox()
+        let outcome = try await Supervisor(options: options, log: { lines.add($0) }).run()
+        #expect(outcome == .neverHealthy(seconds: 3, nodeStatus: 0), "\(lines.all)")
+        #expect(lines.all.contains { $0.contains("but still advancing") }, "it was given more time while it advanced: \(lines.all)")
+        #expect(lines.all.contains { $0.contains("did not advance since the last check") }, "\(lines.all)")
     }
 
     @Test("a node that ignores SIGTERM is killed after the grace period", .requires("python3"))

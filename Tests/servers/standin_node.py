@@ -4,8 +4,10 @@
 Serves GET /ext/health ({"healthy": true} once --healthy-after seconds have passed, 503
 before, never with --never-healthy), POST /ext/admin (admin.aliasChain) and POST
 /ext/bc/C/admin (admin_importChain) and /ext/bc/C/rpc (eth_blockNumber, eth_getBlockByNumber:
-every block up to --height, with hash --block-hash or 0x followed by the number in 64 hex digits),
-on 127.0.0.1:--port.
+every block up to the current height, with hash --block-hash or 0x followed by the number in 64
+hex digits), on 127.0.0.1:--port (0 = any free port, printed as "PORT n" on stdout). Heights can
+advance (--advance-per-sec from --height at --epoch) and stop advancing (--advance-for: a node
+that comes back stuck).
 Every call and every signal is appended as one JSON line to --record. On SIGTERM/SIGINT it
 exits with --exit-status; with --exit-after S it exits on its own after S seconds.
 """
@@ -34,10 +36,21 @@ ap.add_argument("--ignore-sigterm", action="store_true")
 ap.add_argument("--height", type=int, default=0, help="eth_blockNumber answer")
 ap.add_argument("--syncing", action="store_true", help="eth_syncing reports progress instead of false")
 ap.add_argument("--block-hash", help="hash eth_getBlockByNumber gives every block")
+ap.add_argument("--advance-per-sec", type=float, default=0, help="height grows by this many blocks per second")
+ap.add_argument("--epoch", type=float, default=0, help="unix time at which the height was --height (default: start)")
+ap.add_argument("--advance-for", type=float, default=-1, help="stop advancing this many seconds after start (a stuck node)")
 args, extra = ap.parse_known_args()
 
 lock = threading.Lock()
 started = time.time()
+
+
+def height():
+    """--height at --epoch, growing --advance-per-sec blocks per second (until --advance-for)."""
+    now = time.time()
+    if args.advance_for >= 0:
+        now = min(now, started + args.advance_for)
+    return max(0, int(args.height + args.advance_per_sec * (now - (args.epoch or started))))
 
 
 def record(**kw):
@@ -76,13 +89,14 @@ class Handler(BaseHTTPRequestHandler):
         elif method == "admin_importChain" and self.path == "/ext/bc/C/admin":
             result = True
         elif method == "eth_blockNumber":
-            result = hex(args.height)
+            result = hex(height())
         elif method == "eth_getBlockByNumber":
-            n = args.height if params[0] == "latest" else int(params[0], 16)
-            if n <= args.height:
+            h = height()
+            n = h if params[0] == "latest" else int(params[0], 16)
+            if n <= h:
                 result = {"number": hex(n), "hash": args.block_hash or "0x%064x" % n, "transactions": []}
         elif method == "eth_syncing":
-            result = {"currentBlock": hex(args.height), "highestBlock": hex(args.height + 100)} if args.syncing else False
+            result = {"currentBlock": hex(height()), "highestBlock": hex(height() + 100)} if args.syncing else False
         else:
             return self.reply(200, {"jsonrpc": "2.0", "id": req.get("id"),
                                     "error": {"code": -32601, "message": "method %s not found at %s" % (method, self.path)}})
@@ -106,6 +120,7 @@ for _s in _early_signals:
     on_signal(_s, None)
 server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
 record(event="start", argv=sys.argv[1:], extra=extra)
+print("PORT %d" % server.server_address[1], flush=True)
 if args.exit_after > 0:
     def later():
         time.sleep(args.exit_after)

@@ -1,0 +1,684 @@
+#!/usr/bin/env python3
+"""A stand-in Kubernetes API server for chainsnap's fleet tests (127.0.0.1 only, HTTPS).
+
+It simulates what fleet commands depend on, in the wire format real clients expect (kubectl and
+the official Python client are run against it by the tests):
+  - TLS with a test CA made at start by `openssl` (in --tls-dir: ca.crt, server.crt, client.crt,
+    client.key, other-ca client.crt for a "wrong CA" case); bearer-token auth (the token is read
+    from the file --token-file, never from argv) or a client certificate signed by the test CA.
+  - one namespace with an OnDelete StatefulSet `luxd` of --replicas pods; a deleted pod is
+    Terminating for a moment, then gone; the controller recreates it after --recreate-delay with
+    a new UID, going Pending -> Init (init container `prepare-data` logging restore progress
+    lines) -> Running -> Ready.
+  - each running pod's node is a Tests/servers/standin_node.py process whose height advances
+    (--rate blocks/s from a shared epoch, so healthy pods agree); --lag POD=N makes one pod lag,
+    --stuck POD makes that pod's replacement stop advancing (it comes back stuck).
+  - the pod proxy (/api/v1/namespaces/NS/pods/POD:PORT/proxy/...) forwards to that node.
+  - ConfigMaps (create/get/merge-patch/delete), Events, PVCs, pod logs, discovery, /version,
+    and watch=true on pods (JSON lines, ADDED/MODIFIED/DELETED) as kubectl delete --wait uses.
+Test-only: GET /_test/state returns the recorded deletions, the most pods down at once,
+the node ports and what each new pod saw in ConfigMap chainsnap-recovery.
+Prints "PORT n" on stdout once listening.
+"""
+import argparse
+import copy
+import ctypes
+import json
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--port", type=int, default=0)
+ap.add_argument("--tls-dir", required=True)
+ap.add_argument("--token-file", required=True)
+ap.add_argument("--namespace", default="lux-test")
+ap.add_argument("--replicas", type=int, default=5)
+ap.add_argument("--rate", type=float, default=2.0, help="blocks per second")
+ap.add_argument("--base-height", type=int, default=1000)
+ap.add_argument("--lag", action="append", default=[], help="POD=N: that pod's node is N blocks behind")
+ap.add_argument("--stuck", action="append", default=[], help="POD: its replacement stops advancing")
+ap.add_argument("--recreate-delay", type=float, default=0.5)
+ap.add_argument("--terminate-delay", type=float, default=0.3)
+ap.add_argument("--pending-seconds", type=float, default=0.3)
+ap.add_argument("--init-seconds", type=float, default=1.0)
+ap.add_argument("--ready-delay", type=float, default=0.5)
+ap.add_argument("--node-script", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "standin_node.py"))
+ap.add_argument("--work-dir", required=True)
+ap.add_argument("--readonly-token-file", help="a second token that may only GET (others get 403 Forbidden, as RBAC answers)")
+ap.add_argument("--throttle", type=int, default=0, help="answer the first N pod lists with 429 Retry-After: 1")
+ap.add_argument("--fail-statefulsets", action="store_true", help="answer every StatefulSet request with 503")
+args = ap.parse_args()
+
+TOKEN = open(args.token_file).read().strip()
+READONLY = open(args.readonly_token_file).read().strip() if args.readonly_token_file else None
+throttled = [0]
+NS = args.namespace
+EPOCH = time.time()
+LAGS = {k: int(v) for k, v in (x.split("=", 1) for x in args.lag)}
+STUCK = set(args.stuck)
+HTTP_PORT = 9650
+lock = threading.RLock()
+
+
+def now_rfc3339(t=None):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t or time.time()))
+
+
+# ---------------------------------------------------------------- TLS material
+
+def openssl(*a):
+    subprocess.run(["openssl"] + list(a), check=True, capture_output=True)
+
+
+def make_tls(d):
+    os.makedirs(d, exist_ok=True)
+    p = lambda n: os.path.join(d, n)
+    if os.path.exists(p("server.crt")):
+        return
+    for ca in ("ca", "other-ca"):
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", p(ca + ".key"), "-out", p(ca + ".crt"),
+                "-days", "2", "-subj", "/CN=chainsnap test %s" % ca)
+    with open(p("server.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
+    with open(p("client.ext"), "w") as f:
+        f.write("extendedKeyUsage=clientAuth\n")
+    for name, ca, ext, cn in (("server", "ca", "server.ext", "localhost"), ("client", "ca", "client.ext", "fleet-admin"),
+                              ("rogue-client", "other-ca", "client.ext", "intruder")):
+        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", p(name + ".key"), "-out", p(name + ".csr"), "-subj", "/CN=" + cn)
+        openssl("x509", "-req", "-in", p(name + ".csr"), "-CA", p(ca + ".crt"), "-CAkey", p(ca + ".key"), "-CAcreateserial",
+                "-out", p(name + ".crt"), "-days", "2", "-extfile", p(ext))
+
+
+# ---------------------------------------------------------------- the simulated cluster
+
+class PodSim:
+    """One incarnation of a pod (one UID)."""
+
+    def __init__(self, name, ordinal, initial, recovery_seen):
+        self.name, self.ordinal = name, ordinal
+        self.uid = str(uuid.uuid4())
+        self.created = time.time()
+        self.initial = initial
+        self.deleted_at = None
+        self.node = None
+        self.node_port = None
+        self.ready_at = None
+        self.ready_logged = False
+        self.recovery_seen = recovery_seen
+        self.stuck = (not initial) and name in STUCK
+        if initial:
+            self.start_node()
+            self.ready_at = time.time()
+
+    def start_node(self):
+        lag = LAGS.get(self.name, 0)
+        cmd = [sys.executable, args.node_script, "--port", "0", "--record", os.path.join(args.work_dir, "node-%s.jsonl" % self.name),
+               "--height", str(args.base_height - lag), "--epoch", repr(EPOCH), "--advance-per-sec", repr(args.rate)]
+        if self.stuck:
+            cmd += ["--advance-for", "0"]
+        # PR_SET_PDEATHSIG: the node dies with this server even when it is SIGKILLed (the harness does that).
+        self.node = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                     preexec_fn=lambda: ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL))
+        line = self.node.stdout.readline()
+        self.node_port = int(line.split()[1])
+
+    def stop_node(self):
+        if self.node:
+            self.node.kill()
+            self.node.wait()
+            self.node = None
+
+    def stage(self, t):
+        age = t - self.created
+        if self.deleted_at is not None:
+            return "terminating"
+        if self.initial:
+            return "ready"
+        if age < args.pending_seconds:
+            return "pending"
+        if age < args.pending_seconds + args.init_seconds:
+            return "init"
+        return "ready" if self.ready_at and t >= self.ready_at else "running"
+
+    def tick(self, t):
+        if self.stage(t) == "running" and self.node is None:
+            self.start_node()
+            self.ready_at = time.time() + args.ready_delay
+
+    def init_log(self, t):
+        lines = ["prepare-data: data dir /data; chain data db, chainData; restore target /data/db"]
+        if self.recovery_seen:
+            lines.append("prepare-data: decision: recover — request %s (%s) for this pod (%s)"
+                         % (self.recovery_seen.get("id"), self.recovery_seen.get("mode"), self.name))
+        if self.initial:
+            lines.append("prepare-data: decision: nothing to do — /data/db was already restored (snap-20261130 from s3://lux-snapshots/test at 2026-11-30T03:30:00Z; marker /data/db/.chainsnap-restore.json)")
+            return lines
+        lines.append("prepare-data: decision: restore — /data/db is empty")
+        start = self.created + args.pending_seconds
+        total = 3 << 30
+        steps = max(1, int((min(t, start + args.init_seconds) - start) / 0.1))
+        for i in range(1, steps + 1):
+            frac = min(1.0, i * 0.1 / args.init_seconds)
+            left = (1 - frac) * args.init_seconds * 600
+            lines.append("restore snap-20261201: %.1f GiB / 3.0 GiB (%d%%), 1.2 GiB/s, ETA %dm" % (frac * total / (1 << 30), int(frac * 100), int(left // 60)))
+        return lines
+
+    def to_json(self, t):
+        st = self.stage(t)
+        image = "ghcr.io/luxfi/luxd:v1.13.5"
+        meta = {"name": self.name, "namespace": NS, "uid": self.uid, "resourceVersion": str(int(self.created * 1000)),
+                "creationTimestamp": now_rfc3339(self.created), "generateName": "luxd-",
+                "labels": {"app.kubernetes.io/name": "lux", "app.kubernetes.io/instance": "lux", "statefulset.kubernetes.io/pod-name": self.name},
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "luxd", "uid": STS_UID,
+                                     "controller": True, "blockOwnerDeletion": True}]}
+        if st == "terminating":
+            meta["deletionTimestamp"] = now_rfc3339(self.deleted_at)
+            meta["deletionGracePeriodSeconds"] = 30
+        spec = {"initContainers": [{"name": "prepare-data", "image": "ghcr.io/luxfi/chainsnap:0.1.0", "command": ["chainsnap"],
+                                    "args": ["node", "prepare-data", "--data-dir", "/data", "--chain-data", "db"]}],
+                "containers": [{"name": "luxd", "image": image, "command": ["/opt/chainsnap/bin/chainsnap"],
+                                "args": ["node", "supervise", "--rpc", "http://127.0.0.1:%d" % HTTP_PORT, "--alias", "C=evm", "--", "/luxd/build/luxd"],
+                                "ports": [{"name": "http", "containerPort": HTTP_PORT, "protocol": "TCP"},
+                                          {"name": "staking", "containerPort": 9651, "protocol": "TCP"}]}],
+                "hostname": self.name, "subdomain": "luxd-headless", "restartPolicy": "Always", "nodeName": "node-1"}
+        started = now_rfc3339(self.created)
+        init_done = {"terminated": {"exitCode": 0, "reason": "Completed", "startedAt": started, "finishedAt": started}}
+        conds = lambda ready, init: [{"type": "Initialized", "status": "True" if init else "False"},
+                                     {"type": "Ready", "status": "True" if ready else "False"},
+                                     {"type": "ContainersReady", "status": "True" if ready else "False"},
+                                     {"type": "PodScheduled", "status": "True"}]
+        cs = lambda ready, state: [{"name": "luxd", "ready": ready, "restartCount": 0, "image": image, "imageID": "",
+                                    "started": ready, "state": state}]
+        ics = lambda state, ready: [{"name": "prepare-data", "ready": ready, "restartCount": 0, "image": "ghcr.io/luxfi/chainsnap:0.1.0",
+                                     "imageID": "", "state": state}]
+        if st == "pending":
+            status = {"phase": "Pending", "conditions": conds(False, False),
+                      "initContainerStatuses": ics({"waiting": {"reason": "PodInitializing"}}, False),
+                      "containerStatuses": cs(False, {"waiting": {"reason": "PodInitializing"}})}
+        elif st == "init":
+            status = {"phase": "Pending", "conditions": conds(False, False),
+                      "initContainerStatuses": ics({"running": {"startedAt": started}}, False),
+                      "containerStatuses": cs(False, {"waiting": {"reason": "PodInitializing"}})}
+        else:
+            ready = st in ("ready", "terminating") and self.ready_at is not None
+            status = {"phase": "Running", "conditions": conds(ready, True), "initContainerStatuses": ics(init_done, True),
+                      "containerStatuses": cs(ready, {"running": {"startedAt": started}}), "podIP": "127.0.0.1"}
+        status["hostIP"] = "127.0.0.1"
+        status["startTime"] = started
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status}
+
+
+STS_UID = str(uuid.uuid4())
+pods = {}          # name -> PodSim (current incarnation; a terminating one until it is gone)
+pending = {}       # name -> time the controller recreates it
+configmaps = {}    # name -> ConfigMap dict
+events = []
+deletions = []     # {"pod", "uid", "t"}
+down_since = {}    # pod -> time it was deleted, until its replacement is Ready
+max_down = [0]
+ready_log = []     # {"pod", "uid", "t"}
+
+
+def recovery_for(name):
+    cm = configmaps.get("chainsnap-recovery")
+    if cm and name in (cm.get("data") or {}):
+        try:
+            return json.loads(cm["data"][name])
+        except ValueError:
+            return {"invalid": cm["data"][name]}
+    return None
+
+
+def add_event(pod, reason, message, type_="Normal"):
+    events.append({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "%s.%x" % (pod, len(events)), "namespace": NS},
+                   "involvedObject": {"kind": "Pod", "name": pod, "namespace": NS, "apiVersion": "v1"},
+                   "reason": reason, "message": message, "type": type_, "count": 1,
+                   "firstTimestamp": now_rfc3339(), "lastTimestamp": now_rfc3339(), "source": {"component": "kube-standin"}})
+
+
+def controller():
+    while True:
+        time.sleep(0.1)
+        t = time.time()
+        with lock:
+            for name, p in list(pods.items()):
+                if p.deleted_at is not None and t - p.deleted_at >= args.terminate_delay:
+                    del pods[name]
+                    pending[name] = t + args.recreate_delay
+                    continue
+                p.tick(t)
+                if not p.initial and not p.ready_logged and p.stage(t) == "ready":
+                    p.ready_logged = True
+                    ready_log.append({"pod": name, "uid": p.uid, "t": t})
+                    down_since.pop(name, None)
+            for name, when in list(pending.items()):
+                if t >= when:
+                    del pending[name]
+                    pods[name] = PodSim(name, int(name.rsplit("-", 1)[1]), False, recovery_for(name))
+                    add_event(name, "Scheduled", "Successfully assigned %s/%s to node-1" % (NS, name))
+            max_down[0] = max(max_down[0], len(down_since))
+
+
+def sts_json():
+    ready = sum(1 for p in pods.values() if p.stage(time.time()) == "ready")
+    sel = {"app.kubernetes.io/name": "lux", "app.kubernetes.io/instance": "lux"}
+    return {"apiVersion": "apps/v1", "kind": "StatefulSet",
+            "metadata": {"name": "luxd", "namespace": NS, "uid": STS_UID, "generation": 1, "resourceVersion": "1",
+                         "creationTimestamp": now_rfc3339(EPOCH), "labels": sel},
+            "spec": {"replicas": args.replicas, "serviceName": "luxd-headless", "podManagementPolicy": "Parallel",
+                     "selector": {"matchLabels": sel}, "updateStrategy": {"type": "OnDelete"},
+                     "template": {"metadata": {"labels": sel}, "spec": {"containers": [{"name": "luxd", "image": "ghcr.io/luxfi/luxd:v1.13.5"}]}}},
+            "status": {"replicas": len(pods), "readyReplicas": ready, "currentReplicas": len(pods), "observedGeneration": 1,
+                       "currentRevision": "luxd-1", "updateRevision": "luxd-1"}}
+
+
+def pod_table(items, t):
+    """The server-side table kubectl's printer asks for (Accept: ...;as=Table;g=meta.k8s.io)."""
+    cols = [{"name": n, "type": ty, "format": f, "description": n, "priority": 0}
+            for n, ty, f in (("Name", "string", "name"), ("Ready", "string", ""), ("Status", "string", ""),
+                             ("Restarts", "string", ""), ("Age", "string", ""))]
+    rows = []
+    for p in items:
+        cs = p["status"].get("containerStatuses") or []
+        ready = "%d/%d" % (sum(1 for c in cs if c["ready"]), len(p["spec"]["containers"]))
+        state = "Terminating" if p["metadata"].get("deletionTimestamp") else (
+            "Init:0/1" if p["status"]["phase"] == "Pending" else p["status"]["phase"])
+        rows.append({"cells": [p["metadata"]["name"], ready, state, "0", "%ds" % int(t - EPOCH)],
+                     "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": p["metadata"]}})
+    return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {"resourceVersion": str(int(t * 1000))},
+            "columnDefinitions": cols, "rows": rows}
+
+
+def status_obj(code, reason, message, details=None):
+    o = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message, "reason": reason, "code": code}
+    if details:
+        o["details"] = details
+    return o
+
+
+def matches(labels, selector):
+    if not selector:
+        return True
+    for part in selector.split(","):
+        k, _, v = part.partition("=")
+        if labels.get(k) != v:
+            return False
+    return True
+
+
+RESOURCES_V1 = [
+    {"name": "pods", "singularName": "pod", "namespaced": True, "kind": "Pod", "shortNames": ["po"],
+     "verbs": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]},
+    {"name": "pods/log", "singularName": "", "namespaced": True, "kind": "Pod", "verbs": ["get"]},
+    {"name": "pods/proxy", "singularName": "", "namespaced": True, "kind": "PodProxyOptions",
+     "verbs": ["create", "delete", "get", "patch", "update"]},
+    {"name": "configmaps", "singularName": "configmap", "namespaced": True, "kind": "ConfigMap", "shortNames": ["cm"],
+     "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"]},
+    {"name": "events", "singularName": "event", "namespaced": True, "kind": "Event", "shortNames": ["ev"], "verbs": ["get", "list", "watch"]},
+    {"name": "persistentvolumeclaims", "singularName": "persistentvolumeclaim", "namespaced": True, "kind": "PersistentVolumeClaim",
+     "shortNames": ["pvc"], "verbs": ["get", "list", "watch"]},
+    {"name": "namespaces", "singularName": "namespace", "namespaced": False, "kind": "Namespace", "shortNames": ["ns"], "verbs": ["get", "list"]},
+]
+RESOURCES_APPS = [{"name": "statefulsets", "singularName": "statefulset", "namespaced": True, "kind": "StatefulSet", "shortNames": ["sts"],
+                   "verbs": ["get", "list", "patch", "watch"]}]
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def send_json(self, code, obj):
+        body = json.dumps(obj).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def authenticated(self):
+        auth = self.headers.get("Authorization", "")
+        self.readonly = False
+        if auth.startswith("Bearer ") and auth[7:].strip() == TOKEN:
+            return True
+        if READONLY and auth.startswith("Bearer ") and auth[7:].strip() == READONLY:
+            self.readonly = True
+            return True
+        cert = self.connection.getpeercert() if hasattr(self.connection, "getpeercert") else None
+        if cert:  # verified against the test CA by the TLS layer
+            return True
+        self.send_json(401, status_obj(401, "Unauthorized", "Unauthorized"))
+        return False
+
+    def body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def do_GET(self):
+        self.route("GET")
+
+    def do_POST(self):
+        self.route("POST")
+
+    def do_DELETE(self):
+        self.route("DELETE")
+
+    def do_PATCH(self):
+        self.route("PATCH")
+
+    def do_PUT(self):
+        self.route("PUT")
+
+    def route(self, method):
+        if os.environ.get("KUBE_STANDIN_DEBUG"):
+            sys.stderr.write("%s %s accept=%s\n" % (method, self.path, self.headers.get("Accept")))
+        u = urllib.parse.urlsplit(self.path)
+        q = dict(urllib.parse.parse_qsl(u.query))
+        parts = [urllib.parse.unquote(x) for x in u.path.strip("/").split("/")] if u.path.strip("/") else []
+        if not self.authenticated():
+            self.body()
+            return
+        try:
+            self.dispatch(method, parts, q)
+        except BrokenPipeError:
+            pass
+
+    def dispatch(self, method, parts, q):
+        t = time.time()
+        if parts == ["_test", "state"]:
+            with lock:
+                return self.send_json(200, {"deletions": deletions, "maxDown": max_down[0], "ready": ready_log, "throttled": throttled[0],
+                                            "pods": {n: {"uid": p.uid, "nodePort": p.node_port, "stage": p.stage(t),
+                                                         "recoverySeen": p.recovery_seen} for n, p in pods.items()},
+                                            "configmaps": configmaps})
+        if parts == ["version"]:
+            return self.send_json(200, {"major": "1", "minor": "30", "gitVersion": "v1.30.0", "gitCommit": "standin",
+                                        "gitTreeState": "clean", "buildDate": "2026-01-01T00:00:00Z", "goVersion": "go1.22",
+                                        "compiler": "gc", "platform": "linux/amd64"})
+        if parts == ["api"]:
+            return self.send_json(200, {"kind": "APIVersions", "versions": ["v1"],
+                                        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]})
+        if parts == ["apis"]:
+            return self.send_json(200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": [
+                {"name": "apps", "versions": [{"groupVersion": "apps/v1", "version": "v1"}],
+                 "preferredVersion": {"groupVersion": "apps/v1", "version": "v1"}}]})
+        if parts == ["api", "v1"]:
+            return self.send_json(200, {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "v1", "resources": RESOURCES_V1})
+        if parts == ["apis", "apps", "v1"]:
+            return self.send_json(200, {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "apps/v1", "resources": RESOURCES_APPS})
+        if parts[:3] == ["api", "v1", "namespaces"] and len(parts) == 4:
+            if parts[3] != NS:
+                return self.send_json(404, status_obj(404, "NotFound", 'namespaces "%s" not found' % parts[3],
+                                                      {"name": parts[3], "kind": "namespaces"}))
+            return self.send_json(200, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS, "uid": "ns-uid"},
+                                        "status": {"phase": "Active"}})
+        if parts[:2] == ["apis", "apps"] and parts[-1] == "statefulsets" and len(parts) == 4:
+            return self.send_json(200, {"apiVersion": "apps/v1", "kind": "StatefulSetList", "metadata": {"resourceVersion": "1"},
+                                        "items": [sts_json()]})
+        if len(parts) >= 5 and parts[:3] in (["api", "v1", "namespaces"], ["apis", "apps", "v1"]) or (len(parts) >= 6 and parts[:4] == ["apis", "apps", "v1", "namespaces"]):
+            pass
+        # namespaced paths
+        if parts[:2] == ["apis", "apps"]:
+            rest = parts[3:]
+        elif parts[:2] == ["api", "v1"]:
+            rest = parts[2:]
+        else:
+            return self.send_json(404, status_obj(404, "NotFound", "the server could not find the requested resource"))
+        if len(rest) < 3 or rest[0] != "namespaces":
+            return self.send_json(404, status_obj(404, "NotFound", "the server could not find the requested resource"))
+        ns, resource, tail = rest[1], rest[2], rest[3:]
+        if ns != NS:
+            self.body()
+            if tail:
+                return self.send_json(404, status_obj(404, "NotFound", '%s "%s" not found' % (resource, tail[0].split(":")[0]),
+                                                      {"name": tail[0], "kind": resource}))
+            if method == "GET":  # listing in a namespace that does not exist answers an empty list, as the real server does
+                return self.send_json(200, {"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": "1"}, "items": []})
+            return self.send_json(404, status_obj(404, "NotFound", 'namespaces "%s" not found' % ns))
+        if getattr(self, "readonly", False) and method != "GET" and not (tail and tail[-1:] != [] and "proxy" in tail):
+            return self.send_json(403, status_obj(403, "Forbidden", '%s "%s" is forbidden: User "system:serviceaccount:%s:viewer" cannot %s resource "%s" in API group "" in the namespace "%s"'
+                                                  % (resource, tail[0] if tail else "", NS, {"DELETE": "delete", "PATCH": "patch", "POST": "create"}.get(method, method.lower()), resource, NS),
+                                                  {"name": tail[0] if tail else "", "kind": resource}))
+        if resource == "statefulsets" and args.fail_statefulsets:
+            return self.send_json(503, status_obj(503, "ServiceUnavailable", "etcdserver: request timed out"))
+        if resource == "pods" and not tail and method == "GET" and throttled[0] < args.throttle:
+            throttled[0] += 1
+            body = json.dumps(status_obj(429, "TooManyRequests", "too many requests, please try again later")).encode()
+            self.send_response(429)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Retry-After", "1")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return self.wfile.write(body)
+        with lock:
+            if resource == "pods":
+                return self.pods(method, tail, q, t)
+            if resource == "statefulsets":
+                if not tail:
+                    return self.send_json(200, {"apiVersion": "apps/v1", "kind": "StatefulSetList", "metadata": {"resourceVersion": "1"},
+                                                "items": [sts_json()]})
+                if tail[0] != "luxd":
+                    return self.send_json(404, status_obj(404, "NotFound", 'statefulsets.apps "%s" not found' % tail[0],
+                                                          {"name": tail[0], "group": "apps", "kind": "statefulsets"}))
+                return self.send_json(200, sts_json())
+            if resource == "configmaps":
+                return self.configmaps_route(method, tail)
+            if resource == "events":
+                sel = q.get("fieldSelector", "")
+                name = sel.split("=", 1)[1] if sel.startswith("involvedObject.name=") else None
+                items = [e for e in events if name is None or e["involvedObject"]["name"] == name]
+                return self.send_json(200, {"apiVersion": "v1", "kind": "EventList", "metadata": {"resourceVersion": "1"}, "items": items})
+            if resource == "persistentvolumeclaims":
+                items = [{"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                          "metadata": {"name": "data-luxd-%d" % i, "namespace": NS, "uid": "pvc-%d" % i},
+                          "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "500Gi"}}},
+                          "status": {"phase": "Bound", "capacity": {"storage": "500Gi"}}} for i in range(args.replicas)]
+                return self.send_json(200, {"apiVersion": "v1", "kind": "PersistentVolumeClaimList", "metadata": {}, "items": items})
+        return self.send_json(404, status_obj(404, "NotFound", "the server could not find the requested resource"))
+
+    def pods(self, method, tail, q, t):
+        if not tail:
+            if q.get("watch") in ("true", "1"):
+                return self.watch_pods(q)
+            sel = q.get("labelSelector")
+            fsel = q.get("fieldSelector", "")
+            only = fsel.split("=", 1)[1] if fsel.startswith("metadata.name=") else None
+            items = [p.to_json(t) for n, p in sorted(pods.items(), key=lambda kv: kv[1].ordinal)
+                     if (only is None or n == only) and matches(p.to_json(t)["metadata"]["labels"], sel)]
+            if "as=Table" in (self.headers.get("Accept") or ""):
+                return self.send_json(200, pod_table(items, t))
+            return self.send_json(200, {"apiVersion": "v1", "kind": "PodList", "metadata": {"resourceVersion": str(int(t * 1000))},
+                                        "items": items})
+        name = tail[0]
+        if ":" in name and len(tail) >= 2 and tail[1] == "proxy":
+            return self.proxy(method, name, tail[2:])
+        p = pods.get(name)
+        if p is None:
+            self.body()
+            return self.send_json(404, status_obj(404, "NotFound", 'pods "%s" not found' % name, {"name": name, "kind": "pods"}))
+        if len(tail) == 2 and tail[1] == "log":
+            lines = p.init_log(t) if q.get("container") == "prepare-data" else ["luxd: running"]
+            n = int(q.get("tailLines", "0") or 0)
+            if n:
+                lines = lines[-n:]
+            body = ("\n".join(lines) + "\n").encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return self.wfile.write(body)
+        if method == "GET":
+            return self.send_json(200, p.to_json(t))
+        if method == "DELETE":
+            raw = self.body()
+            opts = json.loads(raw) if raw else {}
+            want = (opts.get("preconditions") or {}).get("uid")
+            if want and want != p.uid:
+                return self.send_json(409, status_obj(409, "Conflict", 'Precondition failed: UID in precondition: %s, UID in object meta: %s'
+                                                      % (want, p.uid), {"name": name, "kind": "pods"}))
+            if p.deleted_at is None:
+                p.deleted_at = t
+                p.stop_node()
+                deletions.append({"pod": name, "uid": p.uid, "t": t})
+                down_since[name] = t
+                max_down[0] = max(max_down[0], len(down_since))
+                add_event(name, "Killing", "Stopping container luxd")
+            return self.send_json(200, p.to_json(t))
+        self.body()
+        return self.send_json(405, status_obj(405, "MethodNotAllowed", "method not allowed"))
+
+    def watch_pods(self, q):
+        fsel = q.get("fieldSelector", "")
+        only = fsel.split("=", 1)[1] if fsel.startswith("metadata.name=") else None
+        timeout = float(q.get("timeoutSeconds", "60"))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        lock.release()
+        try:
+            seen = {}
+            initial = True
+            end = time.time() + timeout
+            while time.time() < end:
+                with lock:
+                    t = time.time()
+                    current = {n: p for n, p in pods.items() if only is None or n == only}
+                    out = []
+                    for n, p in current.items():
+                        j = p.to_json(t)
+                        key = (p.uid, p.stage(t))
+                        if n not in seen:
+                            out.append(("ADDED", j))
+                        elif seen[n][0] != p.uid:
+                            out.append(("DELETED", seen[n][1]))
+                            out.append(("ADDED", j))
+                        elif seen[n][2] != key:
+                            out.append(("MODIFIED", j))
+                        seen[n] = (p.uid, j, key)
+                    for n in list(seen):
+                        if n not in current:
+                            out.append(("DELETED", seen.pop(n)[1]))
+                if initial and q.get("sendInitialEvents") == "true":
+                    # client-go's watch-list: the initial state ends with this bookmark.
+                    out.append(("BOOKMARK", {"kind": "Pod", "apiVersion": "v1", "metadata": {
+                        "resourceVersion": str(int(time.time() * 1000)), "annotations": {"k8s.io/initial-events-end": "true"}}}))
+                initial = False
+                for typ, obj in out:
+                    line = (json.dumps({"type": typ, "object": obj}) + "\n").encode()
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
+                    self.wfile.flush()
+                time.sleep(0.1)
+            self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
+            pass
+        finally:
+            lock.acquire()
+
+    def proxy(self, method, target, rest):
+        name, _, port = target.partition(":")
+        raw = self.body()
+        p = pods.get(name)
+        if p is None:
+            return self.send_json(404, status_obj(404, "NotFound", 'pods "%s" not found' % name))
+        if int(port or 0) != HTTP_PORT:
+            return self.send_json(503, status_obj(503, "ServiceUnavailable", "error trying to reach service: dial tcp 127.0.0.1:%s: connect: connection refused" % port))
+        if p.node_port is None or p.node is None:
+            return self.send_json(503, status_obj(503, "ServiceUnavailable", "error trying to reach service: dial tcp 127.0.0.1:%d: connect: connection refused" % HTTP_PORT))
+        url = "http://127.0.0.1:%d/%s" % (p.node_port, "/".join(rest))
+        req = urllib.request.Request(url, data=raw if method != "GET" else None, method=method,
+                                     headers={"Content-Type": self.headers.get("Content-Type", "application/json")})
+        lock.release()
+        try:
+            try:
+                with urllib.request.urlopen(req, timeout=5) as r:
+                    code, body, ctype = r.status, r.read(), r.headers.get("Content-Type", "application/json")
+            except urllib.error.HTTPError as e:
+                code, body, ctype = e.code, e.read(), e.headers.get("Content-Type", "application/json")
+            except OSError as e:
+                code, body, ctype = 503, json.dumps(status_obj(503, "ServiceUnavailable", "error trying to reach service: %s" % e)).encode(), "application/json"
+        finally:
+            lock.acquire()
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def configmaps_route(self, method, tail):
+        raw = self.body()
+        if not tail:
+            if method == "GET":
+                return self.send_json(200, {"apiVersion": "v1", "kind": "ConfigMapList", "metadata": {}, "items": list(configmaps.values())})
+            if method == "POST":
+                cm = json.loads(raw)
+                name = cm["metadata"]["name"]
+                if name in configmaps:
+                    return self.send_json(409, status_obj(409, "AlreadyExists", 'configmaps "%s" already exists' % name))
+                cm["metadata"].update({"namespace": NS, "uid": str(uuid.uuid4()), "resourceVersion": "1",
+                                       "creationTimestamp": now_rfc3339()})
+                cm["apiVersion"], cm["kind"] = "v1", "ConfigMap"
+                configmaps[name] = cm
+                return self.send_json(201, cm)
+        name = tail[0]
+        cm = configmaps.get(name)
+        if cm is None:
+            return self.send_json(404, status_obj(404, "NotFound", 'configmaps "%s" not found' % name, {"name": name, "kind": "configmaps"}))
+        if method == "GET":
+            return self.send_json(200, cm)
+        if method == "PATCH":
+            if "merge-patch" not in self.headers.get("Content-Type", ""):
+                return self.send_json(415, status_obj(415, "UnsupportedMediaType", "unsupported patch type"))
+            patch = json.loads(raw)
+            data = dict(cm.get("data") or {})
+            for k, v in (patch.get("data") or {}).items():
+                if v is None:
+                    data.pop(k, None)
+                else:
+                    data[k] = v
+            cm["data"] = data
+            cm["metadata"]["resourceVersion"] = str(int(cm["metadata"]["resourceVersion"]) + 1)
+            return self.send_json(200, cm)
+        if method == "DELETE":
+            del configmaps[name]
+            return self.send_json(200, {"kind": "Status", "apiVersion": "v1", "status": "Success"})
+        return self.send_json(405, status_obj(405, "MethodNotAllowed", "method not allowed"))
+
+
+def main():
+    make_tls(args.tls_dir)
+    os.makedirs(args.work_dir, exist_ok=True)
+    for i in range(args.replicas):
+        pods["luxd-%d" % i] = PodSim("luxd-%d" % i, i, True, None)
+    threading.Thread(target=controller, daemon=True).start()
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server.daemon_threads = True
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.path.join(args.tls_dir, "server.crt"), os.path.join(args.tls_dir, "server.key"))
+    ctx.load_verify_locations(os.path.join(args.tls_dir, "ca.crt"))
+    ctx.verify_mode = ssl.CERT_OPTIONAL
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+
+    def stop(*_):
+        for p in list(pods.values()):
+            p.stop_node()
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print("PORT %d" % server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
