@@ -19,6 +19,6 @@ struct Chainsnap: AsyncParsableCommand {
             Exit codes: 0 ok, 1 failed, 64 usage error, 3 restore refused (existing data; see --force).
             """,
         version: version,
-        subcommands: [SnapshotCommand.self, RLPCommand.self, NodeCommand.self, K8sCommand.self]
+        subcommands: [SnapshotCommand.self, RLPCommand.self, NodeCommand.self, K8sCommand.self, FleetDeployGroup.self]
     )
 }
