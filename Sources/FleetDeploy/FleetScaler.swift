@@ -44,7 +44,8 @@ public struct FleetScaler: Sendable {
             out("replicas: \(current.map(String.init) ?? "unknown (\(why))") -> \(replicas)")
         }
         if let current, replicas < current, !allowRemoval {
-            throw ChainsnapError(.invalidArgument, "scaling \(namespace) from \(current) to \(replicas) validators removes pods luxd-\(replicas)…luxd-\(current - 1)",
+            let pods = current - replicas == 1 ? "pod luxd-\(replicas)" : "pods luxd-\(replicas)…luxd-\(current - 1)"
+            throw ChainsnapError(.invalidArgument, "scaling \(namespace) from \(current) to \(replicas) validators removes \(pods)",
                                  object: namespace,
                                  hint: "a network needs its quorum: pass --allow-validator-removal when removing validators is intended (their PVCs are kept)")
         }

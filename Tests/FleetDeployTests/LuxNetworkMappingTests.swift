@@ -9,7 +9,11 @@ import TestSupport
 /// CRD `k8s/crds/luxnetwork-crd.yaml` keeps `spec` schema-free), read with the search tool.
 @Suite("LuxNetwork documents → chart values")
 struct LuxNetworkMappingTests {
-    static var fixtures: String? { Paths.sharedFixtures.map { $0 + "/k8s/luxnetwork" } }
+    /// ../shared/fixtures/k8s/luxnetwork (CHAINSNAP_SHARED_FIXTURES names another fixtures folder,
+    /// for a worktree whose ../shared is elsewhere).
+    static var fixtures: String? {
+        (ProcessInfo.processInfo.environment["CHAINSNAP_SHARED_FIXTURES"] ?? Paths.sharedFixtures).map { $0 + "/k8s/luxnetwork" }
+    }
 
     /// Every leaf of a document, recursing into every map (independent of the mapper's own walk).
     static func allLeaves(_ v: FleetValue, _ prefix: String = "") -> [String] {
