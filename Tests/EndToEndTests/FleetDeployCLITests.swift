@@ -123,6 +123,14 @@ struct FleetDeployCLITests {
         #expect(again.stdout.contains("devnet: upgraded release lux-devnet in lux-devnet (revision 2)"))
         #expect(again.stdout.contains("running pods keep their old spec until rolled (`chainsnap fleet roll -n lux-devnet`"))
         #expect(s.upgraded.suffix(1) == ["lux-devnet"], "one network by name: only its release")
+        // With helm at hand, a dry run diffs against the release's current values.
+        try #"{"replicas": 4, "network": {"name": "devnet", "networkId": 96370, "chainId": 96370}}"#
+            .write(toFile: s.state + "/values/lux-devnet.json", atomically: true, encoding: .utf8)
+        let calls = s.upgraded.count
+        let dry = try chainsnap(["fleet", "deploy", "--fleet", Self.example, "devnet", "--dry-run"], env: s.env())
+        #expect(dry.status == 0 && dry.stdout.contains("values diff against release lux-devnet's current values (helm get values --all)"), "\(dry.output)")
+        #expect(dry.stdout.contains("~ replicas: 4 -> 3"))
+        #expect(s.upgraded.count == calls, "a dry run runs no upgrade")
     }
 
     @Test("live deploy of the real LuxNetwork documents: refused while fields are unsupported, deployed with --accept-unsupported",
