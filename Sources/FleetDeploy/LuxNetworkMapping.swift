@@ -344,7 +344,7 @@ struct LuxNetworkMapper {
     /// Known fields without a chart value yet, with the reason an operator needs.
     private mutating func unsupportedRest() throws {
         let reasons: [(String, String)] = [
-            ("spec.adoptExisting", "helm installs objects it owns; objects the operator created (StatefulSet luxd, its Services and ConfigMaps) must be deleted first or labelled app.kubernetes.io/managed-by=Helm and annotated meta.helm.sh/release-name and meta.helm.sh/release-namespace (the PVCs data-luxd-N are kept either way)"),
+            ("spec.adoptExisting", "helm installs objects it owns; objects the operator created (StatefulSet luxd, its Services and ConfigMaps) must be deleted first or labelled app.kubernetes.io/managed-by=Helm and annotated meta.helm.sh/release-name and meta.helm.sh/release-namespace (the chart's pods mount PVCs data-luxd-N: check the existing PVCs carry those names, or the pods start on empty volumes)"),
             ("spec.genesisConfigMap", "the chart renders ConfigMap luxd-genesis from its genesis/{network}.json; an existing ConfigMap is not read (put the genesis in the chart, or set network.genesisFile)"),
             ("spec.genesis", "put the genesis file into the chart (charts/lux/genesis/) and set network.genesisFile"),
             ("spec.staking", "the chart keeps each validator's staking keys on its own volume (/data/staking, never cleared); keys from a Secret or KMS are not mounted yet: copy them into each PVC's staking/ before the first start"),
