@@ -44,6 +44,11 @@ public struct Helm: Sendable {
         public var status: Int32
         public var stdout: String
         public var stderr: String
+        public init(status: Int32, stdout: String, stderr: String) {
+            self.status = status
+            self.stdout = stdout
+            self.stderr = stderr
+        }
         /// helm's error line(s) (`Error: …`), else the end of its stderr.
         public var errorText: String {
             let lines = stderr.split(separator: "\n").map(String.init)

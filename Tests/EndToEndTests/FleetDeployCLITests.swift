@@ -118,11 +118,12 @@ struct FleetDeployCLITests {
         #expect(r.stdout.contains("mainnet: installed release lux-mainnet in lux-mainnet (revision 1)"))
         #expect(r.stdout.contains("waiting for the pods is not available in this build yet: check them with `chainsnap fleet status -n lux-mainnet`"))
         try checkRendered(["--calls", s.state + "/calls.jsonl"], expect: ["lux-devnet=replicas=3", "lux-mainnet=initMode.from=s3://lux-snapshots/mainnet"])
-        let again = try chainsnap(["fleet", "deploy", "--fleet", Self.example, "devnet"], env: s.env())
+        let again = try chainsnap(["fleet", "deploy", "--fleet", Self.example, "devnet", "--kubeconfig", "/tmp/kc", "--context", "prod"], env: s.env())
         #expect(again.status == 0, "\(again.output)")
         #expect(again.stdout.contains("devnet: upgraded release lux-devnet in lux-devnet (revision 2)"))
         #expect(again.stdout.contains("running pods keep their old spec until rolled (`chainsnap fleet roll -n lux-devnet`"))
         #expect(s.upgraded.suffix(1) == ["lux-devnet"], "one network by name: only its release")
+        #expect(s.calls.last?.suffix(4) == ["--kubeconfig", "/tmp/kc", "--kube-context", "prod"], "cluster flags reach helm")
         // With helm at hand, a dry run diffs against the release's current values.
         try #"{"replicas": 4, "network": {"name": "devnet", "networkId": 96370, "chainId": 96370}}"#
             .write(toFile: s.state + "/values/lux-devnet.json", atomically: true, encoding: .utf8)

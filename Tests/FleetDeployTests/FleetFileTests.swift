@@ -90,3 +90,28 @@ struct FleetFileTests {
         #expect(lines == ["~ replicas: 5 -> 3", "~ initMode.from: \"\" -> \"https://h/x.tar.zst?…\"", "+ node.config.k: \"v\"", "- old: 1"], "\(lines)")
     }
 }
+
+@Suite("helm invocation helpers")
+struct HelmHelperTests {
+    @Test("commands print as a shell would take them; helm's error line is what an error quotes")
+    func quotingAndErrors() {
+        #expect(shellQuoted(["upgrade", "--install", "lux-mainnet", "/a b/charts", "--set", "x=it's"]) ==
+                "upgrade --install lux-mainnet '/a b/charts' --set 'x=it'\\''s'")
+        let out = Helm.Output(status: 1, stdout: "", stderr: "history.go:56: [debug] getting history\nError: UPGRADE FAILED: \"lux-x\" has no deployed releases\n")
+        #expect(out.errorText == "Error: UPGRADE FAILED: \"lux-x\" has no deployed releases")
+        #expect(Helm.Output(status: 2, stdout: "", stderr: "").errorText == "exit status 2")
+    }
+
+    @Test("helm is looked up on PATH, or taken from --helm; missing helm says how to get it")
+    func locate() throws {
+        let d = TempDir("bin")
+        let p = d.sub("helm")
+        try "#!/bin/sh\necho v3.16.2\n".write(toFile: p, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: p)
+        #expect(Helm.find(explicit: nil, environment: ["PATH": "/nonexistent:\(d.path)"]) == p)
+        #expect(Helm.find(explicit: nil, environment: ["PATH": "/nonexistent"]) == nil)
+        #expect(try Helm(path: p).checkVersion() == "v3.16.2")
+        let e = #expect(throws: ChainsnapError.self) { try Helm.locate(explicit: d.sub("nope"), globalArgs: []) }
+        #expect(e?.hint?.contains("https://helm.sh/docs/intro/install/") == true)
+    }
+}
