@@ -22,7 +22,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        // YAML kubeconfigs (the only YAML chainsnap reads).
+        // YAML: kubeconfigs, fleet files and LuxNetwork documents.
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
@@ -69,12 +69,14 @@ let package = Package(
                 swiftSettings: strict),
         // Fleet decisions (gates, lag, quorum, roll plans, recovery requests) and the roll/recover loops.
         .target(name: "Fleet", dependencies: ["SnapshotCore", "KubeClient", "NodeRPC", "Transfer"], swiftSettings: strict),
+        // Fleet files and LuxNetwork documents mapped to chart values; helm upgrade --install per network.
+        .target(name: "FleetDeploy", dependencies: ["SnapshotCore", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         // Kubernetes manifests as values (YAML tree, Job settings, restore/reimport Jobs) → YAML text. No I/O.
         .target(name: "KubeManifests", dependencies: ["SnapshotCore"], swiftSettings: strict),
         .executableTarget(
             name: "chainsnap",
             dependencies: [
-                "SnapshotCore", "Codecs", "LocalFS", "Stores", "RestoreCore", "Snapshots", "Archives", "ChainData", "NodeRPC", "Transfer", "NodeData", "KubeManifests", "Metrics", "Exporter", "KubeClient", "Fleet",
+                "SnapshotCore", "Codecs", "LocalFS", "Stores", "RestoreCore", "Snapshots", "Archives", "ChainData", "NodeRPC", "Transfer", "NodeData", "KubeManifests", "Metrics", "Exporter", "KubeClient", "Fleet", "FleetDeploy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -97,6 +99,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Exporter", "NodeRPC", "Stores", "SnapshotCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "FleetTests", dependencies: ["Fleet", "KubeClient", "NodeRPC", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "FleetDeployTests", dependencies: ["FleetDeploy", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Codecs"], swiftSettings: strict),
     ]
 )

@@ -16,7 +16,7 @@ struct FleetCommand: AsyncParsableCommand {
             namespace (default: the context's). Nodes are reached through the API server's pod \
             proxy, so no port-forward is needed. A network is one StatefulSet.
             """,
-        subcommands: [FleetStatusCommand.self, FleetRollCommand.self, FleetRecoverCommand.self]
+        subcommands: [FleetStatusCommand.self, FleetRollCommand.self, FleetRecoverCommand.self, FleetDeploy.self, FleetScale.self]
     )
 }
 

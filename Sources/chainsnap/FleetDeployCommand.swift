@@ -1,0 +1,97 @@
+import ArgumentParser
+import RestoreCore
+import FleetDeploy
+import Foundation
+import SnapshotCore
+import Snapshots
+
+/// Options every helm-driving fleet command shares: where helm is and which cluster it talks to.
+struct HelmFlags: ParsableArguments {
+    @Option(help: ArgumentHelp("The helm program (default: helm on PATH; Helm 3 or 4).", valueName: "path"))
+    var helm: String?
+    @Option(help: ArgumentHelp("Kubeconfig file for helm (default: $KUBECONFIG, else ~/.kube/config).", valueName: "file"))
+    var kubeconfig: String?
+    @Option(help: ArgumentHelp("Kubeconfig context for helm.", valueName: "name"))
+    var context: String?
+
+    var globalArgs: [String] {
+        (kubeconfig.map { ["--kubeconfig", $0] } ?? []) + (context.map { ["--kube-context", $0] } ?? [])
+    }
+
+    /// helm when there is one (a dry run goes on without it).
+    func found() -> Helm? {
+        Helm.find(explicit: helm).map { Helm(path: $0, globalArgs: globalArgs) }
+    }
+
+    func required() throws -> Helm {
+        try Helm.locate(explicit: helm, globalArgs: globalArgs)
+    }
+}
+
+/// `chainsnap fleet deploy [NETWORK…] --fleet FILE`.
+struct FleetDeploy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deploy",
+        abstract: "Install or upgrade every network of a fleet file with helm, then wait for each behind the fleet gates.",
+        discussion: """
+            Each network (in the fleet file's order) gets `helm upgrade --install RELEASE CHART -n NAMESPACE \
+            --create-namespace -f VALUES… -f GENERATED`, where GENERATED holds the network's LuxNetwork \
+            document mapped to chart values, its tenant and the fleet's overrides. The first helm failure \
+            stops the deploy: the networks after it are not touched.
+
+            A LuxNetwork field the chart cannot express yet is listed as "not supported yet: spec.X" with \
+            what to do instead; a live deploy then needs --accept-unsupported (the deployed network would \
+            differ from the document). --dry-run prints the helm commands, the generated values, the \
+            mapping and the values diff (against the release's current values when helm can read them, \
+            else against the chart's defaults), and runs nothing that changes the cluster.
+            """
+    )
+
+    @Option(help: ArgumentHelp("The fleet file (networks, tenants, chart, values files, overrides).", valueName: "file"))
+    var fleet: String
+    @Argument(help: ArgumentHelp("Networks to deploy: mainnet, tenant/network, or a namespace (default: all).", valueName: "network"))
+    var networks: [String] = []
+    @Flag(help: "Print the helm commands, generated values and values diffs; change nothing.")
+    var dryRun = false
+    @Flag(help: "After an upgrade, replace the pods one at a time behind the gates (fleet roll).")
+    var roll = false
+    @Flag(help: "Deploy even when LuxNetwork fields are not supported yet (they are listed first).")
+    var acceptUnsupported = false
+    @Option(help: ArgumentHelp("Keep the generated values files in this folder (default: a temporary folder; a dry run keeps it).", valueName: "dir"))
+    var valuesDir: String?
+    @OptionGroup var helmFlags: HelmFlags
+
+    func run() async throws {
+        try await reportingErrors {
+            let file = try FleetFile.load(fleet)
+            let selected = try file.select(networks)
+            let dir = valuesDir ?? NSTemporaryDirectory() + "chainsnap-fleet-\(ProcessInfo.processInfo.processIdentifier)-\(Int(Date().timeIntervalSince1970))"
+            defer { if valuesDir == nil && !dryRun { try? FileManager.default.removeItem(atPath: dir) } }
+            let gates = fleetGates(kubeconfig: helmFlags.kubeconfig, context: helmFlags.context)
+            let deployer = FleetDeployer(helm: dryRun ? helmFlags.found() : try helmFlags.required(), waiter: gates.waiter,
+                                         roller: gates.roller, out: { print($0) }, log: { writeStderr($0 + "\n") })
+            let steps = try deployer.plan(selected, valuesDir: dir)
+            let unsupported = FleetDeployer.unsupported(steps)
+            let count = FleetDeployer.unsupportedCount(steps)
+            if dryRun {
+                for s in steps { print(deployer.describe(s, diffBase: deployer.diffBase(s))) }
+                print("dry run: nothing was changed; generated values are in \(dir)")
+                if !unsupported.isEmpty && !acceptUnsupported {
+                    print("\(count) LuxNetwork fields are not supported yet (listed above): a live deploy needs --accept-unsupported")
+                }
+                return
+            }
+            if !unsupported.isEmpty {
+                for u in unsupported { writeStderr("chainsnap: \(u)\n") }
+                guard acceptUnsupported else {
+                    throw ChainsnapError(.invalidArgument, "\(count) LuxNetwork fields are not supported yet (listed above): the deployed networks would differ from their documents; nothing was deployed",
+                                         hint: "change the documents or set overrides in the fleet file, or pass --accept-unsupported to deploy without those fields (--dry-run shows the whole plan)")
+                }
+            }
+            for s in steps where !s.notes.isEmpty {
+                for n in s.notes { writeStderr("chainsnap: \(s.network.key): note: \(n)\n") }
+            }
+            try await deployer.run(steps, roll: roll)
+        }
+    }
+}
