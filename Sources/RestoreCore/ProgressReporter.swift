@@ -90,7 +90,7 @@ public final class ProgressReporter: Sendable {
                 prev = line.count
             }
         } else if interval > 0 && (!final || d > 0) {
-            writeStderr(jsonLines ? state.jsonLine : line + "\n")
+            writeStderr(jsonLines ? state.jsonLine : line + "\n", stamp: !jsonLines)
         }
     }
 
@@ -104,8 +104,9 @@ public final class ProgressReporter: Sendable {
 /// Writes text to stderr in one call (so lines from several threads do not interleave), unbuffered.
 /// When stderr is not a terminal (a pod log, a pipe) every line gets an RFC 3339 timestamp;
 /// `\r` progress lines only ever go to a terminal.
-public func writeStderr(_ s: String) {
-    var s = stderrIsTerminal ? s : LogLines.stamped(s)
+/// `stamp: false` for lines that carry their own time (JSON progress objects stay pure JSON).
+public func writeStderr(_ s: String, stamp: Bool = true) {
+    var s = stderrIsTerminal || !stamp ? s : LogLines.stamped(s)
     s.withUTF8 { p in _ = write(2, p.baseAddress, p.count) }
 }
 

@@ -39,10 +39,11 @@ final class ChunkWriter: Sendable {
                 if folder == nil || folder!.rel != rel {
                     folder = (rel, try DirectoryHandle(rel.isEmpty ? tree : tree + "/" + rel))
                 }
-                let keeps = DirectoryHandle.creationKeeps(mode: e.mode)
-                let f = try folder!.handle.createFile(name, mode: keeps ? e.mode : 0o600)
+                let mode = e.mode & RestoredModes.appliedBits   // never setuid/setgid
+                let keeps = DirectoryHandle.creationKeeps(mode: mode)
+                let f = try folder!.handle.createFile(name, mode: keeps ? mode : 0o600)
                 try f.write(UnsafeRawBufferPointer(rebasing: r[Int(d.chunkOffset)..<Int(d.chunkOffset + d.length)]), at: 0)
-                if !keeps { try f.setMode(e.mode) }
+                if !keeps { try f.setMode(mode) }
                 try f.setModificationTime(nanoseconds: e.mtimeNs)
             }
         }

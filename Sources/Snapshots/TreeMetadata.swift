@@ -27,8 +27,9 @@ enum TreeMetadata {
     /// a `chmod` and a `utimensat` for each entry an earlier run already finished).
     static func applyIfDifferent(_ path: String, entry: Entry) throws {
         guard let st = FS.lstatus(path) else { return try apply(path, entry: entry) }
-        if entry.type != .symlink && UInt32(st.st_mode) & 0o7777 != entry.mode {
-            try FS.setMode(path, entry.mode)
+        let mode = entry.mode & RestoredModes.appliedBits
+        if entry.type != .symlink && UInt32(st.st_mode) & 0o7777 != mode {
+            try FS.setMode(path, mode)
         }
         let ns = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
         if ns != entry.mtimeNs {

@@ -1,0 +1,140 @@
+import Archives
+import ArgumentParser
+import Codecs
+import RestoreCore
+import SnapshotCore
+import Snapshots
+import Stores
+import Transfer
+
+/// `chainsnap snapshot restore --from STORE_URL [--snapshot ID|latest] DIR`.
+struct SnapshotRestore: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Restore a snapshot (or a .tar.zst/.tar.lz4/.tar.gz/.tar archive) into a folder, safely.",
+        discussion: """
+            Refuses a non-empty target unless --force (exit 3). Checks free space first, builds the tree \
+            in TARGET/.chainsnap-staging and moves it into place only when every chunk is verified. A killed \
+            restore resumes when run again. A marker (TARGET/.chainsnap-restore.json) makes a second run of \
+            the same restore a no-op. One restore holds a target at a time (a flock on \
+            TARGET/.chainsnap-lock): a second one exits 75 naming the holder, or waits with --wait-lock. \
+            A resumed restore replaces existing data only when it is given --force itself.
+            """
+    )
+
+    @OptionGroup var source: SourceFlags
+    @Option(help: "Snapshot id, or 'latest'.") var snapshot: String = "latest"
+    @Argument(help: "Target folder (created if missing).") var directory: String
+    @Flag(help: "Replace the target's existing contents.") var force = false
+    @Flag(help: "Keep data the target already has (an older restore); fetch only what changed.") var reuseExisting = false
+    @Option(help: "Expected SHA-256 of an archive (archives only).") var sha256: String?
+    @Option(help: "Largest pax or GNU long-name header an archive may hold (archives only; held in memory; default 1MiB, at most a quarter of --memory-limit).")
+    var maxTarHeader: String?
+    @Option(help: "Seconds between progress lines when stderr is not a terminal.") var progressInterval: Double?
+    @Option(help: "Write machine-readable progress (JSON) to this file while running.") var progressFile: String?
+    @Flag(help: "Print the summary as JSON on stdout.") var json = false
+    @Option(help: ArgumentHelp("Wait up to this many seconds for another chainsnap run holding the target (default: refuse at once, exit 75).", valueName: "seconds"))
+    var waitLock: Double?
+    @Option(help: "Refuse a snapshot recorded from another network (the node's network name, e.g. mainnet).") var network: String?
+    @Option(help: "Refuse a snapshot recorded with another chain id.") var chainId: String?
+    @Flag(help: "Restore even when the snapshot's network or chain id differs from --network/--chain-id.") var allowOtherNetwork = false
+    @OptionGroup var store: StoreFlags
+    @OptionGroup(title: "Metrics") var metrics: RestoreMetricsFlags
+
+    func validate() throws {
+        if let w = waitLock, !(w >= 0 && w <= 7 * 86400) { throw ValidationError("--wait-lock takes 0 to 604800 seconds") }
+        guard source.isGiven else { throw ValidationError("give --from URL (or --from-file PATH holding the URL)") }
+        // With --from-file the URL, and so whether it is an archive, is only known in run().
+        if let from = source.from { try checkKind(isArchive: ArchiveRestore.isArchiveURL(from)) }
+    }
+
+    /// The flags that only apply to one kind of source.
+    func checkKind(isArchive: Bool) throws {
+        if isArchive {
+            if snapshot != "latest" { throw ValidationError("--snapshot does not apply to an archive URL; drop --snapshot") }
+            if trust.trustedKeys != nil {
+                throw ValidationError("--trusted-keys needs a signed chainsnap snapshot; an archive carries no signature (check it with --sha256 from a trusted source instead, or restore a signed snapshot store)")
+            }
+            if reuseExisting {
+                throw ValidationError("--reuse-existing needs a chainsnap snapshot store, not an archive; restore archives into an empty folder, or with --force")
+            }
+        } else if sha256 != nil {
+            throw ValidationError("--sha256 applies to archive restores only (snapshot chunks are always verified against their SHA-256)")
+        } else if maxTarHeader != nil {
+            throw ValidationError("--max-tar-header applies to archive restores only (snapshot stores hold no tar headers); drop it")
+        }
+    }
+    @OptionGroup var trust: TrustFlags
+
+    func run() async throws {
+        try await reportingErrors { try await metrics.reporting(target: directory) { restoreMetrics in
+            var o = RestoreOptions()
+            o.snapshot = snapshot
+            o.force = force
+            o.reuseExisting = reuseExisting
+            o.progressInterval = progressInterval
+            o.progressFile = progressFile
+            o.lockWait = waitLock ?? 0
+            o.progressObserver = restoreMetrics?.observer
+            o.trustedKeys = try trust.load()
+            o.expectedNetwork = network
+            o.expectedChainId = chainId
+            o.allowOtherNetwork = allowOtherNetwork
+            let so = try store.options()
+            o.parallel = so.connections
+            o.memoryLimit = so.memoryLimit
+            let from = try source.url()
+            try checkKind(isArchive: ArchiveRestore.isArchiveURL(from))
+            if ArchiveRestore.isArchiveURL(from) {
+                try await restoreArchive(from: from, storeOptions: so, observer: restoreMetrics?.observer)
+                return
+            }
+            let s = try await SnapshotRestorer(store: store.open(from), options: o).run(into: directory)
+            if !s.alreadyRestored {
+                var line = "restored snapshot \(s.snapshot) into \(s.target): \(s.files) files, \(ByteCount.format(s.treeBytes))"
+                line += "; fetched \(s.fetchedChunks) chunks (\(ByteCount.format(s.fetchedBytes)))"
+                if s.resumedChunks > 0 { line += ", \(s.resumedChunks) chunks kept from the interrupted run" }
+                if s.reuseExistingUsed { line += ", reused \(s.reusedChunks) chunks (\(ByteCount.format(s.reusedBytes))) from the existing target" }
+                if s.retries > 0 { line += ", \(s.retries) downloads retried" }
+                if s.throttled > 0 { line += " (\(s.throttled) throttling answers)" }
+                line += " in \(formatDuration(s.seconds))"
+                writeStderr(line + "\n")
+            }
+            if json { try printJSON(s) }
+        } }
+    }
+}
+
+extension SnapshotRestore {
+    /// `--from …/node.tar.zst` (or .tar.lz4, .tar.gz, .tar): a streamed archive restore.
+    func restoreArchive(from: String, storeOptions: StoreOptions, observer: (@Sendable (ProgressState) -> Void)?) async throws {
+        let progress = ProgressReporter(label: "restore archive", total: 0, interval: progressInterval, statusFile: progressFile,
+                                        observer: observer)
+        var o = ArchiveRestore.Options(sha256: sha256?.lowercased(), force: force, log: { writeStderr($0 + "\n") })
+        o.progress = progress
+        if let maxTarHeader {
+            let bytes = try ByteCount.parse(maxTarHeader)
+            guard bytes >= 512, bytes <= storeOptions.memoryLimit / 4 else {
+                throw ChainsnapError(.invalidArgument,
+                                     "--max-tar-header \(maxTarHeader) must be between 512 bytes and a quarter of --memory-limit (\(ByteCount.format(storeOptions.memoryLimit / 4)))",
+                                     hint: "raise --memory-limit too for headers this large")
+            }
+            o.maxTarHeaderBytes = bytes
+        }
+        o.lockWait = waitLock ?? 0
+        let s = try await ArchiveRestore.run(from: from, to: directory, storeOptions: storeOptions, options: o)
+        writeStderr(s.description + "\n")
+        if json {
+            struct Out: Encodable {
+                var kind = "archive", source: String, target: String, alreadyRestored: Bool, archiveBytes: Int64
+                var files: Int, treeBytes: Int64, sha256: String?, seconds: Double
+            }
+            try printJSON(Out(source: s.source, target: s.target, alreadyRestored: s.alreadyRestored, archiveBytes: s.archiveBytes,
+                              files: s.stats.files, treeBytes: s.stats.fileBytes, sha256: s.sha256, seconds: s.seconds))
+        }
+    }
+}
+
+extension RestoreSummary {
+    var reuseExistingUsed: Bool { reusedChunks > 0 }
+}
