@@ -57,30 +57,29 @@ public enum BoundedDecode {
     public static func lz4(_ input: UnsafeRawBufferPointer, limit: Int, what: String) throws -> [UInt8] {
         guard limit >= 0 else { throw ChainsnapError(.corrupt, "\(what) declares a negative size") }
         let d = LZ4Decompressor()
-        var out: [UInt8] = []
-        try d.feed(input) { piece in
-            guard out.count + piece.count <= limit else {
-                throw ChainsnapError(.corrupt, "\(what) decompresses to more than the \(limit) bytes allowed",
-                                     hint: "the data is corrupt or hostile; decoding stopped at the limit")
-            }
-            out.append(contentsOf: piece)
-        }
-        try d.finish()
-        return out
+        return try collect(limit: limit, what: what, hint: "the data is corrupt or hostile; decoding stopped at the limit",
+                           feed: { try d.feed(input, sink: $0) }, finish: d.finish)
     }
 
     /// Decompresses a whole gzip input (members concatenated) of at most `limit` output bytes.
     public static func gzip(_ input: UnsafeRawBufferPointer, limit: Int, what: String) throws -> [UInt8] {
         let d = GzipStreamDecompressor()
+        return try collect(limit: limit, what: what, hint: "the data is corrupt or hostile (a gzip bomb?); decoding stopped at the limit",
+                           feed: { try d.feed(input, sink: $0) }, finish: d.finish)
+    }
+
+    /// Gathers a stream decoder's output pieces, refusing to hold more than `limit` bytes.
+    private static func collect(limit: Int, what: String, hint: String,
+                                feed: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void,
+                                finish: () throws -> Void) throws -> [UInt8] {
         var out: [UInt8] = []
-        try d.feed(input) { piece in
+        try feed { piece in
             guard out.count + piece.count <= limit else {
-                throw ChainsnapError(.corrupt, "\(what) decompresses to more than the \(limit) bytes allowed",
-                                     hint: "the data is corrupt or hostile (a gzip bomb?); decoding stopped at the limit")
+                throw ChainsnapError(.corrupt, "\(what) decompresses to more than the \(limit) bytes allowed", hint: hint)
             }
             out.append(contentsOf: piece)
         }
-        try d.finish()
+        try finish()
         return out
     }
 
