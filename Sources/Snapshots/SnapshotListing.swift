@@ -19,32 +19,6 @@ public struct SnapshotListing: Sendable {
         public var compression: String
         public var tool: String
 
-        /// The row of a readable manifest.
-        public init(id: String, manifest m: Manifest) {
-            self.init(id: id, error: nil, createdAt: m.createdAt, bytes: m.totals.bytes, storedBytes: m.totals.storedBytes,
-                      newBytes: m.totals.newBytes, files: m.totals.files, source: m.source, compression: m.compression, tool: m.tool)
-        }
-
-        /// The row of a manifest that cannot be read.
-        public init(id: String, broken error: ChainsnapError) {
-            self.init(id: id, error: error.message + (error.underlying.map { ": \($0)" } ?? ""), createdAt: "", bytes: 0,
-                      storedBytes: 0, newBytes: 0, files: 0, source: SourceInfo(), compression: "", tool: "")
-        }
-
-        init(id: String, error: String?, createdAt: String, bytes: Int64, storedBytes: Int64, newBytes: Int64, files: Int,
-             source: SourceInfo, compression: String, tool: String) {
-            self.id = id
-            self.error = error
-            self.createdAt = createdAt
-            self.bytes = bytes
-            self.storedBytes = storedBytes
-            self.newBytes = newBytes
-            self.files = files
-            self.source = source
-            self.compression = compression
-            self.tool = tool
-        }
-
         /// The table line: id, created, size, stored, files and the recorded metadata (or BROKEN and the reason, redacted).
         public var tableLine: String {
             if let error { return pad(id, 27) + "BROKEN: " + Redact.text(error).replacingOccurrences(of: "\n", with: " ") }
@@ -107,6 +81,20 @@ public struct SnapshotListing: Sendable {
 
     /// `s` padded with spaces to `n` characters, or followed by one space when it is as long or longer.
     public static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+}
+
+extension SnapshotListing.Row {
+    /// The row of a readable manifest.
+    public init(id: String, manifest m: Manifest) {
+        self.init(id: id, error: nil, createdAt: m.createdAt, bytes: m.totals.bytes, storedBytes: m.totals.storedBytes,
+                  newBytes: m.totals.newBytes, files: m.totals.files, source: m.source, compression: m.compression, tool: m.tool)
+    }
+
+    /// The row of a manifest that cannot be read.
+    public init(id: String, broken error: ChainsnapError) {
+        self.init(id: id, error: error.message + (error.underlying.map { ": \($0)" } ?? ""), createdAt: "", bytes: 0,
+                  storedBytes: 0, newBytes: 0, files: 0, source: SourceInfo(), compression: "", tool: "")
+    }
 }
 
 private func pad(_ s: String, _ n: Int) -> String { SnapshotListing.pad(s, n) }

@@ -109,42 +109,17 @@ struct NodeSuperviseCommand: AsyncParsableCommand {
         guard healthTimeout > 0, healthInterval > 0, stopGrace >= 0 else {
             throw ValidationError("--health-timeout and --health-interval must be positive, --stop-grace not negative")
         }
-        if importFrom != nil && importBaseUrl != nil {
-            throw ValidationError("give --import-from (a bundle) or --import-base-url (a legacy export), not both")
-        }
-        if (importFile != nil || importParts != nil) && importBaseUrl == nil {
-            throw ValidationError("--import-file and --import-parts only apply with --import-base-url")
-        }
-        if importFrom != nil {
-            guard network != nil, workDir != nil else {
-                throw ValidationError("--import-from needs --network and --work-dir")
-            }
-        } else if importBaseUrl != nil {
-            guard importFile != nil, workDir != nil else {
-                throw ValidationError("--import-base-url needs --import-file and --work-dir")
-            }
-        } else if network != nil || workDir != nil || minHeight != nil || importTimeout != nil {
-            throw ValidationError("--network, --work-dir, --min-height and --import-timeout only apply with --import-from or --import-base-url")
-        }
+        _ = try asUsageError(importPlan)
+    }
+
+    /// The RLP import to run once the node is healthy, if any.
+    func importPlan() throws -> SupervisedImport? {
+        try SupervisedImport.from(importFrom: importFrom, baseURL: importBaseUrl, file: importFile, parts: importParts, network: network,
+                                  workDir: workDir, minHeight: minHeight, timeout: importTimeout)
     }
 
     /// The `chainsnap rlp import …` arguments, when the import is enabled.
-    var importArguments: [String]? {
-        guard let workDir else { return nil }
-        var a: [String]
-        if let importFrom, let network {
-            a = ["rlp", "import", "--rpc", rpc, "--from", importFrom, "--network", network, "--work-dir", workDir]
-        } else if let importBaseUrl, let importFile {
-            // The legacy byte-split layout, with the same skip/resume/head checks as a bundle.
-            a = ["rlp", "import", "--rpc", rpc, "--base-url", importBaseUrl, "--file", importFile, "--work-dir", workDir]
-            if let importParts { a += ["--parts", importParts] }
-        } else {
-            return nil
-        }
-        if let minHeight { a += ["--min-height", String(minHeight)] }
-        if let importTimeout { a += ["--timeout", String(Int(importTimeout.rounded(.up)))] }
-        return a + store.arguments
-    }
+    var importArguments: [String]? { (try? importPlan())?.arguments(rpc: rpc, storeArguments: store.arguments) }
 
     /// Where the node announces itself and finds its peers, as a library value.
     var peering: NodeNetworkArguments {

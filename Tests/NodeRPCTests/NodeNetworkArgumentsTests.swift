@@ -100,4 +100,32 @@ import Testing
         #expect(check.failure?.message == "2 of 3 nodes are unhealthy, syncing, unreachable or more than 10 blocks behind 100")
         #expect(NodeHeightCheck(probes: [check.probes[0]], maxLag: 0).failure == nil)
     }
+
+    @Test("the supervised import: a bundle or a legacy export, its rlp import arguments, and the options that do not go together")
+    func supervisedImport() throws {
+        func plan(from: String? = nil, base: String? = nil, file: String? = nil, parts: String? = nil, network: String? = nil,
+                  work: String? = nil, min: UInt64? = nil, timeout: Double? = nil) throws -> SupervisedImport? {
+            try SupervisedImport.from(importFrom: from, baseURL: base, file: file, parts: parts, network: network, workDir: work,
+                                      minHeight: min, timeout: timeout)
+        }
+        #expect(try plan() == nil)
+        let bundle = try #require(try plan(from: "s3://b", network: "lux", work: "/w", min: 5, timeout: 9.2))
+        #expect(bundle.arguments(rpc: "http://n", storeArguments: ["--path-style"]) == [
+            "rlp", "import", "--rpc", "http://n", "--from", "s3://b", "--network", "lux", "--work-dir", "/w",
+            "--min-height", "5", "--timeout", "10", "--path-style"])
+        let legacy = try #require(try plan(base: "https://h/x", file: "f.rlp", parts: "aa,ab", work: "/w"))
+        #expect(legacy.arguments(rpc: "http://n", storeArguments: []) == [
+            "rlp", "import", "--rpc", "http://n", "--base-url", "https://h/x", "--file", "f.rlp", "--work-dir", "/w", "--parts", "aa,ab"])
+        let refused: [(() throws -> SupervisedImport?, String)] = [
+            ({ try plan(from: "s3://b", base: "https://h") }, "give --import-from (a bundle) or --import-base-url (a legacy export), not both"),
+            ({ try plan(file: "f") }, "--import-file and --import-parts only apply with --import-base-url"),
+            ({ try plan(from: "s3://b", work: "/w") }, "--import-from needs --network and --work-dir"),
+            ({ try plan(base: "https://h", work: "/w") }, "--import-base-url needs --import-file and --work-dir"),
+            ({ try plan(min: 3) }, "--network, --work-dir, --min-height and --import-timeout only apply with --import-from or --import-base-url"),
+        ]
+        for (body, message) in refused {
+            let e = #expect(throws: ChainsnapError.self) { _ = try body() }
+            #expect(e?.message == message)
+        }
+    }
 }
