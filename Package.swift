@@ -1,7 +1,8 @@
 // swift-tools-version: 6.0
 // chainsnap: snapshots and chain data for blockchain node fleets on Kubernetes.
 //
-// Dependencies point one way: the `chainsnap` command (flag parsing and printing only) →
+// Dependencies point one way: the `chainsnap` command (flag declarations, cross-flag checks in
+// validate(), a call into a library and printing what it returns) →
 // feature modules (NodeData, KubeManifests, Snapshots, Archives, ChainData, NodeRPC) →
 // RestoreCore (what both restores share), Stores, Transfer → LocalFS (local files), Codecs →
 // SnapshotCore (values). Snapshots and Archives are siblings: neither imports the other. Each C
@@ -42,7 +43,8 @@ let package = Package(
         .target(name: "LocalFS", dependencies: ["SnapshotCore"], swiftSettings: strict),
         // libcurl easy/multi wrapper, parallel ranged downloader, retry policy.
         .target(name: "Transfer", dependencies: ["CCurl", "SnapshotCore"], swiftSettings: strict),
-        // ObjectStore and its file://, https://, s3:// implementations.
+        // ObjectStore and its file://, https://, s3:// implementations; the store settings every
+        // command takes (checked, and printed back as arguments); signing key files.
         .target(name: "Stores", dependencies: ["SnapshotCore", "Codecs", "LocalFS", "Transfer"], swiftSettings: strict),
         // What every restore shares: the target and its safety rules (staging, marker, space
         // check), progress reporting, and the lock and bounded-concurrency helpers.
@@ -51,8 +53,9 @@ let package = Package(
         .target(name: "Snapshots", dependencies: ["SnapshotCore", "Codecs", "LocalFS", "Stores", "Transfer", "RestoreCore"], swiftSettings: strict),
         // Streamed `.tar`, `.tar.zst`, `.tar.lz4`, `.tar.gz` restores: format detection, tar parsing, extraction.
         .target(name: "Archives", dependencies: ["SnapshotCore", "Codecs", "LocalFS", "Stores", "Transfer", "RestoreCore"], swiftSettings: strict),
-        // The node's JSON-RPC client and the supervisor.
-        .target(name: "NodeRPC", dependencies: ["SnapshotCore", "Transfer"], swiftSettings: strict),
+        // The node's JSON-RPC client and the supervisor: the node's start arguments (public IP,
+        // bootstrap peers), the head a restore marker recorded, re-running chainsnap as a step.
+        .target(name: "NodeRPC", dependencies: ["SnapshotCore", "LocalFS", "RestoreCore", "Transfer"], swiftSettings: strict),
         // RLP stream reader, bundles, export and import.
         .target(name: "ChainData", dependencies: ["SnapshotCore", "Codecs", "LocalFS", "Stores", "Transfer", "NodeRPC"], swiftSettings: strict),
         // The init container's prepare-data plan (restore / leave / clear-then-restore, with
@@ -62,8 +65,8 @@ let package = Package(
         // Pushgateway client (HTTP through Transfer). No knowledge of stores or nodes.
         .target(name: "Metrics", dependencies: ["SnapshotCore", "LocalFS", "Transfer"], swiftSettings: strict),
         // `chainsnap exporter`: per-store snapshot/bundle freshness and per-node heights, refreshed
-        // in the background into a cache, served by a small HTTP/1.1 server on POSIX sockets.
-        .target(name: "Exporter", dependencies: ["SnapshotCore", "Metrics", "Stores", "Snapshots", "ChainData", "NodeRPC", "Transfer"], swiftSettings: strict),
+        // in the background into a cache, served by a small HTTP/1.1 server on POSIX sockets; its --config file.
+        .target(name: "Exporter", dependencies: ["SnapshotCore", "LocalFS", "Metrics", "Stores", "Snapshots", "ChainData", "NodeRPC", "Transfer"], swiftSettings: strict),
         // Kubernetes API client: kubeconfig, auth (token, client certs, exec plugins, in-cluster), objects, pod proxy.
         .target(name: "KubeClient", dependencies: ["SnapshotCore", "Transfer", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
@@ -92,7 +95,7 @@ let package = Package(
         .testTarget(name: "RestoreCoreTests", dependencies: ["RestoreCore", "LocalFS", "SnapshotCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SnapshotsTests", dependencies: ["Snapshots", "RestoreCore", "LocalFS", "Stores", "Codecs", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ArchivesTests", dependencies: ["Archives", "Snapshots", "RestoreCore", "LocalFS", "Stores", "Codecs", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "NodeRPCTests", dependencies: ["NodeRPC", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "NodeRPCTests", dependencies: ["NodeRPC", "RestoreCore", "SnapshotCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ChainDataTests", dependencies: ["ChainData", "Codecs", "LocalFS", "Stores", "NodeRPC", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "NodeDataTests", dependencies: ["NodeData", "SnapshotCore", "RestoreCore", "LocalFS", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "KubeManifestsTests", dependencies: ["KubeManifests", "SnapshotCore"], swiftSettings: strict),

@@ -42,7 +42,8 @@ public struct FileStore: ObjectStore {
 
     public func head(_ key: String) async throws -> ObjectInfo? {
         let p = try path(key)
-        guard let st = try FS.statusIfPresent(p) else { return nil }
+        // A folder is not an object (the `ObjectStore.head` contract): nil, as S3 answers for a prefix.
+        guard let st = try FS.statusIfPresent(p), (st.st_mode & S_IFMT) != S_IFDIR else { return nil }
         return ObjectInfo(key: key, size: Int64(st.st_size), etag: nil,
                           lastModified: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
     }

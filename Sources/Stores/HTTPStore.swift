@@ -45,6 +45,23 @@ public struct HTTPStore: BulkFetching {
     public func displayURL(for key: String) -> String { Redact.url(url(for: key)) }
 
     /// The URL of `key` (each path segment percent-encoded).
+    /// Whether a HEAD answer is a static server's redirect from a folder's name to `NAME/` (nginx,
+    /// Apache, S3 website hosting do this): the name is a folder, not an object. `location` may be
+    /// absolute or a path; queries are ignored. Other redirects are not folders.
+    static func isFolderRedirect(status: Int, location: String?, url: String) -> Bool {
+        guard [301, 302, 303, 307, 308].contains(status), let location else { return false }
+        func path(_ s: String) -> Substring {
+            var p = s.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            if let scheme = p.range(of: "://") {
+                p = p[scheme.upperBound...]
+                p = p.firstIndex(of: "/").map { p[$0...] } ?? "/"
+            }
+            return p
+        }
+        let target = path(location)
+        return target.hasSuffix("/") && target.dropLast() == path(url)
+    }
+
     public func url(for key: String) -> String {
         baseURL + "/" + URIEncoding.encodePath(key) + (query.isEmpty ? "" : "?" + query)
     }
@@ -85,7 +102,7 @@ public struct HTTPStore: BulkFetching {
             }
             r = g
         }
-        if r.status == 404 { return nil }
+        if r.status == 404 || Self.isFolderRedirect(status: r.status, location: r.headers["location"], url: u) { return nil }
         guard (200..<300).contains(r.status) else { throw HTTPFailure.error(method: "HEAD", url: u, status: r.status, body: r.body) }
         guard let size = r.headers["content-length"].flatMap({ Int64($0) }) else {
             throw ChainsnapError(.http, "HEAD \(Redact.url(u)) gave no Content-Length", object: key,

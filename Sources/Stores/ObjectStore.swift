@@ -30,7 +30,9 @@ public protocol ObjectStore: Sendable {
     func get(_ key: String) async throws -> [UInt8]
     /// Bytes `range` of an object. A range past the end is clamped to the object's size.
     func get(_ key: String, range: Range<Int64>) async throws -> [UInt8]
-    /// The object's metadata, or nil if it does not exist.
+    /// The object's metadata, or nil if it does not exist. A name that is only a folder — a
+    /// prefix of other keys, a directory of a `file://` store, a name an HTTP server redirects to
+    /// `NAME/` — is not an object: every store answers nil for it, as S3 does for a prefix.
     func head(_ key: String) async throws -> ObjectInfo?
     func put(_ key: String, bytes: [UInt8]) async throws
     /// Uploads a local file (stores with multipart upload stream it in parts).

@@ -26,8 +26,7 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
         try await body()
     } catch let e as ChainsnapError {
         writeStderr("chainsnap: error: \(e.description)\n")
-        // 3: refused to replace existing data; 75 (EX_TEMPFAIL): another run holds the target.
-        throw ExitCode(e.code == .targetNotEmpty ? 3 : e.code == .targetBusy ? 75 : 1)
+        throw ExitCode(e.exitStatus)
     } catch let e as ExitCode {
         throw e
     } catch let e as CleanExit {
@@ -37,6 +36,13 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
     } catch {
         writeStderr("chainsnap: error: \(error)\n")
         throw ExitCode(1)
+    }
+}
+
+/// `--rpc`-style options: an `http://` or `https://` URL, else a usage error (with an example when asked).
+func checkHTTPURL(_ flag: String, _ url: String, example: Bool = false) throws {
+    guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+        throw ValidationError("\(flag) '\(url)' must be an http:// or https:// URL" + (example ? ", e.g. http://127.0.0.1:9650" : ""))
     }
 }
 

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Exporter
 import Foundation
-import LocalFS
 import RestoreCore
 import SnapshotCore
 
@@ -38,41 +37,18 @@ struct ExporterCommand: AsyncParsableCommand {
     var scrapeTimeout: Double = 10
     @OptionGroup var store: StoreFlags
 
-    struct ConfigFile: Decodable {
-        var stores: [String]?
-        var rpc: [String]?
-        var network: String?
-    }
-
     func validate() throws {
         if stores.isEmpty && rpcs.isEmpty && config == nil { throw ValidationError("give at least one --store or --rpc (or --config FILE)") }
         if !(interval >= 1) { throw ValidationError("--interval must be at least 1 second") }
         if !(scrapeTimeout > 0) { throw ValidationError("--scrape-timeout must be more than 0 seconds") }
         _ = try asUsageError { try HTTPServer.parseListen(listen) }
-        for u in rpcs where !(u.hasPrefix("http://") || u.hasPrefix("https://")) {
-            throw ValidationError("--rpc '\(u)' must be an http:// or https:// URL")
-        }
-    }
-
-    func loadConfig() throws -> ConfigFile {
-        guard let config else { return ConfigFile() }
-        guard let st = FS.lstatus(config), st.st_size < 1 << 20, let bytes = try? FS.readFile(config) else {
-            throw ChainsnapError(.invalidArgument, "cannot read --config '\(config)' (missing, unreadable or over 1 MiB)")
-        }
-        do { return try JSONDecoder().decode(ConfigFile.self, from: Data(bytes)) } catch {
-            throw ChainsnapError(.invalidArgument, "--config '\(config)' is not the exporter's JSON",
-                                 hint: #"expected {"stores": ["s3://…"], "rpc": ["http://…"], "network": "mainnet"}"#, underlying: error)
-        }
+        for u in rpcs { try checkHTTPURL("--rpc", u) }
     }
 
     func run() async throws {
         try await reportingErrors {
-            let file = try loadConfig()
-            let storeURLs = stores + (file.stores ?? [])
-            let nodes = rpcs + (file.rpc ?? [])
-            guard !storeURLs.isEmpty || !nodes.isEmpty else {
-                throw ChainsnapError(.invalidArgument, "no stores or nodes to watch", hint: "give --store or --rpc, or list them in --config")
-            }
+            let file = try ExporterConfig.load(config)
+            let (storeURLs, nodes) = try file.watched(stores: stores, rpc: rpcs)
             let targets = try storeURLs.map { u in
                 let s = try store.open(u)
                 return Exporter.StoreTarget(label: s.displayURL, store: s)
@@ -81,7 +57,7 @@ struct ExporterCommand: AsyncParsableCommand {
                                     interval: interval, timeout: scrapeTimeout, version: Chainsnap.version)
             let server = try HTTPServer(listen: listen)
             let host = try HTTPServer.parseListen(listen).host
-            Thread.detachNewThread { server.serve { exporter.handle($0) } }
+            exporter.serve(on: server)
             // The first stdout line ends with the port (tests and scripts read it); details on stderr.
             FileHandle.standardOutput.write(Data("chainsnap exporter listening on \(host) port \(server.port)\n".utf8))
             writeStderr("chainsnap exporter: watching \(targets.count) store(s) and \(nodes.count) node(s), every \(formatDuration(interval)), timeout \(formatDuration(scrapeTimeout))\n")

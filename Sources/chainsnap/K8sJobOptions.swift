@@ -1,5 +1,6 @@
 import ArgumentParser
 import KubeManifests
+import SnapshotCore
 
 /// Options shared by the `chainsnap k8s …-job` commands; `job` is the library value they describe.
 struct K8sJobOptions: ParsableArguments {
@@ -52,20 +53,14 @@ struct K8sJobOptions: ParsableArguments {
     var store: StoreFlags
 
     func validate() throws {
-        switch (from, fromSecret) {
-        case (nil, nil): throw ValidationError("give --from URL, or --from-secret NAME (a Secret whose key 'url' holds it)")
-        case (.some, .some): throw ValidationError("give either --from or --from-secret, not both")
-        default: break
-        }
+        _ = try asUsageError { try RestoreJobSource.choose(url: from, secret: fromSecret) }
         if store.credentialsDir != nil {
             throw ValidationError("--credentials-dir is a folder on this machine; for a Job pass --credentials-secret NAME (mounted as files)")
         }
         if store.profile != nil {
             throw ValidationError("--profile names an AWS profile on this machine, which the Job's pod does not have; pass --credentials-secret NAME")
         }
-        for kv in nodeSelector where kv.split(separator: "=", maxSplits: 1).count != 2 {
-            throw ValidationError("--node-selector '\(kv)' must look like key=value")
-        }
+        _ = try asUsageError { try KeyValueOption.parse(nodeSelector, flag: "--node-selector", allowEmptyValue: false) }
         try asUsageError(job.validate)
     }
 
@@ -75,10 +70,7 @@ struct K8sJobOptions: ParsableArguments {
                        image: image, credentialsSecret: credentialsSecret, mountPath: mountPath, subPath: subPath, name: name,
                        storeArguments: store.arguments)
         j.imagePullSecrets = imagePullSecrets
-        j.nodeSelector = Dictionary(nodeSelector.map { kv in
-            let p = kv.split(separator: "=", maxSplits: 1)
-            return (String(p[0]), p.count > 1 ? String(p[1]) : "")
-        }, uniquingKeysWith: { _, b in b })
+        j.nodeSelector = (try? KeyValueOption.parse(nodeSelector, flag: "--node-selector", allowEmptyValue: false)) ?? [:]
         j.runAsUser = runAsUser
         j.runAsGroup = runAsGroup
         j.fsGroup = fsGroup

@@ -26,18 +26,8 @@ struct MetricsFlags: ParsableArguments {
     /// Runs a job body and reports its outcome, success or failure; the body's error (and so the
     /// exit code) passes through unchanged after the report.
     func reporting(job: String, network: String?, _ body: (inout JobOutcome) async throws -> Void) async throws {
-        var outcome = JobOutcome(job: job, network: metricsNetwork ?? network, started: Date().timeIntervalSince1970)
-        let reporter = reporter()
-        do {
-            try await body(&outcome)
-            outcome.finished = Date().timeIntervalSince1970
-            if reporter.isEnabled { await reporter.report(outcome) }
-        } catch {
-            outcome.finished = Date().timeIntervalSince1970
-            outcome.fail(error)
-            if reporter.isEnabled { await reporter.report(outcome) }
-            throw error
-        }
+        let start = JobOutcome(job: job, network: metricsNetwork ?? network, started: Date().timeIntervalSince1970)
+        try await reporter().reporting(start, body)
     }
 }
 
@@ -48,18 +38,7 @@ struct RestoreMetricsFlags: ParsableArguments {
     @Option(name: .customLong("metrics-label"), help: ArgumentHelp("An extra label of the --metrics-file samples, e.g. pod=luxd-0 (repeatable).", valueName: "key=value"))
     var metricsLabels: [String] = []
 
-    func validate() throws {
-        for l in metricsLabels {
-            let kv = l.split(separator: "=", maxSplits: 1)
-            guard kv.count == 2, MetricName.isValidLabel(String(kv[0])), kv[0] != "target" else {
-                throw ValidationError("--metrics-label '\(l)' must look like name=value, with a Prometheus label name other than target")
-            }
-        }
-    }
-
-    var labels: [(String, String)] {
-        metricsLabels.map { l in let kv = l.split(separator: "=", maxSplits: 1); return (String(kv[0]), String(kv[1])) }
-    }
+    func validate() throws { _ = try asUsageError { try RestoreMetrics.parseLabels(metricsLabels) } }
 
     /// The flags as arguments for the `snapshot restore` a command runs.
     var arguments: [String] {
@@ -67,23 +46,13 @@ struct RestoreMetricsFlags: ParsableArguments {
     }
 
     func start(target: String) -> RestoreMetrics? {
-        guard let metricsFile else { return nil }
-        let m = RestoreMetrics(path: metricsFile, target: target, started: Date().timeIntervalSince1970, labels: labels,
-                               warn: { writeStderr("chainsnap: " + $0 + "\n") })
-        m.progress(done: 0, total: 0, bytesPerSecond: 0, now: m.started)
-        return m
+        RestoreMetrics.start(path: metricsFile, target: target, labels: (try? RestoreMetrics.parseLabels(metricsLabels)) ?? [],
+                             warn: { writeStderr("chainsnap: " + $0 + "\n") })
     }
 
     /// Runs a restore body and writes its result.
     func reporting(target: String, _ body: (RestoreMetrics?) async throws -> Void) async throws {
-        let m = start(target: target)
-        do {
-            try await body(m)
-            m?.finish(result: .success, reason: .none, now: Date().timeIntervalSince1970)
-        } catch {
-            m?.finish(result: .failure, reason: FailureReason(error: error), now: Date().timeIntervalSince1970)
-            throw error
-        }
+        try await RestoreMetrics.reporting(start(target: target), body)
     }
 }
 

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import NodeRPC
 import SnapshotCore
 
@@ -29,31 +28,12 @@ struct NodeStatusCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !urls.isEmpty else { throw ValidationError("give at least one --rpc URL, e.g. --rpc http://127.0.0.1:9650") }
-        for u in urls where !(u.hasPrefix("http://") || u.hasPrefix("https://")) {
-            throw ValidationError("--rpc '\(u)' must be an http:// or https:// URL")
-        }
+        for u in urls { try checkHTTPURL("--rpc", u) }
     }
 
     func run() async throws {
         let check = NodeHeightCheck(probes: await NodeProbe.probeAll(urls, timeout: timeout), maxLag: maxLag)
-        for r in check.probes {
-            let lag = check.lag(r), ok = check.isOK(r)
-            if json {
-                var obj: [String: Any] = ["url": r.url, "healthy": r.healthy, "ok": ok]
-                if let h = r.height { obj["height"] = h; obj["lag"] = lag ?? 0 }
-                if let s = r.syncing { obj["syncing"] = s }
-                if let e = r.error { obj["error"] = e }
-                let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .withoutEscapingSlashes])
-                print(String(decoding: data, as: UTF8.self))
-            } else {
-                let height = r.height.map(String.init) ?? "-"
-                let state = r.error.map { "error: \($0)" } ?? (r.syncing == true ? "syncing" : "synced")
-                print("\(ok ? "ok  " : "BAD ") \(r.url)  healthy=\(r.healthy)  height=\(height)  lag=\(lag.map(String.init) ?? "-")  \(state)")
-            }
-        }
-        if check.failures > 0 {
-            throw ChainsnapError(.rpc, "\(check.failures) of \(check.probes.count) nodes are unhealthy, syncing, unreachable or more than \(maxLag) blocks behind \(check.top)",
-                                 hint: "wait for them to catch up before restarting another pod; check `kubectl logs` of the ones marked BAD")
-        }
+        for r in check.probes { print(json ? try check.jsonLine(r) : check.tableLine(r)) }
+        if let failure = check.failure { throw failure }
     }
 }

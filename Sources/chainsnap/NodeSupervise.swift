@@ -103,129 +103,50 @@ struct NodeSuperviseCommand: AsyncParsableCommand {
         for a in aliases where ChainAlias(parsing: a) == nil {
             throw ValidationError("--alias '\(a)' is not CHAIN=ALIAS (e.g. --alias C=evm)")
         }
-        guard rpc.hasPrefix("http://") || rpc.hasPrefix("https://") else {
-            throw ValidationError("--rpc '\(rpc)' must be an http:// or https:// URL, e.g. http://127.0.0.1:9650")
-        }
-        let peers = bootstrapPeers.map(Self.splitPeer)
-        for (p, _) in peers where p.split(separator: ":").count != 2 || UInt16(p.split(separator: ":").last ?? "") == nil {
-            throw ValidationError("--bootstrap-peer '\(p)' is not HOST:PORT (e.g. luxd-1.luxd-headless.lux.svc.cluster.local:9651)")
-        }
-        let withIDs = peers.filter { $0.id != nil }.count
-        guard withIDs == 0 || withIDs == peers.count else {
-            throw ValidationError("give a node ID with every --bootstrap-peer or with none (\(withIDs) of \(peers.count) have one): luxd pairs --bootstrap-ips with --bootstrap-ids")
-        }
-        for (_, id) in peers { if let id, !id.hasPrefix("NodeID-") { throw ValidationError("--bootstrap-peer node ID '\(id)' must look like NodeID-…") } }
-        for p in publicIPs where p.split(separator: "=").count != 2 {
-            throw ValidationError("--public-ip-for '\(p)' is not POD=IP (e.g. luxd-0=203.0.113.10)")
-        }
-        if let s = publicIpResolutionService, !["opendns", "ifconfigco", "ifconfigme"].contains(s) {
-            throw ValidationError("--public-ip-resolution-service must be opendns, ifconfigco or ifconfigme")
-        }
-        guard bootstrapFlag.hasPrefix("--") else { throw ValidationError("--bootstrap-flag must start with --, e.g. --bootstrap-ips") }
-        guard bootstrapWait >= 0 else { throw ValidationError("--bootstrap-wait must not be negative") }
+        try checkHTTPURL("--rpc", rpc, example: true)
+        try asUsageError(peering.validate)
         guard headCheckTimeout > 0 else { throw ValidationError("--head-check-timeout must be positive") }
         guard healthTimeout > 0, healthInterval > 0, stopGrace >= 0 else {
             throw ValidationError("--health-timeout and --health-interval must be positive, --stop-grace not negative")
         }
-        if importFrom != nil && importBaseUrl != nil {
-            throw ValidationError("give --import-from (a bundle) or --import-base-url (a legacy export), not both")
-        }
-        if (importFile != nil || importParts != nil) && importBaseUrl == nil {
-            throw ValidationError("--import-file and --import-parts only apply with --import-base-url")
-        }
-        if importFrom != nil {
-            guard network != nil, workDir != nil else {
-                throw ValidationError("--import-from needs --network and --work-dir")
-            }
-        } else if importBaseUrl != nil {
-            guard importFile != nil, workDir != nil else {
-                throw ValidationError("--import-base-url needs --import-file and --work-dir")
-            }
-        } else if network != nil || workDir != nil || minHeight != nil || importTimeout != nil {
-            throw ValidationError("--network, --work-dir, --min-height and --import-timeout only apply with --import-from or --import-base-url")
-        }
+        _ = try asUsageError(importPlan)
+    }
+
+    /// The RLP import to run once the node is healthy, if any.
+    func importPlan() throws -> SupervisedImport? {
+        try SupervisedImport.from(importFrom: importFrom, baseURL: importBaseUrl, file: importFile, parts: importParts, network: network,
+                                  workDir: workDir, minHeight: minHeight, timeout: importTimeout)
     }
 
     /// The `chainsnap rlp import …` arguments, when the import is enabled.
-    var importArguments: [String]? {
-        guard let workDir else { return nil }
-        var a: [String]
-        if let importFrom, let network {
-            a = ["rlp", "import", "--rpc", rpc, "--from", importFrom, "--network", network, "--work-dir", workDir]
-        } else if let importBaseUrl, let importFile {
-            // The legacy byte-split layout, with the same skip/resume/head checks as a bundle.
-            a = ["rlp", "import", "--rpc", rpc, "--base-url", importBaseUrl, "--file", importFile, "--work-dir", workDir]
-            if let importParts { a += ["--parts", importParts] }
-        } else {
-            return nil
-        }
-        if let minHeight { a += ["--min-height", String(minHeight)] }
-        if let importTimeout { a += ["--timeout", String(Int(importTimeout.rounded(.up)))] }
-        return a + store.arguments
-    }
+    var importArguments: [String]? { (try? importPlan())?.arguments(rpc: rpc, storeArguments: store.arguments) }
 
-    /// The node's arguments plus the resolved bootstrap peers; peers that do not resolve yet are
-    /// retried for up to --bootstrap-wait seconds, then left out.
-    func nodeArguments(log: (String) -> Void) async -> [String] {
-        var args = Array(node.dropFirst())
-        let me = SupervisorPeers.selfHost
-        if let ip = publicIPs.first(where: { $0.hasPrefix((me ?? "") + "=") })?.split(separator: "=").last {
-            args.append("--public-ip=\(ip)")
-        } else if let publicIpResolutionService {
-            args.append("--public-ip-resolution-service=\(publicIpResolutionService)")
-        }
-        guard !bootstrapPeers.isEmpty else { return args }
-        let peers = bootstrapPeers.map(Self.splitPeer)
-        // A dry run only shows what resolves now.
-        let resolved = await SupervisorPeers.resolveAligned(peers.map(\.hostPort), selfHost: me, wait: dryRun ? 0 : bootstrapWait)
-        let isSelf = peers.map { p in me.map { !$0.isEmpty && (p.hostPort.hasPrefix($0 + ".") || p.hostPort.hasPrefix($0 + ":")) } ?? false }
-        var ips: [String] = [], ids: [String] = [], skipped: [String] = []
-        for (i, p) in peers.enumerated() where !isSelf[i] {
-            if let ip = resolved[i] { ips.append(ip); if let id = p.id { ids.append(id) } } else { skipped.append(p.hostPort) }
-        }
-        log("bootstrap peers: \(ips.count) of \(isSelf.filter { !$0 }.count) resolved\(skipped.isEmpty ? "" : "; not resolvable yet, left out: \(skipped.joined(separator: " "))")")
-        if !ips.isEmpty {
-            args.append("\(bootstrapFlag)=\(ips.joined(separator: ","))")
-            if !ids.isEmpty { args.append("\(bootstrapIdsFlag)=\(ids.joined(separator: ","))") }
-        }
-        return args
-    }
-
-    /// `HOST:PORT=NODE-ID` → (HOST:PORT, NODE-ID); `HOST:PORT` → (HOST:PORT, nil).
-    static func splitPeer(_ s: String) -> (hostPort: String, id: String?) {
-        guard let eq = s.firstIndex(of: "=") else { return (s, nil) }
-        return (String(s[..<eq]), String(s[s.index(after: eq)...]))
+    /// Where the node announces itself and finds its peers, as a library value.
+    var peering: NodeNetworkArguments {
+        NodeNetworkArguments(publicIPs: publicIPs, publicIPResolutionService: publicIpResolutionService, peers: bootstrapPeers,
+                             bootstrapFlag: bootstrapFlag, bootstrapIdsFlag: bootstrapIdsFlag, bootstrapWait: bootstrapWait)
     }
 
     func run() async throws {
+        let stderrLog: (String) -> Void = Supervisor.stderrLog
+        let log: (String) -> Void = dryRun ? { print($0) } : stderrLog
         var options = SupervisorOptions(
-            executable: node[0], arguments: await nodeArguments(log: dryRun ? { print($0) } : Supervisor.stderrLog), endpoints: NodeEndpoints(baseURL: rpc),
-            healthTimeout: healthTimeout, healthInterval: healthInterval,
+            executable: node[0], arguments: await peering.resolve(base: Array(node.dropFirst()), dryRun: dryRun, log: log),
+            endpoints: NodeEndpoints(baseURL: rpc), healthTimeout: healthTimeout, healthInterval: healthInterval,
             aliases: aliases.compactMap(ChainAlias.init(parsing:)), stopGrace: stopGrace)
         if let dir = expectHeadFrom {
-            let (head, note) = try NodeExpectHead.read(from: dir)
-            (dryRun ? { print($0) } : Supervisor.stderrLog)(note)
+            let (head, note) = try ExpectedHead.fromRestoreMarker(inTarget: dir)
+            log(note)
             options.expectHead = head
             options.headCheckTimeout = headCheckTimeout
         }
-        let steps: [any NodeStartupStep] = importArguments.map { [NodeRLPImportStep(arguments: $0)] } ?? []
         if dryRun {
-            print("node:    \(([options.executable] + options.arguments).joined(separator: " "))")
-            print("health:  \(options.endpoints.baseURL)\(options.endpoints.healthPath) within \(Int(healthTimeout)) s")
-            print("aliases: \(options.aliases.isEmpty ? "none" : options.aliases.map(\.description).joined(separator: ", "))")
-            print("import:  \(importArguments.map(NodeSelfExec.display) ?? "none")")
+            options.planLines(importing: importArguments.map(SelfExec.display)).forEach { print($0) }
             return
         }
+        let steps: [any NodeStartupStep] = importArguments.map { [SelfExecImportStep(arguments: $0)] } ?? []
         let outcome = try await Supervisor(options: options, steps: steps).run()
-        switch outcome {
-        case .nodeExited(let status):
-            throw ExitCode(status)
-        case .neverHealthy(let seconds, _):
-            throw ChainsnapError(.rpc, "the node was not healthy at \(rpc)/ext/health after \(Int(seconds)) s and was stopped",
-                                 hint: "read the node's log above; if it is just slow (a large import or restore), raise --health-timeout")
-        case .wrongHead(let message, _):
-            throw ChainsnapError(.chainMismatch, message + "; the node was stopped before any alias or import",
-                                 hint: "restore another snapshot (chainsnap node prepare-data --clear-data), or check the snapshot's recorded head (chainsnap snapshot list)")
-        }
+        if let failure = outcome.failure(endpoints: options.endpoints) { throw failure }
+        throw ExitCode(outcome.nodeStatus)
     }
 }

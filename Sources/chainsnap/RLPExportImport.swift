@@ -56,20 +56,13 @@ struct RLPExport: AsyncParsableCommand {
                                                 signingKey: try signing.load(), log: rlpLog)
             let r = try await RLPExporter(node: node.client(), options: RLPExportOptions(
                 from: from, toBlock: toBlock, confirmations: confirmations, batch: batch, parallel: parallel, log: rlpLog)).export(into: writer)
-            let rate = Double(r.blocks) / max(r.seconds, 0.001)
+            let last = writer.manifest.lastPart?.lastNumber
             outcome.bytesRead = r.rawBytes
             outcome.bytesWritten = r.rawBytes
             outcome.bytesUploaded = r.storedBytes
             outcome.blocksExported = r.blocks
-            outcome.headExported = writer.manifest.lastPart?.lastNumber
-            if json {
-                let o: [String: Any] = ["from": r.from, "to": r.to, "blocks": r.blocks, "parts": r.parts, "rawBytes": r.rawBytes,
-                                        "storedBytes": r.storedBytes, "seconds": r.seconds, "blocksPerSecond": rate,
-                                        "lastNumber": writer.manifest.lastPart?.lastNumber ?? 0]
-                print(String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self))
-            } else {
-                print("exported \(r.blocks) blocks into \(r.parts) new part(s) of \(network) (\(Int(rate)) blocks/s); bundle ends at #\(writer.manifest.lastPart?.lastNumber ?? 0)")
-            }
+            outcome.headExported = last
+            print(json ? try r.jsonReport(lastNumber: last ?? 0) : r.line(network: network, lastNumber: last ?? 0))
         } }
     }
 }
@@ -133,16 +126,11 @@ struct RLPImport: AsyncParsableCommand {
             let importer = RLPImporter(node: node.client(), options: io)
             let r: RLPImportReport
             if let baseURL, let file {
-                let list = (parts ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                r = try await importer.importLegacy(from: try store.open(baseURL), file: file, parts: list)
+                r = try await importer.importLegacy(from: try store.open(baseURL), file: file, parts: RLPImportReport.legacyParts(parts))
             } else {
                 r = try await importer.importBundle(from: try store.open(from!), network: network!)
             }
-            if r.alreadyAtMinHeight {
-                print("node already at #\(r.startHeight) (>= --min-height): nothing imported")
-            } else {
-                print("imported \(r.partsImported) part(s), skipped \(r.partsSkipped): node #\(r.startHeight) → #\(r.endHeight)")
-            }
+            print(r.line)
         }
     }
 }

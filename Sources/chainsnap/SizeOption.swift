@@ -4,7 +4,5 @@ import SnapshotCore
 /// Parses the value of a size option (`--memory-limit`, `--chunk-size`, `--part-size`); a value
 /// that is not a size, or is too large to hold, is a usage error (exit 64) naming the option.
 func parseSizeOption(_ flag: String, _ text: String) throws -> Int64 {
-    do { return try ByteCount.parse(text) } catch let e as ChainsnapError {
-        throw ValidationError("\(flag): \(e.message)" + (e.hint.map { "; \($0)" } ?? ""))
-    }
+    try asUsageError { try ByteCount.parseOption(flag, text) }
 }

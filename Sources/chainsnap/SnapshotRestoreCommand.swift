@@ -1,11 +1,9 @@
 import Archives
 import ArgumentParser
-import Codecs
 import RestoreCore
 import SnapshotCore
 import Snapshots
 import Stores
-import Transfer
 
 /// `chainsnap snapshot restore --from STORE_URL [--snapshot ID|latest] DIR`.
 struct SnapshotRestore: AsyncParsableCommand {
@@ -90,16 +88,7 @@ struct SnapshotRestore: AsyncParsableCommand {
                 return
             }
             let s = try await SnapshotRestorer(store: store.open(from), options: o).run(into: directory)
-            if !s.alreadyRestored {
-                var line = "restored snapshot \(s.snapshot) into \(s.target): \(s.files) files, \(ByteCount.format(s.treeBytes))"
-                line += "; fetched \(s.fetchedChunks) chunks (\(ByteCount.format(s.fetchedBytes)))"
-                if s.resumedChunks > 0 { line += ", \(s.resumedChunks) chunks kept from the interrupted run" }
-                if s.reuseExistingUsed { line += ", reused \(s.reusedChunks) chunks (\(ByteCount.format(s.reusedBytes))) from the existing target" }
-                if s.retries > 0 { line += ", \(s.retries) downloads retried" }
-                if s.throttled > 0 { line += " (\(s.throttled) throttling answers)" }
-                line += " in \(formatDuration(s.seconds))"
-                writeStderr(line + "\n")
-            }
+            if let line = s.report { writeStderr(line + "\n") }
             if json { try printJSON(s) }
         } }
     }
@@ -113,28 +102,11 @@ extension SnapshotRestore {
         var o = ArchiveRestore.Options(sha256: sha256?.lowercased(), force: force, log: { writeStderr($0 + "\n") })
         o.progress = progress
         if let maxTarHeader {
-            let bytes = try ByteCount.parse(maxTarHeader)
-            guard bytes >= 512, bytes <= storeOptions.memoryLimit / 4 else {
-                throw ChainsnapError(.invalidArgument,
-                                     "--max-tar-header \(maxTarHeader) must be between 512 bytes and a quarter of --memory-limit (\(ByteCount.format(storeOptions.memoryLimit / 4)))",
-                                     hint: "raise --memory-limit too for headers this large")
-            }
-            o.maxTarHeaderBytes = bytes
+            o.maxTarHeaderBytes = try ArchiveRestore.Options.maxTarHeaderBytes(maxTarHeader, memoryLimit: storeOptions.memoryLimit)
         }
         o.lockWait = waitLock ?? 0
         let s = try await ArchiveRestore.run(from: from, to: directory, storeOptions: storeOptions, options: o)
         writeStderr(s.description + "\n")
-        if json {
-            struct Out: Encodable {
-                var kind = "archive", source: String, target: String, alreadyRestored: Bool, archiveBytes: Int64
-                var files: Int, treeBytes: Int64, sha256: String?, seconds: Double
-            }
-            try printJSON(Out(source: s.source, target: s.target, alreadyRestored: s.alreadyRestored, archiveBytes: s.archiveBytes,
-                              files: s.stats.files, treeBytes: s.stats.fileBytes, sha256: s.sha256, seconds: s.seconds))
-        }
+        if json { try printJSON(s.jsonReport) }
     }
-}
-
-extension RestoreSummary {
-    var reuseExistingUsed: Bool { reusedChunks > 0 }
 }

@@ -8,9 +8,6 @@ import Stores
 /// come from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
 /// AWS_PROFILE) or from a folder of mounted Secret files (--credentials-dir).
 struct StoreFlags: ParsableArguments {
-    static let defaultConnections = 16
-    static let defaultMemoryLimit = "256MiB"
-
     @Option(help: "S3 endpoint URL (MinIO, Spaces, R2, SeaweedFS…); AWS when omitted.")
     var endpoint: String?
     @Option(help: "S3 region (default: AWS_REGION, else us-east-1).")
@@ -25,47 +22,25 @@ struct StoreFlags: ParsableArguments {
     var caFile: String?
     @Flag(help: "Offer HTTP/2 over TLS (for CDNs that limit connections; HTTP/1.1 is faster otherwise).")
     var http2 = false
-    @Option(help: "Parallel connections for transfers (1-256; default: \(defaultConnections)).")
+    @Option(help: "Parallel connections for transfers (1-256; default: \(StoreSettings.defaultConnections)).")
     var connections: Int?
     @Option(help: ArgumentHelp("Memory budget for buffered data (e.g. 256MiB, the default; at least 16MiB): downloads in flight and queued take at most half.", valueName: "size"))
     var memoryLimit: String?
 
-    func validate() throws {
-        if let connections, !(1...256).contains(connections) {
-            throw ValidationError("--connections must be between 1 and 256")
-        }
-        let mem = try parseSizeOption("--memory-limit", memoryLimit ?? Self.defaultMemoryLimit)
-        guard mem >= 16 << 20 else { throw ValidationError("--memory-limit must be at least 16MiB") }
+    /// The flags as the library value that checks them and prints them back as arguments.
+    var settings: StoreSettings {
+        StoreSettings(endpoint: endpoint, region: region, pathStyle: pathStyle, credentialsDir: credentialsDir, profile: profile,
+                      caFile: caFile, http2: http2, connections: connections, memoryLimit: memoryLimit)
     }
 
-    func options() throws -> StoreOptions {
-        StoreOptions(endpoint: endpoint, region: region, pathStyle: pathStyle ? true : nil,
-                     credentialsDir: credentialsDir, profile: profile, caFile: caFile,
-                     connections: connections ?? Self.defaultConnections,
-                     memoryLimit: try ByteCount.parse(memoryLimit ?? Self.defaultMemoryLimit),
-                     http2: http2, log: { writeStderr($0 + "\n") })
-    }
+    func validate() throws { try asUsageError(settings.validate) }
 
-    func open(_ url: String) throws -> any ObjectStore {
-        try openStore(url, options: options())
-    }
+    func options() throws -> StoreOptions { try settings.options(log: { writeStderr($0 + "\n") }) }
 
-    /// The options that were given, as command-line arguments in a fixed order: for the
-    /// `chainsnap` subcommand a `node` command runs, or a generated Job. Holds no secrets
-    /// (none are options); a Job adds its own `--credentials-dir`.
-    var arguments: [String] {
-        var a: [String] = []
-        if let endpoint { a += ["--endpoint", endpoint] }
-        if let region { a += ["--region", region] }
-        if pathStyle { a.append("--path-style") }
-        if let credentialsDir { a += ["--credentials-dir", credentialsDir] }
-        if let profile { a += ["--profile", profile] }
-        if let caFile { a += ["--ca-file", caFile] }
-        if http2 { a.append("--http2") }
-        if let connections { a += ["--connections", String(connections)] }
-        if let memoryLimit { a += ["--memory-limit", memoryLimit] }
-        return a
-    }
+    func open(_ url: String) throws -> any ObjectStore { try openStore(url, options: options()) }
+
+    /// The options that were given, as arguments for a subcommand or a generated Job (no secrets).
+    var arguments: [String] { settings.arguments }
 }
 
 /// `--from URL` or `--from-file PATH` (a mounted Secret holding the URL, kept off the command line).
@@ -93,10 +68,6 @@ struct SourceFlags: ParsableArguments {
     func url() throws -> String {
         if let from { return from }
         guard let path = fromFile else { throw ValidationError("give --from URL (or --from-file PATH holding the URL)") }
-        guard let url = CredentialResolver.readSecretFile(path) else {
-            throw ChainsnapError(.invalidArgument, "cannot read --from-file '\(path)', or it is empty",
-                                 hint: "mount the Secret holding the store or archive URL there, readable by this user")
-        }
-        return url
+        return try CredentialResolver.readURLFile(path)
     }
 }

@@ -52,21 +52,8 @@ import TestSupport
         // Kill -9 midway, then resume: identical tree, the finished chunks are not fetched again.
         let target = t.sub("node")
         let journal = target + "/.chainsnap-staging/journal"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: bin)
-        p.arguments = ["snapshot", "restore", "--from", store, target, "--connections", "2"]
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let deadline = Date().addingTimeInterval(120)
-        var lines = 0
-        while Date() < deadline {
-            lines = ((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "").split(separator: "\n").count
-            if lines >= chunks / 4 || !p.isRunning { break }
-            usleep(2000)
-        }
-        kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
-        lines = ((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "").split(separator: "\n").count
+        let lines = try killWhenJournalReaches(bin, ["snapshot", "restore", "--from", store, target, "--connections", "2"],
+                                               journal: journal, lines: chunks / 4, timeout: 120)
         try #require(lines >= chunks / 4 && lines < chunks, "restore finished too fast to interrupt (\(lines) of \(chunks) chunks)")
         #expect(!FileManager.default.fileExists(atPath: target + "/d0"), "nothing is moved into place before it is durable")
         let journalBytes = (try FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int) ?? 0

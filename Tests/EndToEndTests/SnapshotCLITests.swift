@@ -120,23 +120,9 @@ import TestSupport
         let target = t.sub("node")
         let journal = target + "/.chainsnap-staging/journal"
 
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: bin)
-        p.arguments = ["snapshot", "restore", "--from", store, target, "--connections", "2"]
-        p.standardError = FileHandle.nullDevice
-        try p.run()
         // Kill it once it has finished some, but not all, of its 768 chunks.
-        let deadline = Date().addingTimeInterval(60)
-        var lines = 0
-        while Date() < deadline {
-            lines = ((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "").split(separator: "\n").count
-            if lines >= 40 || !p.isRunning { break }
-            usleep(2000)
-        }
-        kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
-        // Chunks may have finished between the last poll and the kill: count what the journal holds now.
-        lines = ((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "").split(separator: "\n").count
+        let lines = try killWhenJournalReaches(bin, ["snapshot", "restore", "--from", store, target, "--connections", "2"],
+                                               journal: journal, lines: 40, timeout: 60)
         try #require(lines >= 40 && lines < 768, "restore finished too fast to interrupt (\(lines) chunks)")
         #expect(!FileManager.default.fileExists(atPath: target + "/data-0.sst"), "nothing is moved into place before verification")
 

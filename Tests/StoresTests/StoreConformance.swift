@@ -107,14 +107,8 @@ struct StoreConformance {
         #expect(try await store.head("conf/a/one.bin")?.key == "conf/a/one.bin")
         #expect(try await store.head("conf/empty.bin")?.size == 0)
         #expect(try await store.head("conf/a/missing.bin") == nil, "head of a missing object is nil")
-        // Found by this suite, left as it is (issue #9 changes no behaviour): FileStore.head
-        // answers a folder's stat, HTTPStore.head throws on nginx's 301 for a folder; S3 says nil.
-        let store = self.store
-        try await withKnownIssue("head of a folder name: FileStore returns the folder, HTTPStore throws on the 301", {
-            () async throws -> Void in
-            let folder = try await store.head("conf/a")
-            #expect(folder == nil, "a folder is not an object")
-        }, when: { !(store is S3Store) })
+        // A folder is not an object: file:// (a directory), nginx (a 301 to NAME/) and S3 (a prefix) agree.
+        #expect(try await store.head("conf/a") == nil, "a folder is not an object")
     }
 
     func missingObjects() async throws {
