@@ -13,12 +13,15 @@ public struct VolumeSnapshotOutcome: Sendable, Encodable {
     public var readyToUse: Bool
     public var restoreSize: String?
     public var pruned: [String]
+    /// Whether the snapshot was also exported to an object store (a clone PVC and a Job).
+    public var exported: Bool
     public var seconds: Double
 }
 
 /// Takes a CSI VolumeSnapshot of a node's PVC through the Kubernetes API: reads the node's head
 /// (height and block hash) first, creates the snapshot with the head in its annotations, waits
-/// for `status.readyToUse`, then prunes older snapshots it took of the same PVC (label-selected).
+/// for `status.readyToUse`, prunes older snapshots it took of the same PVC (label-selected), and
+/// optionally exports the new one to an object store (`VolumeSnapshotExport`).
 /// Nothing is pruned unless the new snapshot is ready: a failing CSI driver never costs the
 /// snapshots that still work.
 public struct VolumeSnapshotTaker: Sendable {
@@ -28,9 +31,12 @@ public struct VolumeSnapshotTaker: Sendable {
     public var waitSeconds: Double
     public var pollInterval: Double
     public var log: @Sendable (String) -> Void
+    /// After the snapshot is ready (and the prune): export it to an object store.
+    public var export: VolumeSnapshotExport?
 
     public init(kube: KubeClient, plan: VolumeSnapshotPlan, waitSeconds: Double, pollInterval: Double = 2,
-                log: @escaping @Sendable (String) -> Void) {
+                export: VolumeSnapshotExport? = nil, log: @escaping @Sendable (String) -> Void) {
+        self.export = export
         self.kube = kube
         self.plan = plan
         self.waitSeconds = waitSeconds
@@ -57,12 +63,17 @@ public struct VolumeSnapshotTaker: Sendable {
         var made = try await kube.createVolumeSnapshot(vs)
         var outcome = VolumeSnapshotOutcome(namespace: ns, name: vs.metadata.name, pvc: plan.pvc, height: h.number, blockHash: h.hash,
                                             readyToUse: made.status?.readyToUse == true, restoreSize: made.status?.restoreSize,
-                                            pruned: [], seconds: 0)
+                                            pruned: [], exported: false, seconds: 0)
         if waitSeconds > 0 {
             made = try await waitReady(vs.metadata.name)
             outcome.readyToUse = true
             outcome.restoreSize = made.status?.restoreSize
             outcome.pruned = try await prune()
+            if let export {
+                let size = made.status?.restoreSize ?? pvc.status?.capacity?["storage"] ?? ""
+                try await export.run(name: vs.metadata.name, size: size, head: h)
+                outcome.exported = true
+            }
         } else if plan.keep > 0 {
             log("volume-snapshot: not waiting for readyToUse (--wait 0), so nothing is pruned")
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Fleet
+import FleetDeploy
 import Foundation
 import RestoreCore
 import KubeClient
@@ -64,6 +65,12 @@ struct K8sVolumeSnapshotCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds between polls while waiting.", valueName: "seconds"))
     var interval: Double = 5
 
+    @Option(help: ArgumentHelp("Also export the ready snapshot to an object store: a folder with clone-pvc.yaml and job.yaml (the chart's templates; __NAME__, __SIZE__, __HEIGHT__, __HASH__ are filled in).", valueName: "dir"))
+    var exportTemplates: String?
+
+    @Option(help: ArgumentHelp("Seconds the export Job has to succeed.", valueName: "seconds"))
+    var exportTimeout: Double = 14400
+
     @Option(help: ArgumentHelp("Kubeconfig file (default: $KUBECONFIG, the pod's service account, ~/.kube/config).", valueName: "file"))
     var kubeconfig: String?
 
@@ -93,7 +100,8 @@ struct K8sVolumeSnapshotCommand: AsyncParsableCommand {
         }
         if let rpcPort, !(1...65535).contains(rpcPort) { throw ValidationError("--rpc-port must be between 1 and 65535") }
         if rpcPort != nil && pod == nil { throw ValidationError("--rpc-port goes with --pod (with --rpc, put the port in the URL)") }
-        guard wait >= 0, interval > 0, requestTimeout > 0 else {
+        if exportTemplates != nil && wait == 0 { throw ValidationError("--export-templates needs --wait > 0 (a snapshot is exported once it is ready)") }
+        guard wait >= 0, interval > 0, requestTimeout > 0, exportTimeout > 0 else {
             throw ValidationError("--wait must be 0 or more; --interval and --request-timeout positive")
         }
         try asUsageError { try plan(namespace: namespace ?? "default").validate() }
@@ -105,15 +113,23 @@ struct K8sVolumeSnapshotCommand: AsyncParsableCommand {
             let o = p.object(at: Date(), height: 0, hash: "(the node's)")
             print("would read the head from \(rpc ?? "pod \(pod ?? "") through the pod proxy") and create VolumeSnapshot "
                   + "\(p.namespace)/\(o.metadata.name) of PVC \(pvc) (class \(className ?? "default")), labels \(p.selector); "
-                  + (wait > 0 ? "wait up to \(Int(wait)) s for readyToUse, then keep the newest \(keep) ready" : "not wait, not prune"))
+                  + (wait > 0 ? "wait up to \(Int(wait)) s for readyToUse, then keep the newest \(keep) ready" : "not wait, not prune")
+                  + (exportTemplates.map { "; then export it with the templates in \($0)" } ?? ""))
             return
         }
         try await reportingErrors {
             let conn = try KubeConnection.resolve(KubeSelection(kubeconfig: kubeconfig, context: context, namespace: namespace))
             let kube = KubeClient(connection: conn, timeout: requestTimeout)
             let ns = namespace ?? kube.defaultNamespace
+            let log: @Sendable (String) -> Void = { json ? writeStderr($0 + "\n") : logLine($0) }
+            var export: VolumeSnapshotExport?
+            if let dir = exportTemplates {
+                let templates = try ExportTemplates(dir: dir)
+                export = VolumeSnapshotExport(kube: kube, namespace: ns, timeout: exportTimeout, pollInterval: interval, log: log,
+                                              manifests: templates.manifests)
+            }
             let taker = VolumeSnapshotTaker(kube: kube, plan: plan(namespace: ns), waitSeconds: wait, pollInterval: interval,
-                                            log: { json ? writeStderr($0 + "\n") : logLine($0) })
+                                            export: export, log: log)
             let head: @Sendable () async throws -> BlockHead
             if let rpc {
                 let path = rpcPath
@@ -131,7 +147,7 @@ struct K8sVolumeSnapshotCommand: AsyncParsableCommand {
                 try printJSON(outcome)
             } else {
                 logLine("volume-snapshot: \(outcome.namespace)/\(outcome.name) of \(outcome.pvc) at block \(outcome.height) "
-                        + "\(outcome.blockHash), \(outcome.readyToUse ? "ready" : "not waited for"); pruned \(outcome.pruned.count)"
+                        + "\(outcome.blockHash), \(outcome.readyToUse ? "ready" : "not waited for")\(outcome.exported ? ", exported" : ""); pruned \(outcome.pruned.count)"
                         + (outcome.pruned.isEmpty ? "" : " (\(outcome.pruned.joined(separator: ", ")))")
                         + String(format: "; %.1f s", outcome.seconds))
             }
@@ -151,5 +167,50 @@ struct K8sVolumeSnapshotCommand: AsyncParsableCommand {
                                  hint: "give the node's HTTP port with --rpc-port")
         }
         return port
+    }
+}
+
+/// The chart's clone-PVC and export-Job templates (`--export-templates DIR`), read once.
+struct ExportTemplates: Sendable {
+    let pvc: String
+    let job: String
+
+    init(dir: String) throws {
+        func read(_ f: String) throws -> String {
+            let path = dir + "/" + f
+            guard let d = FileManager.default.contents(atPath: path), d.count <= YAMLReading.maxBytes else {
+                throw ChainsnapError(.notFound, "export template \(path) cannot be read", object: path,
+                                     hint: "--export-templates names a folder holding clone-pvc.yaml and job.yaml (the chart mounts ConfigMap luxd-snapshot-export)")
+            }
+            return String(decoding: d, as: UTF8.self)
+        }
+        pvc = try read("clone-pvc.yaml")
+        job = try read("job.yaml")
+    }
+
+    /// Both manifests as JSON, placeholders filled in.
+    func manifests(name: String, size: String, head: BlockHead) throws -> (pvc: [UInt8], job: [UInt8]) {
+        func fill(_ t: String, _ source: String) throws -> [UInt8] {
+            let text = t.replacingOccurrences(of: "__NAME__", with: name).replacingOccurrences(of: "__SIZE__", with: size)
+                .replacingOccurrences(of: "__HEIGHT__", with: String(head.number)).replacingOccurrences(of: "__HASH__", with: head.hash)
+            let docs = try YAMLReading.documents(text, source: source)
+            guard docs.count == 1, case .map = docs[0] else {
+                throw ChainsnapError(.invalidArgument, "export template \(source) must hold exactly one manifest", object: source)
+            }
+            return [UInt8](try JSONSerialization.data(withJSONObject: Self.plain(docs[0])))
+        }
+        return (try fill(pvc, "clone-pvc.yaml"), try fill(job, "job.yaml"))
+    }
+
+    static func plain(_ v: FleetValue) -> Any {
+        switch v {
+        case .null: return NSNull()
+        case .bool(let b): return b
+        case .int(let i): return i
+        case .double(let d): return d
+        case .string(let s): return s
+        case .list(let l): return l.map(plain)
+        case .map(let m): return Dictionary(m.map { ($0.key, plain($0.value)) }, uniquingKeysWith: { _, last in last })
+        }
     }
 }

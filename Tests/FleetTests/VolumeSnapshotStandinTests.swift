@@ -104,4 +104,82 @@ struct VolumeSnapshotStandinTests {
         #expect(none.status == 1 && none.stderr.contains("does not serve snapshot.storage.k8s.io/v1") && none.stderr.contains("external-snapshotter"),
                 "\(none.output)")
     }
+
+    static let clonePVC = """
+        apiVersion: v1
+        kind: PersistentVolumeClaim
+        metadata:
+          name: __NAME__
+        spec:
+          accessModes: ["ReadWriteOnce"]
+          dataSource:
+            apiGroup: snapshot.storage.k8s.io
+            kind: VolumeSnapshot
+            name: __NAME__
+          resources:
+            requests:
+              storage: __SIZE__
+        """
+    static let job = """
+        apiVersion: batch/v1
+        kind: Job
+        metadata:
+          name: __NAME__
+        spec:
+          backoffLimit: 0
+          template:
+            spec:
+              restartPolicy: Never
+              containers:
+                - name: snapshot-create
+                  image: ghcr.io/luxfi/chainsnap:0.1.0
+                  command: ["chainsnap"]
+                  args: ["snapshot", "create", "/data/db", "--to", "s3://b/p", "--height", "__HEIGHT__", "--block-hash", "__HASH__"]
+              volumes:
+                - name: data
+                  persistentVolumeClaim:
+                    claimName: __NAME__
+                - name: store-credentials
+                  secret:
+                    secretName: snapshot-store
+                    defaultMode: 0400
+        """
+
+    @Test("--export-templates: clone PVC from the ready snapshot, export Job with its height and hash, both deleted after; a failed Job fails the run")
+    func exports() async throws {
+        for fails in [false, true] {
+            let k = try await offloaded { try KubeStandin(["--rate", "0", "--replicas", "1", "--snapshot-ready-after", "0.3", "--export-job-seconds", "0.5"]
+                                                          + (fails ? ["--export-job-fails"] : [])) }
+            let dir = k.dir.sub("export")
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try Self.clonePVC.write(toFile: dir + "/clone-pvc.yaml", atomically: true, encoding: .utf8)
+            try Self.job.write(toFile: dir + "/job.yaml", atomically: true, encoding: .utf8)
+            let (_, height) = try await Self.nodeHead(k)
+            let r = try await Self.snap(["--kubeconfig", k.tokenKubeconfig(), "--pvc", "data-luxd-0", "--pod", "luxd-0", "--keep", "2",
+                                         "--wait", "30", "--interval", "0.2", "--export-templates", dir, "--export-timeout", "30", "--json"])
+            let rec = try await Self.sent(try Self.client(k))
+            let pvcs = rec["pvcs"] as? [[String: Any]] ?? []
+            let jobs = rec["jobs"] as? [[String: Any]] ?? []
+            let name = (rec["names"] as? [String])?.first ?? "?"
+            #expect(pvcs.count == 1 && jobs.count == 1, "\(r.output)")
+            let ds = (pvcs.first?["spec"] as? [String: Any])?["dataSource"] as? [String: Any]
+            #expect(ds?["name"] as? String == name && ds?["kind"] as? String == "VolumeSnapshot")
+            let storage = (((pvcs.first?["spec"] as? [String: Any])?["resources"] as? [String: Any])?["requests"] as? [String: Any])?["storage"]
+            #expect(storage as? String == "500Gi", "the clone asks for the snapshot's restoreSize")
+            let pod = ((jobs.first?["spec"] as? [String: Any])?["template"] as? [String: Any])?["spec"] as? [String: Any]
+            let args = ((pod?["containers"] as? [[String: Any]])?.first?["args"] as? [String]) ?? []
+            let hash = "0x" + String(repeating: "0", count: 64 - String(height, radix: 16).count) + String(height, radix: 16)
+            #expect(args.suffix(4) == ["--height", String(height), "--block-hash", hash], "\(args)")
+            let secret = ((pod?["volumes"] as? [[String: Any]])?.last?["secret"] as? [String: Any])?["defaultMode"] as? Int
+            #expect(secret == 0o400, "YAML's 0400 is octal, as kubectl reads it: got \(secret.map(String.init) ?? "nil")")
+            #expect(Set(rec["deleted"] as? [String] ?? []) == ["job/\(name)", "persistentvolumeclaim/\(name)"] && (rec["left"] as? [String])?.isEmpty == true,
+                    "the Job and the clone are deleted whatever happened: \(rec["deleted"] ?? "nil")")
+            if fails {
+                #expect(r.status == 1 && r.stderr.contains("export Job lux-test/\(name) failed"), "\(r.output)")
+            } else {
+                let last = try jsonLines(r.stdout).last
+                #expect(r.status == 0 && last?["exported"] as? Bool == true, "\(r.output)")
+            }
+        }
+    }
 }

@@ -41,6 +41,8 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--snapshot-ready-after", type=float, default=1.0, help="seconds until a new VolumeSnapshot is readyToUse")
 ap.add_argument("--snapshot-never-ready", action="store_true", help="VolumeSnapshots never become ready (status.error is set)")
 ap.add_argument("--no-snapshot-api", action="store_true", help="snapshot.storage.k8s.io is not served (no CRD installed)")
+ap.add_argument("--export-job-seconds", type=float, default=0.5, help="an export Job (batch/v1) succeeds after this many seconds")
+ap.add_argument("--export-job-fails", action="store_true", help="export Jobs fail instead")
 ap.add_argument("--seed-snapshots", type=int, default=0, help="VolumeSnapshots of data-luxd-0 that exist at start: this many by chainsnap, plus one by someone else")
 ap.add_argument("--port", type=int, default=0)
 ap.add_argument("--tls-dir", required=True)
@@ -436,6 +438,8 @@ class Handler(BaseHTTPRequestHandler):
             pass
         if parts[:2] == ["apis", "snapshot.storage.k8s.io"]:
             return self.volumesnapshots_route(method, parts, q)
+        if parts[:3] == ["apis", "batch", "v1"]:
+            return self.jobs_route(method, parts[3:])
         # namespaced paths
         if parts[:2] == ["apis", "apps"]:
             rest = parts[3:]
@@ -487,8 +491,8 @@ class Handler(BaseHTTPRequestHandler):
                 name = sel.split("=", 1)[1] if sel.startswith("involvedObject.name=") else None
                 items = [e for e in events if name is None or e["involvedObject"]["name"] == name]
                 return self.send_json(200, {"apiVersion": "v1", "kind": "EventList", "metadata": {"resourceVersion": "1"}, "items": items})
-            if resource == "persistentvolumeclaims" and tail:
-                return self.pvc_get(tail[0])
+            if resource == "persistentvolumeclaims" and (tail or method != "GET"):
+                return self.pvc_route(method, tail)
             if resource == "persistentvolumeclaims":
                 items = [{"apiVersion": "v1", "kind": "PersistentVolumeClaim",
                           "metadata": {"name": "data-luxd-%d" % i, "namespace": NS, "uid": "pvc-%d" % i},
@@ -799,9 +803,35 @@ def _volumesnapshots_route(self, method, parts, q):
     return self.send_json(405, status_obj(405, "MethodNotAllowed", "method not allowed"))
 
 
-def _pvc_get(self, name):
+clone_pvcs = {}   # name -> PVC dict (created from a VolumeSnapshot dataSource)
+jobs = {}         # name -> Job dict
+deleted_objects = []  # "kind/name", in order
+jobs_seen, pvcs_seen = [], []  # everything created (test-only record)
+
+
+def _pvc_route(self, method, tail):
+    raw = self.body()
+    if method == "POST" and not tail:
+        pvc = json.loads(raw)
+        name = pvc["metadata"]["name"]
+        ds = (pvc.get("spec") or {}).get("dataSource") or {}
+        if ds.get("kind") == "VolumeSnapshot" and ds.get("name") not in volumesnapshots:
+            return self.send_json(422, status_obj(422, "Invalid", "dataSource: VolumeSnapshot %s not found" % ds.get("name")))
+        if name in clone_pvcs:
+            return self.send_json(409, status_obj(409, "AlreadyExists", 'persistentvolumeclaims "%s" already exists' % name))
+        pvc["metadata"].update({"namespace": NS, "uid": str(uuid.uuid4()), "creationTimestamp": now_rfc3339()})
+        pvc["status"] = {"phase": "Bound", "capacity": {"storage": (pvc["spec"].get("resources") or {}).get("requests", {}).get("storage", "")}}
+        clone_pvcs[name] = pvc
+        pvcs_seen.append(pvc)
+        return self.send_json(201, pvc)
+    name = tail[0] if tail else ""
+    if name in clone_pvcs:
+        if method == "DELETE":
+            deleted_objects.append("persistentvolumeclaim/" + name)
+            return self.send_json(200, clone_pvcs.pop(name))
+        return self.send_json(200, clone_pvcs[name])
     n = name[len("data-luxd-"):] if name.startswith("data-luxd-") else ""
-    if not n.isdigit() or int(n) >= args.replicas:
+    if method != "GET" or not n.isdigit() or int(n) >= args.replicas:
         return self.send_json(404, status_obj(404, "NotFound", 'persistentvolumeclaims "%s" not found' % name,
                                               {"name": name, "kind": "persistentvolumeclaims"}))
     return self.send_json(200, {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
@@ -810,13 +840,54 @@ def _pvc_get(self, name):
                                 "status": {"phase": "Bound", "capacity": {"storage": "500Gi"}}})
 
 
+def _jobs_route(self, method, rest):
+    raw = self.body()
+    if len(rest) < 3 or rest[0] != "namespaces" or rest[1] != NS or rest[2] != "jobs":
+        return self.send_json(404, status_obj(404, "NotFound", "the server could not find the requested resource"))
+    if getattr(self, "readonly", False) and method != "GET":
+        return self.send_json(403, status_obj(403, "Forbidden", 'jobs.batch is forbidden: User "system:serviceaccount:%s:viewer" cannot create resource "jobs"' % NS))
+    tail = rest[3:]
+    with lock:
+        if method == "POST" and not tail:
+            job = json.loads(raw)
+            name = job["metadata"]["name"]
+            vols = (((job.get("spec") or {}).get("template") or {}).get("spec") or {}).get("volumes") or []
+            claims = [v["persistentVolumeClaim"]["claimName"] for v in vols if "persistentVolumeClaim" in v]
+            if any(c not in clone_pvcs for c in claims):
+                return self.send_json(422, status_obj(422, "Invalid", "the Job mounts a PVC that does not exist: %s" % claims))
+            if name in jobs:
+                return self.send_json(409, status_obj(409, "AlreadyExists", 'jobs.batch "%s" already exists' % name))
+            job["metadata"].update({"namespace": NS, "uid": str(uuid.uuid4()), "creationTimestamp": now_rfc3339()})
+            job["_created"] = time.time()
+            jobs[name] = job
+            jobs_seen.append(job)
+            return self.send_json(201, {k: v for k, v in job.items() if not k.startswith("_")})
+        name = tail[0] if tail else ""
+        job = jobs.get(name)
+        if job is None:
+            return self.send_json(404, status_obj(404, "NotFound", 'jobs.batch "%s" not found' % name))
+        if method == "DELETE":
+            deleted_objects.append("job/" + name)
+            del jobs[name]
+            return self.send_json(200, {"kind": "Status", "apiVersion": "v1", "status": "Success"})
+        out = {k: v for k, v in job.items() if not k.startswith("_")}
+        if time.time() - job["_created"] >= args.export_job_seconds:
+            out["status"] = {"failed": 1} if args.export_job_fails else {"succeeded": 1}
+        else:
+            out["status"] = {"active": 1}
+        return self.send_json(200, out)
+
+
 def _snapshot_test_state(self):
     with lock:
-        return self.send_json(200, {"bodies": snapshot_bodies, "names": sorted(volumesnapshots)})
+        return self.send_json(200, {"bodies": snapshot_bodies, "names": sorted(volumesnapshots), "deleted": deleted_objects,
+                                    "jobs": [{k: v for k, v in j.items() if not k.startswith("_")} for j in jobs_seen],
+                                    "pvcs": pvcs_seen, "left": sorted(list(jobs) + list(clone_pvcs))})
 
 
 Handler.volumesnapshots_route = _volumesnapshots_route
-Handler.pvc_get = _pvc_get
+Handler.pvc_route = _pvc_route
+Handler.jobs_route = _jobs_route
 Handler.snapshot_test_state = _snapshot_test_state
 
 
