@@ -81,3 +81,34 @@ struct SummaryDurationsTests {
         #expect((summary["treeBytes"] as? NSNumber)?.int64Value == 48 << 20)
     }
 }
+
+/// `fleet roll`'s closing line has four kinds of durations: the total, the time waiting on the
+/// replacements' gates (the sum of the per-gate times it lists) and the pre-deletion checks. They
+/// must add up: the parts never exceed the whole, and the gate total is the sum of its gates.
+@Suite("fleet roll summary durations agree", .enabled(if: KubeStandin.available))
+struct RollSummaryDurationsTests {
+    @Test("rolled N pods in T s: W s waiting (gates summing to W), P s checking; W + P <= T")
+    func rollDurations() async throws {
+        let k = try await offloaded { try KubeStandin(["--replicas", "4"]) }
+        let r = try await offloaded {
+            try run(Paths.chainsnapBinary, ["fleet", "roll", "--kubeconfig", k.tokenKubeconfig(), "--interval", "0.3", "--pod-timeout", "60"])
+        }
+        #expect(r.status == 0, "\(r.output.suffix(3000))")
+        let line = try #require(r.stderr.split(separator: "\n").last { $0.contains("rolled 4 pods of lux-test/luxd in ") }.map(String.init),
+                                "no summary line: \(r.stderr.suffix(2000))")
+        func number(after marker: String, in s: String) -> Double? {
+            guard let range = s.range(of: marker) else { return nil }
+            return Double(s[range.upperBound...].prefix { $0.isNumber || $0 == "." })
+        }
+        let total = try #require(number(after: "luxd in ", in: line), "\(line)")
+        let waited = try #require(number(after: "s: ", in: line), "\(line)")
+        let pre = try #require(number(after: "), ", in: line), "\(line)")
+        let gatesText = try #require(line.range(of: "gates (").map { String(line[$0.upperBound...].prefix { $0 != ")" }) }, "\(line)")
+        let gates = gatesText.split(separator: ",").compactMap { Double($0.split(separator: " ").dropLast().last ?? "") }
+        #expect(gates.count >= 3, "per-gate times listed: \(gatesText)")
+        // Each figure is rounded to 0.1 s.
+        #expect(abs(gates.reduce(0, +) - waited) <= 0.05 * Double(gates.count + 1), "the gates (\(gates)) do not sum to \(waited) s: \(line)")
+        #expect(waited + pre <= total + 0.1, "waiting \(waited) s + checking \(pre) s exceed the total \(total) s: \(line)")
+        #expect(total > 0 && waited > 0, "\(line)")
+    }
+}
