@@ -33,6 +33,11 @@ public struct NodeEndpoints: Sendable {
 public struct BlockHead: Sendable, Equatable {
     public var number: UInt64
     public var hash: String
+
+    public init(number: UInt64, hash: String) {
+        self.number = number
+        self.hash = hash
+    }
 }
 
 /// JSON-RPC client for luxd/coreth and geth. Errors name the method and carry the node's message.

@@ -4,7 +4,7 @@
 For every values file (values.yaml alone, then with each values-<network>.yaml) and for a few
 scenarios (all features on, clearData, a tenant), this renders the chart with Helm's own engine
 (helm-python-sdk), runs Helm's lint, validates every rendered object -- and the manifests the
-snapshot CronJob keeps in its ConfigMap -- against the Kubernetes 1.30 schemas in strict mode
+snapshot CronJob creates from its ConfigMap -- against the Kubernetes 1.30 schemas in strict mode
 (kubernetes-validate; VolumeSnapshot against its CRD schema in crds/), and asserts:
   - the StatefulSet updates OnDelete; every probe is a TCP probe on the HTTP port;
   - the init container's and the supervisor's chainsnap arguments are accepted by the real
@@ -14,8 +14,10 @@ snapshot CronJob keeps in its ConfigMap -- against the Kubernetes 1.30 schemas i
   - clearData=true removes only the chain data paths (run for real on a scratch folder);
   - tenant values put every object into lux-{tenant}-{network};
   - values typos fail the schema (values.schema.json, additionalProperties false);
-  - the snapshot CronJob's script, run with a stand-in kubectl, creates VolumeSnapshot -> PVC -> Job
-    (all valid), cleans up, and fails when the Job fails.
+  - the snapshot CronJob is one `chainsnap k8s volume-snapshot` container (no shell) whose exact
+    arguments the binary accepts (--dry-run), run as a ServiceAccount whose Role grants exactly what
+    the command calls; the export templates it mounts (clone PVC, Job recording the snapshot's
+    height and hash) are valid once filled in as the command fills them.
 Every file in jobs/ and the output of `chainsnap k8s restore-job|reimport-job` are validated too.
 
 Usage: check_chart.py --root PACKAGE_ROOT --chainsnap PATH/TO/chainsnap [-v]
@@ -278,7 +280,8 @@ class Binary:
 
 SUBCOMMANDS = [("snapshot", "restore"), ("snapshot", "create"), ("snapshot", "prune"), ("snapshot", "list"),
                ("snapshot", "verify"), ("rlp", "export"), ("rlp", "import"), ("node", "prepare-data"),
-               ("node", "supervise"), ("exporter",), ("fleet", "status"), ("fleet", "roll"), ("fleet", "recover")]
+               ("node", "supervise"), ("exporter",), ("fleet", "status"), ("fleet", "roll"), ("fleet", "recover"),
+               ("k8s", "volume-snapshot")]
 
 # What `chainsnap fleet status|roll|recover` calls, as (apiGroup, resource) -> verbs; a fleet Role
 # must grant all of it and nothing beyond FLEET_MAY (least privilege, one namespace, no wildcards).
@@ -386,9 +389,6 @@ def check_commands_provided(where, docs, vals, out, warnings):
                 warnings.append("%s: image %s is unknown to the check; command %s not verified" % (label, c.get("image"), cmd))
             elif cmd in progs:
                 out.ok(label, "%s is provided by %s" % (cmd, c.get("image")))
-            elif progs and "kubectl" in progs:
-                # Known gap: the snapshot orchestration is a shell script in the kubectl image.
-                warnings.append("%s: runs %r in %s, which has no shell -- the snapshot orchestration still needs a chainsnap-native step" % (label, cmd, c.get("image")))
             else:
                 out.fail(label, "%r is not a program %s provides (%s)" % (cmd, c.get("image"), ", ".join(sorted(progs))))
 
@@ -410,14 +410,20 @@ def walk_strings(obj):
         yield obj
 
 
+PLACEHOLDERS = {"__NAME__": "data-luxd-0-20260101-000000", "__SIZE__": "500Gi", "__HEIGHT__": "1082780",
+                "__HASH__": "0x" + "ab" * 32}
+
+
 def embedded_manifests(docs):
-    """The manifests the snapshot CronJob applies at run time, with its placeholders filled."""
+    """The manifests `chainsnap k8s volume-snapshot --export-templates` creates at run time, with
+    its placeholders filled as it fills them (ExportTemplates in Sources/chainsnap)."""
     for cm in by_kind(docs, "ConfigMap"):
-        if cm["metadata"]["name"] != "luxd-snapshot-script":
+        if cm["metadata"]["name"] != "luxd-snapshot-export":
             continue
         for key, text in sorted(cm["data"].items()):
             if key.endswith(".yaml"):
-                text = text.replace("__NAME__", "luxd-snap-20260101-000000").replace("__SIZE__", "500Gi")
+                for k, v in PLACEHOLDERS.items():
+                    text = text.replace(k, v)
                 for d in yaml.safe_load_all(text):
                     if d:
                         d.setdefault("metadata", {})["namespace"] = cm["metadata"]["namespace"]
@@ -607,10 +613,8 @@ def check_rendered(name, vals, docs, ctx, out, warnings):
     snap = [x for _, x in embedded_manifests(docs)]
     if vals["cronJobs"]["snapshot"]["enabled"]:
         kinds = sorted(x["kind"] for x in snap)
-        out.check(kinds == ["Job", "PersistentVolumeClaim", "VolumeSnapshot"], name, "snapshot CronJob manifests %s" % kinds)
-        role = next(r for r in by_kind(docs, "Role") if r["metadata"]["name"] == "luxd-snapshot")
-        out.check(all(v not in ("*",) for rule in role["rules"] for v in rule["verbs"] + rule["resources"]), name,
-                  "snapshot Role has no wildcards")
+        want = ["Job", "PersistentVolumeClaim"] if vals["cronJobs"]["snapshot"]["to"] else []
+        out.check(kinds == want, name, "snapshot export manifests %s (want %s)" % (kinds, want))
 
 
 def check_luxd_flags(name, vals, docs, pod, luxd, sargs, binary, out):
@@ -775,65 +779,74 @@ def check_prepare_data(name, vals, args, ctx, out):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-STUB_KUBECTL = """#!/bin/sh
-# Stand-in kubectl for the snapshot script: records every call, keeps what `create -f -` receives.
-echo "$*" >> "$STUB_DIR/calls"
-case "$*" in
-  *"create -f -"*) n=$(ls "$STUB_DIR" | grep -c '^created-'); cat > "$STUB_DIR/created-$n.yaml" ;;
-  *"get volumesnapshot"*restoreSize*) printf '%s' 512Gi ;;
-  *"get job"*) printf '%s' "$STUB_JOB_STATE" ;;
-esac
-exit 0
-"""
+# What `chainsnap k8s volume-snapshot` calls (VolumeSnapshotAPI.swift, VolumeSnapshotTaker.swift), and with
+# --export-templates what VolumeSnapshotExport.swift adds; a snapshot Role grants exactly this.
+SNAPSHOT_NEEDS = {("snapshot.storage.k8s.io", "volumesnapshots"): {"create", "get", "list", "delete"},
+                  ("", "persistentvolumeclaims"): {"get"}}
+EXPORT_NEEDS = {("", "persistentvolumeclaims"): {"create", "get", "delete"}, ("batch", "jobs"): {"create", "get", "delete"},
+                ("", "pods"): {"list"}, ("", "pods/log"): {"get"}}
 
 
-def check_snapshot_script(name, docs, crds, out):
-    """Runs the snapshot CronJob's script with a stand-in kubectl: the calls must go VolumeSnapshot ->
-    wait -> clone PVC -> Job -> cleanup, the created objects must validate, and a failed Job must fail the run."""
-    cm = next((c for c in by_kind(docs, "ConfigMap") if c["metadata"]["name"] == "luxd-snapshot-script"), None)
-    if cm is None:
+def check_snapshot_cronjob(name, docs, vals, binary, out):
+    """The snapshot CronJob runs `chainsnap k8s volume-snapshot` (no shell) with arguments the binary
+    accepts as they are (--dry-run), reads the head of the pod whose PVC it snapshots, runs as a
+    ServiceAccount whose Role grants exactly what the command calls, and, when it exports, mounts
+    the templates it names and passes the snapshot's height and hash to `snapshot create`."""
+    cron = next((d for d in by_kind(docs, "CronJob") if d["metadata"]["name"] == "luxd-snapshot"), None)
+    if cron is None:
         return
-    for job_state, want_code in (("1/", 0), ("/1", 1)):
-        tmp = tempfile.mkdtemp(prefix="lux-snapscript-")
-        try:
-            scripts, stub = os.path.join(tmp, "scripts"), os.path.join(tmp, "stub")
-            os.makedirs(scripts)
-            os.makedirs(os.path.join(stub, "bin"))
-            for k, v in cm["data"].items():
-                with open(os.path.join(scripts, k), "w") as fh:
-                    fh.write(v.replace("/scripts/", scripts + "/"))
-            kc = os.path.join(stub, "bin", "kubectl")
-            with open(kc, "w") as fh:
-                fh.write(STUB_KUBECTL)
-            os.chmod(kc, 0o755)
-            env = dict(os.environ, PATH=os.path.join(stub, "bin") + ":" + os.environ.get("PATH", ""), STUB_DIR=stub,
-                       STUB_JOB_STATE=job_state, POD_NAMESPACE=cm["metadata"]["namespace"], SOURCE_PVC="data-luxd-0",
-                       TIMEOUT_MINUTES="1")
-            p = subprocess.run(["sh", os.path.join(scripts, "snapshot.sh")], capture_output=True, text=True, env=env, timeout=60)
-            label = "%s snapshot.sh (job %s)" % (name, "succeeds" if want_code == 0 else "fails")
-            out.check(p.returncode == want_code, label, "exit %d (want %d): %s" % (p.returncode, want_code, (p.stdout + p.stderr)[-300:]))
-            with open(os.path.join(stub, "calls")) as fh:
-                calls = [l.strip() for l in fh]
-            verbs = [" ".join(c.split()[2:4]) for c in calls]
-            ns_ok = all(c.startswith("--namespace %s " % cm["metadata"]["namespace"]) for c in calls)
-            out.check(ns_ok, label, "every kubectl call names the namespace")
-            order = ["create -f", "wait --for=jsonpath={.status.readyToUse}=true", "get volumesnapshot", "create -f", "create -f", "get job"]
-            out.check(verbs[:6] == order, label, "call order %s" % verbs[:6])
-            out.check(sorted(v for v in verbs if v.startswith("delete")) == ["delete job", "delete pvc", "delete volumesnapshot"],
-                      label, "cleans up the Job, the PVC and the VolumeSnapshot")
-            created = sorted(glob.glob(os.path.join(stub, "created-*.yaml")))
-            kinds = []
-            for f in created:
-                with open(f) as fh:
-                    for d in yaml.safe_load_all(fh):
-                        if d:
-                            kinds.append(d["kind"])
-                            d["metadata"]["namespace"] = cm["metadata"]["namespace"]
-                            validate(d, label + " created", crds, out)
-                            out.check("__" not in yaml.safe_dump(d), label, "%s has no placeholder left" % d["kind"])
-            out.check(kinds == ["VolumeSnapshot", "PersistentVolumeClaim", "Job"], label, "created %s" % kinds)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+    pod = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    cmds = [(c, a) for cname, a, c in chainsnap_commands(cron)]
+    if not out.check(len(cmds) == 1 and cmds[0][1][:2] == ["k8s", "volume-snapshot"] and len(pod["containers"]) == 1
+                     and not pod.get("initContainers"), name, "the snapshot CronJob is one `chainsnap k8s volume-snapshot` container"):
+        return
+    c, args = cmds[0]
+    code, text = binary.run(args + ["--dry-run"])
+    out.check(code == 0, name, "`chainsnap %s --dry-run` accepts the CronJob's exact arguments%s" % (" ".join(args[:2]), "" if code == 0 else ": " + text[:300]))
+    opt = lambda f: args[args.index(f) + 1] if f in args else None
+    pvc = opt("--pvc")
+    if vals:
+        i = vals["cronJobs"]["snapshot"]["podIndex"]
+        out.check(pvc == "data-luxd-%d" % i and (opt("--rpc") or "").startswith("http://luxd-%d.luxd-headless." % i), name,
+                  "snapshots data-luxd-%d and reads luxd-%d's head (--pvc %s --rpc %s)" % (i, i, pvc, opt("--rpc")))
+        out.check(opt("--chain-id") == str(vals["network"]["chainId"]) and opt("--network") == vals["network"]["name"], name,
+                  "records the network's chain id and name")
+    exports = opt("--export-templates")
+    job = None
+    needs = {k: set(v) for k, v in SNAPSHOT_NEEDS.items()}
+    if exports:
+        for k, v in EXPORT_NEEDS.items():
+            needs.setdefault(k, set()).update(v)
+        mount = next((m for m in c.get("volumeMounts") or [] if m["mountPath"] == exports), None)
+        vol = next((v for v in pod.get("volumes") or [] if mount and v["name"] == mount["name"]), None)
+        cm = (vol or {}).get("configMap", {}).get("name")
+        data = next((d["data"] for d in by_kind(docs, "ConfigMap") if d["metadata"]["name"] == cm), {})
+        out.check(sorted(data) == ["clone-pvc.yaml", "job.yaml"], name, "--export-templates %s is ConfigMap %s with clone-pvc.yaml and job.yaml" % (exports, cm))
+        job = next((d for k, d in embedded_manifests(docs) if k == "job.yaml"), None)
+        create = next((a for _, a, _ in chainsnap_commands(job)), []) if job else []
+        out.check(create[:2] == ["snapshot", "create"] and "--height" in create and create[create.index("--height") + 1] == PLACEHOLDERS["__HEIGHT__"]
+                  and "--block-hash" in create and create[create.index("--block-hash") + 1] == PLACEHOLDERS["__HASH__"], name,
+                  "the export Job's snapshot create records the VolumeSnapshot's height and hash")
+    role = next((r for r in by_kind(docs, "Role") if r["metadata"]["name"] == "luxd-snapshot"), None)
+    if not out.check(role is not None, name, "a Role luxd-snapshot exists"):
+        return
+    granted = {}
+    for r in role["rules"]:
+        out.check("*" not in json.dumps(r), name, "snapshot Role rule %s has no wildcard" % r.get("resources"))
+        for g in r.get("apiGroups") or []:
+            for res in r.get("resources") or []:
+                granted.setdefault((g, res), set()).update(r.get("verbs") or [])
+        if r.get("resourceNames") and "persistentvolumeclaims" in r.get("resources", []):
+            out.check(r["resourceNames"] == [pvc], name, "the source PVC rule names only %s" % pvc)
+    out.check(granted == needs, name, "snapshot Role grants exactly what the command calls: %s%s" % (
+        sorted((("/".join(filter(None, k))), sorted(v)) for k, v in needs.items()),
+        "" if granted == needs else " -- got %s" % sorted((("/".join(filter(None, k))), sorted(v)) for k, v in granted.items())))
+    bound = {s["name"] for b in by_kind(docs, "RoleBinding") if b["roleRef"]["name"] == "luxd-snapshot" for s in b.get("subjects") or []}
+    out.check(pod.get("serviceAccountName") in bound and pod.get("automountServiceAccountToken") is not False, name,
+              "the CronJob runs as the ServiceAccount bound to the snapshot Role, with its token")
+    if job:
+        jp = job["spec"]["template"]["spec"]
+        out.check(jp.get("automountServiceAccountToken") is False, name, "the export Job's pods get no API token")
 
 
 # ---------------------------------------------------------------- main
@@ -884,6 +897,8 @@ def main():
         ("mainnet+seed chart rlpImport", ["values.yaml", "values-mainnet.yaml"], seed_rlp),
         ("mainnet+staking identities+bootstrap", ["values.yaml", "values-mainnet.yaml"], identities),
         ("mainnet+all features", ["values.yaml", "values-mainnet.yaml"], full),
+        ("testnet+VolumeSnapshots only (no export)", ["values.yaml", "values-testnet.yaml"],
+         deep_merge(full, {"cronJobs": {"snapshot": {"to": "", "podIndex": 2, "keepVolumeSnapshots": 3, "volumeSnapshotClass": ""}}})),
         ("testnet+clearData", ["values.yaml", "values-testnet.yaml"],
          deep_merge(full, {"initMode": {"clearData": True}, "cronJobs": {"snapshot": {"enabled": False}}})),
         ("devnet+URL from a Secret+clearData", ["values.yaml", "values-devnet.yaml"],
@@ -921,11 +936,11 @@ def main():
                 validate(d, "%s %s" % (name, os.path.basename(path)), crds, out)
                 docs.append(d)
         for key, d in embedded_manifests(docs):
-            validate(d, "%s luxd-snapshot-script/%s" % (name, key), crds, out)
+            validate(d, "%s luxd-snapshot-export/%s" % (name, key), crds, out)
         check_rendered(name, vals, docs, ctx, out, warnings)
         check_monitoring(name, vals, docs, ctx, out, warnings)
         check_commands_provided(name, docs + [x for _, x in embedded_manifests(docs)], vals, out, warnings)
-        check_snapshot_script(name, docs, crds, out)
+        check_snapshot_cronjob(name, docs, vals, binary, out)
         print("done  %-24s %d objects" % (name, len(docs)))
     out.check({"mainnet", "testnet", "devnet"} <= seen_networks, "values", "mainnet, testnet and devnet values files rendered")
     want_ports = {"mainnet": (9630, 9631), "testnet": (9640, 9641), "devnet": (9650, 9651)}
@@ -974,10 +989,10 @@ def main():
                 check_flags(binary, args, "%s %s" % (rel, cname), out, warnings)
         check_commands_provided(rel, docs + [x for _, x in embedded_manifests(docs)], None, out, warnings)
         for key, d in embedded_manifests(docs):
-            validate(d, "%s luxd-snapshot-script/%s" % (rel, key), crds, out)
+            validate(d, "%s luxd-snapshot-export/%s" % (rel, key), crds, out)
             for cname, args, _ in chainsnap_commands(d):
                 check_flags(binary, args, "%s %s %s" % (rel, key, cname), out, warnings)
-        check_snapshot_script(rel, docs, crds, out)
+        check_snapshot_cronjob(rel, docs, None, binary, out)
         check_fleet_rbac(rel, docs, out)
 
     # chainsnap k8s restore-job / reimport-job print valid Jobs.

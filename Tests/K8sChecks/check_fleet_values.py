@@ -114,12 +114,12 @@ def main():
                 cc.validate(d, "%s %s" % (name, os.path.basename(path)), crds, out)
                 docs.append(d)
         for key, d in cc.embedded_manifests(docs):
-            cc.validate(d, "%s luxd-snapshot-script/%s" % (name, key), crds, out)
+            cc.validate(d, "%s luxd-snapshot-export/%s" % (name, key), crds, out)
         # check_rendered expects objects in namespace.name, else lux-{tenant}-{network}, else "lux" (its own
         # render namespace): name the release namespace for its expectations only.
         expect_vals = cc.deep_merge(vals, {"namespace": {"name": vals.get("namespace", {}).get("name") or ns}})
         cc.check_rendered(name, expect_vals, docs, {"binary": binary, "chart": chart}, out, warnings)
-        cc.check_snapshot_script(name, docs, crds, out)
+        cc.check_snapshot_cronjob(name, docs, expect_vals, binary, out)
         print("done  %-32s %d objects" % (name, len(docs)))
     out.check(count > 0, "input", "%d helm upgrade --install commands found" % count)
     for e in a.expect:

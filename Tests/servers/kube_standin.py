@@ -37,6 +37,13 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ap = argparse.ArgumentParser()
+# VolumeSnapshots (chainsnap k8s volume-snapshot): see the "VolumeSnapshots" section below.
+ap.add_argument("--snapshot-ready-after", type=float, default=1.0, help="seconds until a new VolumeSnapshot is readyToUse")
+ap.add_argument("--snapshot-never-ready", action="store_true", help="VolumeSnapshots never become ready (status.error is set)")
+ap.add_argument("--no-snapshot-api", action="store_true", help="snapshot.storage.k8s.io is not served (no CRD installed)")
+ap.add_argument("--export-job-seconds", type=float, default=0.5, help="an export Job (batch/v1) succeeds after this many seconds")
+ap.add_argument("--export-job-fails", action="store_true", help="export Jobs fail instead")
+ap.add_argument("--seed-snapshots", type=int, default=0, help="VolumeSnapshots of data-luxd-0 that exist at start: this many by chainsnap, plus one by someone else")
 ap.add_argument("--port", type=int, default=0)
 ap.add_argument("--tls-dir", required=True)
 ap.add_argument("--token-file", required=True)
@@ -401,6 +408,8 @@ class Handler(BaseHTTPRequestHandler):
                                             "pods": {n: {"uid": p.uid, "nodePort": p.node_port, "stage": p.stage(t),
                                                          "recoverySeen": p.recovery_seen} for n, p in pods.items()},
                                             "configmaps": configmaps})
+        if parts == ["_test", "volumesnapshots"]:
+            return self.snapshot_test_state()
         if parts == ["version"]:
             return self.send_json(200, {"major": "1", "minor": "30", "gitVersion": "v1.30.0", "gitCommit": "standin",
                                         "gitTreeState": "clean", "buildDate": "2026-01-01T00:00:00Z", "goVersion": "go1.22",
@@ -427,6 +436,10 @@ class Handler(BaseHTTPRequestHandler):
                                         "items": [sts_json()]})
         if len(parts) >= 5 and parts[:3] in (["api", "v1", "namespaces"], ["apis", "apps", "v1"]) or (len(parts) >= 6 and parts[:4] == ["apis", "apps", "v1", "namespaces"]):
             pass
+        if parts[:2] == ["apis", "snapshot.storage.k8s.io"]:
+            return self.volumesnapshots_route(method, parts, q)
+        if parts[:3] == ["apis", "batch", "v1"]:
+            return self.jobs_route(method, parts[3:])
         # namespaced paths
         if parts[:2] == ["apis", "apps"]:
             rest = parts[3:]
@@ -478,6 +491,8 @@ class Handler(BaseHTTPRequestHandler):
                 name = sel.split("=", 1)[1] if sel.startswith("involvedObject.name=") else None
                 items = [e for e in events if name is None or e["involvedObject"]["name"] == name]
                 return self.send_json(200, {"apiVersion": "v1", "kind": "EventList", "metadata": {"resourceVersion": "1"}, "items": items})
+            if resource == "persistentvolumeclaims" and (tail or method != "GET"):
+                return self.pvc_route(method, tail)
             if resource == "persistentvolumeclaims":
                 items = [{"apiVersion": "v1", "kind": "PersistentVolumeClaim",
                           "metadata": {"name": "data-luxd-%d" % i, "namespace": NS, "uid": "pvc-%d" % i},
@@ -655,7 +670,229 @@ class Handler(BaseHTTPRequestHandler):
         return self.send_json(405, status_obj(405, "MethodNotAllowed", "method not allowed"))
 
 
+# ---------------------------------------------------------------- VolumeSnapshots
+# snapshot.storage.k8s.io/v1 VolumeSnapshots as the CSI snapshot controller serves them: create
+# (validated against the CRD's published schema, Tests/K8sChecks/crds, and its CEL rules), get,
+# list by label selector, delete; readyToUse flips after --snapshot-ready-after seconds.
+
+volumesnapshots = {}   # name -> VolumeSnapshot dict
+snapshot_bodies = []   # every POSTed body, as received (test-only: /_test/volumesnapshots)
+_CRD_SCHEMA = []
+
+
+def _strict(schema):
+    """The CRD schema rejecting unknown fields (as --validate=strict / fieldValidation=Strict)."""
+    if isinstance(schema, dict):
+        s = {k: _strict(v) for k, v in schema.items()}
+        if "properties" in s and not s.get("x-kubernetes-preserve-unknown-fields") and "additionalProperties" not in s:
+            s["additionalProperties"] = False
+        return s
+    if isinstance(schema, list):
+        return [_strict(x) for x in schema]
+    return schema
+
+
+def snapshot_schema_errors(vs):
+    """Errors of a VolumeSnapshot against the external-snapshotter CRD (schema + its x-kubernetes-validations)."""
+    errs = []
+    try:
+        import jsonschema
+        import yaml
+        if not _CRD_SCHEMA:
+            crd = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "K8sChecks", "crds", "snapshot.storage.k8s.io_volumesnapshots.yaml")
+            with open(crd) as fh:
+                doc = yaml.safe_load(fh)
+            sch = next(v for v in doc["spec"]["versions"] if v["name"] == "v1")["schema"]["openAPIV3Schema"]
+            sch = copy.deepcopy(sch)
+            sch["properties"]["metadata"] = {"type": "object"}
+            _CRD_SCHEMA.append(_strict(sch))
+        errs += ["%s (at %s)" % (e.message, "/".join(map(str, e.path))) for e in jsonschema.Draft7Validator(_CRD_SCHEMA[0]).iter_errors(vs)]
+    except ImportError:
+        pass
+    spec = vs.get("spec") or {}
+    src = spec.get("source") or {}
+    if ("persistentVolumeClaimName" in src) == ("volumeSnapshotContentName" in src):
+        errs.append("spec.source: exactly one of volumeSnapshotContentName and persistentVolumeClaimName must be set")
+    if "volumeSnapshotClassName" in spec and not spec["volumeSnapshotClassName"]:
+        errs.append("spec.volumeSnapshotClassName: must not be the empty string when set")
+    if vs.get("apiVersion") != "snapshot.storage.k8s.io/v1" or vs.get("kind") != "VolumeSnapshot":
+        errs.append("apiVersion/kind: want snapshot.storage.k8s.io/v1 VolumeSnapshot")
+    return errs
+
+
+def snapshot_status(vs, t):
+    """readyToUse once --snapshot-ready-after seconds have passed since creation."""
+    born = vs["_created"]
+    st = {"boundVolumeSnapshotContentName": "snapcontent-" + vs["metadata"]["uid"]}
+    if args.snapshot_never_ready:
+        st.update({"readyToUse": False, "error": {"message": "Failed to check and update snapshot content: csi driver timed out", "time": now_rfc3339(born + 0.1)}})
+    elif t - born >= args.snapshot_ready_after:
+        st.update({"readyToUse": True, "restoreSize": "500Gi", "creationTime": now_rfc3339(born)})
+    else:
+        st["readyToUse"] = False
+    return st
+
+
+def snapshot_view(vs, t):
+    out = {k: v for k, v in vs.items() if not k.startswith("_")}
+    out["status"] = snapshot_status(vs, t)
+    return out
+
+
+def seed_snapshots():
+    base = time.time() - 86400 * (args.seed_snapshots + 2)
+    made = [("data-luxd-0-old-%d" % i, {"app.kubernetes.io/managed-by": "chainsnap", "app.kubernetes.io/component": "volume-snapshot",
+                                        "chainsnap.io/pvc": "data-luxd-0"}, base + 86400 * i) for i in range(args.seed_snapshots)]
+    if args.seed_snapshots:
+        made.append(("someone-elses-snapshot", {"app.kubernetes.io/component": "volume-snapshot"}, base))
+    for name, labels, born in made:
+        volumesnapshots[name] = {"apiVersion": "snapshot.storage.k8s.io/v1", "kind": "VolumeSnapshot", "_created": born - 3600,
+                                 "metadata": {"name": name, "namespace": NS, "uid": str(uuid.uuid4()), "resourceVersion": "1",
+                                              "creationTimestamp": now_rfc3339(born), "labels": labels},
+                                 "spec": {"source": {"persistentVolumeClaimName": "data-luxd-0"}}}
+
+
+def _volumesnapshots_route(self, method, parts, q):
+    raw = self.body()
+    t = time.time()
+    if args.no_snapshot_api or len(parts) < 3 or parts[2] != "v1":
+        return self.send_json(404, status_obj(404, "NotFound", "the server could not find the requested resource"))
+    rest = parts[3:]
+    if len(rest) < 3 or rest[0] != "namespaces" or rest[2] != "volumesnapshots":
+        return self.send_json(404, status_obj(404, "NotFound", "the server could not find the requested resource"))
+    ns, tail = rest[1], rest[3:]
+    verb = {"POST": "create", "DELETE": "delete", "GET": "get" if tail else "list"}.get(method, method.lower())
+    if getattr(self, "readonly", False) and method != "GET":
+        return self.send_json(403, status_obj(403, "Forbidden", 'volumesnapshots.snapshot.storage.k8s.io is forbidden: User "system:serviceaccount:%s:viewer" cannot %s resource "volumesnapshots" in API group "snapshot.storage.k8s.io" in the namespace "%s"' % (NS, verb, ns),
+                                              {"group": "snapshot.storage.k8s.io", "kind": "volumesnapshots"}))
+    with lock:
+        if not tail and method == "GET":
+            items = [snapshot_view(v, t) for n, v in sorted(volumesnapshots.items())
+                     if ns == NS and matches(v["metadata"].get("labels") or {}, q.get("labelSelector"))]
+            return self.send_json(200, {"apiVersion": "snapshot.storage.k8s.io/v1", "kind": "VolumeSnapshotList",
+                                        "metadata": {"resourceVersion": str(int(t * 1000))}, "items": items})
+        if not tail and method == "POST":
+            try:
+                vs = json.loads(raw)
+            except ValueError:
+                return self.send_json(400, status_obj(400, "BadRequest", "the body is not JSON"))
+            snapshot_bodies.append(copy.deepcopy(vs))
+            if ns != NS:
+                return self.send_json(404, status_obj(404, "NotFound", 'namespaces "%s" not found' % ns))
+            errs = snapshot_schema_errors(vs)
+            if errs:
+                return self.send_json(422, status_obj(422, "Invalid", 'VolumeSnapshot.snapshot.storage.k8s.io "%s" is invalid: %s'
+                                                      % ((vs.get("metadata") or {}).get("name", ""), "; ".join(errs))))
+            name = vs["metadata"]["name"]
+            if name in volumesnapshots:
+                return self.send_json(409, status_obj(409, "AlreadyExists", 'volumesnapshots.snapshot.storage.k8s.io "%s" already exists' % name))
+            vs["metadata"].update({"namespace": NS, "uid": str(uuid.uuid4()), "resourceVersion": "1", "creationTimestamp": now_rfc3339(t)})
+            vs["_created"] = t
+            volumesnapshots[name] = vs
+            return self.send_json(201, snapshot_view(vs, t))
+        name = tail[0] if tail else ""
+        vs = volumesnapshots.get(name) if ns == NS else None
+        if vs is None:
+            return self.send_json(404, status_obj(404, "NotFound", 'volumesnapshots.snapshot.storage.k8s.io "%s" not found' % name,
+                                                  {"name": name, "group": "snapshot.storage.k8s.io", "kind": "volumesnapshots"}))
+        if method == "GET":
+            return self.send_json(200, snapshot_view(vs, t))
+        if method == "DELETE":
+            del volumesnapshots[name]
+            return self.send_json(200, snapshot_view(vs, t))
+    return self.send_json(405, status_obj(405, "MethodNotAllowed", "method not allowed"))
+
+
+clone_pvcs = {}   # name -> PVC dict (created from a VolumeSnapshot dataSource)
+jobs = {}         # name -> Job dict
+deleted_objects = []  # "kind/name", in order
+jobs_seen, pvcs_seen = [], []  # everything created (test-only record)
+
+
+def _pvc_route(self, method, tail):
+    raw = self.body()
+    if method == "POST" and not tail:
+        pvc = json.loads(raw)
+        name = pvc["metadata"]["name"]
+        ds = (pvc.get("spec") or {}).get("dataSource") or {}
+        if ds.get("kind") == "VolumeSnapshot" and ds.get("name") not in volumesnapshots:
+            return self.send_json(422, status_obj(422, "Invalid", "dataSource: VolumeSnapshot %s not found" % ds.get("name")))
+        if name in clone_pvcs:
+            return self.send_json(409, status_obj(409, "AlreadyExists", 'persistentvolumeclaims "%s" already exists' % name))
+        pvc["metadata"].update({"namespace": NS, "uid": str(uuid.uuid4()), "creationTimestamp": now_rfc3339()})
+        pvc["status"] = {"phase": "Bound", "capacity": {"storage": (pvc["spec"].get("resources") or {}).get("requests", {}).get("storage", "")}}
+        clone_pvcs[name] = pvc
+        pvcs_seen.append(pvc)
+        return self.send_json(201, pvc)
+    name = tail[0] if tail else ""
+    if name in clone_pvcs:
+        if method == "DELETE":
+            deleted_objects.append("persistentvolumeclaim/" + name)
+            return self.send_json(200, clone_pvcs.pop(name))
+        return self.send_json(200, clone_pvcs[name])
+    n = name[len("data-luxd-"):] if name.startswith("data-luxd-") else ""
+    if method != "GET" or not n.isdigit() or int(n) >= args.replicas:
+        return self.send_json(404, status_obj(404, "NotFound", 'persistentvolumeclaims "%s" not found' % name,
+                                              {"name": name, "kind": "persistentvolumeclaims"}))
+    return self.send_json(200, {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                                "metadata": {"name": name, "namespace": NS, "uid": "pvc-" + n},
+                                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "500Gi"}}},
+                                "status": {"phase": "Bound", "capacity": {"storage": "500Gi"}}})
+
+
+def _jobs_route(self, method, rest):
+    raw = self.body()
+    if len(rest) < 3 or rest[0] != "namespaces" or rest[1] != NS or rest[2] != "jobs":
+        return self.send_json(404, status_obj(404, "NotFound", "the server could not find the requested resource"))
+    if getattr(self, "readonly", False) and method != "GET":
+        return self.send_json(403, status_obj(403, "Forbidden", 'jobs.batch is forbidden: User "system:serviceaccount:%s:viewer" cannot create resource "jobs"' % NS))
+    tail = rest[3:]
+    with lock:
+        if method == "POST" and not tail:
+            job = json.loads(raw)
+            name = job["metadata"]["name"]
+            vols = (((job.get("spec") or {}).get("template") or {}).get("spec") or {}).get("volumes") or []
+            claims = [v["persistentVolumeClaim"]["claimName"] for v in vols if "persistentVolumeClaim" in v]
+            if any(c not in clone_pvcs for c in claims):
+                return self.send_json(422, status_obj(422, "Invalid", "the Job mounts a PVC that does not exist: %s" % claims))
+            if name in jobs:
+                return self.send_json(409, status_obj(409, "AlreadyExists", 'jobs.batch "%s" already exists' % name))
+            job["metadata"].update({"namespace": NS, "uid": str(uuid.uuid4()), "creationTimestamp": now_rfc3339()})
+            job["_created"] = time.time()
+            jobs[name] = job
+            jobs_seen.append(job)
+            return self.send_json(201, {k: v for k, v in job.items() if not k.startswith("_")})
+        name = tail[0] if tail else ""
+        job = jobs.get(name)
+        if job is None:
+            return self.send_json(404, status_obj(404, "NotFound", 'jobs.batch "%s" not found' % name))
+        if method == "DELETE":
+            deleted_objects.append("job/" + name)
+            del jobs[name]
+            return self.send_json(200, {"kind": "Status", "apiVersion": "v1", "status": "Success"})
+        out = {k: v for k, v in job.items() if not k.startswith("_")}
+        if time.time() - job["_created"] >= args.export_job_seconds:
+            out["status"] = {"failed": 1} if args.export_job_fails else {"succeeded": 1}
+        else:
+            out["status"] = {"active": 1}
+        return self.send_json(200, out)
+
+
+def _snapshot_test_state(self):
+    with lock:
+        return self.send_json(200, {"bodies": snapshot_bodies, "names": sorted(volumesnapshots), "deleted": deleted_objects,
+                                    "jobs": [{k: v for k, v in j.items() if not k.startswith("_")} for j in jobs_seen],
+                                    "pvcs": pvcs_seen, "left": sorted(list(jobs) + list(clone_pvcs))})
+
+
+Handler.volumesnapshots_route = _volumesnapshots_route
+Handler.pvc_route = _pvc_route
+Handler.jobs_route = _jobs_route
+Handler.snapshot_test_state = _snapshot_test_state
+
+
 def main():
+    seed_snapshots()
     make_tls(args.tls_dir)
     os.makedirs(args.work_dir, exist_ok=True)
     for i in range(args.replicas):
