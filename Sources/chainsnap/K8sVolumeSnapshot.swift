@@ -134,8 +134,8 @@ struct K8sVolumeSnapshotCommand: AsyncParsableCommand {
             if let rpc {
                 let path = rpcPath
                 head = {
-                    let (n, hash) = try await SnapshotCreateHead.read(rpc: rpc, rpcPath: path, height: nil, blockHash: nil)
-                    return BlockHead(number: n, hash: hash)
+                    try await NodeClient(endpoints: NodeEndpoints(baseURL: rpc, rpcPath: path), timeout: 30)
+                        .headToRecord(height: nil, blockHash: nil)
                 }
             } else {
                 let podName = pod ?? ""
