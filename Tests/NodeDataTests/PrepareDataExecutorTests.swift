@@ -131,3 +131,17 @@ struct PrepareDataExecutorTests {
         #expect(ran && fm.fileExists(atPath: l.target + "/" + ReservedNames.staging))
     }
 }
+
+@Suite("RestoreCall")
+struct RestoreCallTests {
+    @Test("the snapshot restore arguments: source, checks passed on, target, store and metrics flags, progress file")
+    func arguments() {
+        let all = RestoreCall(source: ["--from", "s3://snaps/lux"], snapshot: "snap-1", sha256: "ab", trustedKeys: "/keys", network: "mainnet",
+                              chainId: "96369", allowOtherNetwork: true, store: ["--s3-endpoint", "http://x"], metrics: ["--metrics-file", "/m"],
+                              progressFile: "/p.json")
+        #expect(all.arguments(target: "/data/db") == ["snapshot", "restore", "--from", "s3://snaps/lux", "--snapshot", "snap-1", "--sha256", "ab",
+                                                      "--trusted-keys", "/keys", "--network", "mainnet", "--chain-id", "96369", "--allow-other-network",
+                                                      "/data/db", "--s3-endpoint", "http://x", "--metrics-file", "/m", "--progress-file", "/p.json"])
+        #expect(RestoreCall(source: ["--from-file", "/f"]).arguments(target: "/t") == ["snapshot", "restore", "--from-file", "/f", "/t"])
+    }
+}
