@@ -21,6 +21,22 @@ struct FleetDecisionTests {
         #expect(v[2].problem == "lag 20 > 10")
     }
 
+    @Test("network wait (deploy/scale): missing replicas, each failing pod with its gate; a new pod must be seen advancing")
+    func networkWait() {
+        var w = NetworkWait(replicas: 3)
+        func look(_ pods: [PodSample]) -> String? { w.observe(FleetHealth.evaluate(pods, maxLag: 10)) }
+        let up = [Self.pod(0, height: 100, uid: "a"), Self.pod(1, height: 100, uid: "b")]
+        #expect(look(up) == "2 of 3 pods exist")
+        #expect(look(up + [Self.pod(2, height: nil, ready: false, uid: "c", phase: "Init: restoring 43%, ETA 12m")])
+                == "luxd-2: gate 'Ready': not ready (Init: restoring 43%, ETA 12m)")
+        // Up, but not yet seen advancing; then unchanged; then higher: done. The pods up at the first look need not advance.
+        #expect(look(up + [Self.pod(2, height: 98, uid: "c")]) == "luxd-2: gate 'advancing': at height 98, not yet seen advancing")
+        #expect(look(up + [Self.pod(2, height: 98, uid: "c")]) == "luxd-2: gate 'advancing': height 98 unchanged since it came up")
+        #expect(look(up + [Self.pod(2, height: 99, uid: "c")]) == nil)
+        // A lagging pod names the lag gate.
+        #expect(look(up + [Self.pod(2, height: 50, uid: "c")]) == "luxd-2: gate 'within max-lag': lag 50 > 10")
+    }
+
     @Test("not Ready, unhealthy, unknown height and syncing are each not ok, with the reason")
     func problems() {
         var syncing = Self.pod(3, height: 100)
