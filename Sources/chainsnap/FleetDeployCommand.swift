@@ -14,17 +14,9 @@ struct HelmFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Kubeconfig context for helm.", valueName: "name"))
     var context: String?
 
-    var globalArgs: [String] {
-        (kubeconfig.map { ["--kubeconfig", $0] } ?? []) + (context.map { ["--kube-context", $0] } ?? [])
-    }
-
-    /// helm when there is one (a dry run goes on without it).
-    func found() -> Helm? {
-        Helm.find(explicit: helm).map { Helm(path: $0, globalArgs: globalArgs) }
-    }
-
-    func required() throws -> Helm {
-        try Helm.locate(explicit: helm, globalArgs: globalArgs)
+    /// helm for a live run (required) or a dry run (when there is one).
+    func resolved(dryRun: Bool) throws -> Helm? {
+        try Helm.forCommand(explicit: helm, kubeconfig: kubeconfig, context: context, required: !dryRun)
     }
 }
 
@@ -69,7 +61,7 @@ struct FleetDeployCommand: AsyncParsableCommand {
             let dir = valuesDir ?? NSTemporaryDirectory() + "chainsnap-fleet-\(ProcessInfo.processInfo.processIdentifier)-\(Int(Date().timeIntervalSince1970))"
             defer { if valuesDir == nil && !dryRun { try? FileManager.default.removeItem(atPath: dir) } }
             let (waiter, roller) = fleetGates(helmFlags, gates)
-            let deployer = FleetDeployer(helm: dryRun ? helmFlags.found() : try helmFlags.required(), waiter: waiter,
+            let deployer = FleetDeployer(helm: try helmFlags.resolved(dryRun: dryRun), waiter: waiter,
                                          roller: roller, out: { print($0) }, log: { writeStderr($0 + "\n") })
             try await deployer.deploy(try deployer.plan(selected, valuesDir: dir), valuesDir: dir, dryRun: dryRun,
                                       acceptUnsupported: acceptUnsupported, roll: roll)

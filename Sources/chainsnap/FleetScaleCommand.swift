@@ -45,7 +45,7 @@ struct FleetScaleCommand: AsyncParsableCommand {
         try await reportingErrors {
             let t = try FleetScaler.target(fleetFile: fleet, namespace: namespace, release: release, chart: chart,
                                            cwd: FileManager.default.currentDirectoryPath)
-            let scaler = FleetScaler(helm: dryRun ? helmFlags.found() : try helmFlags.required(), waiter: fleetGates(helmFlags, gates).waiter,
+            let scaler = FleetScaler(helm: try helmFlags.resolved(dryRun: dryRun), waiter: fleetGates(helmFlags, gates).waiter,
                                      out: { print($0) }, log: { writeStderr($0 + "\n") })
             try await scaler.scale(namespace: namespace, replicas: replicas, release: t.release, chart: t.chart,
                                    allowRemoval: allowValidatorRemoval, dryRun: dryRun, fleetReplicas: t.fleetReplicas)
