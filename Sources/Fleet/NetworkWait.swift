@@ -35,28 +35,35 @@ extension FleetRoller {
 /// The gates of a network wait, look by look: pods that were up at the first look need only
 /// stay up; a pod that was not (new, restarting) must also be seen advancing — its height
 /// higher than when it first passed the other gates — so a node that comes up stuck is not
-/// taken for healthy. A plain value: tests feed it verdicts.
+/// taken for healthy. On a chain that makes no blocks while idle, a pod at the head of a network
+/// that stood still too for `idleSeconds` counts (a network making blocks grows within that).
+/// A plain value: tests feed it verdicts.
 public struct NetworkWait: Sendable {
     public let replicas: Int
+    public let idleSeconds: Double
     /// Pod UIDs that need no advancing check (up at the first look, or seen advancing).
     var settled: Set<String>?
-    /// Height of a pod (by UID) when it first passed the other gates.
-    var firstHeight: [String: UInt64] = [:]
+    /// Height of a pod (by UID) when it first passed the other gates, and its network's top then.
+    var firstHeight: [String: (height: UInt64, top: UInt64, at: Double)] = [:]
 
-    public init(replicas: Int) { self.replicas = replicas }
+    public init(replicas: Int, idleSeconds: Double = 10) {
+        self.replicas = replicas
+        self.idleSeconds = idleSeconds
+    }
 
     /// What the network still waits for (`2 of 3 pods exist`, `luxd-3: gate 'advancing': …`), nil when done.
     public mutating func observe(_ verdicts: [PodVerdict]) -> String? {
         if settled == nil { settled = Set(verdicts.filter(\.ok).map(\.sample.uid)) }
         var bad = verdicts.compactMap(\.failure)
         for v in verdicts where v.ok && !(settled?.contains(v.sample.uid) ?? false) {
-            let h = v.sample.height ?? 0
+            let h = v.sample.height ?? 0, top = h + (v.lag ?? 0)
             guard let first = firstHeight[v.sample.uid] else {
-                firstHeight[v.sample.uid] = h
+                firstHeight[v.sample.uid] = (h, top, v.sample.at)
                 bad.append("\(v.sample.pod): gate '\(Gate.advancing.rawValue)': at height \(h), not yet seen advancing")
                 continue
             }
-            if h > first { settled?.insert(v.sample.uid) } else {
+            let idleAtHead = h >= top && top == first.top && v.sample.at - first.at >= idleSeconds
+            if h > first.height || idleAtHead { settled?.insert(v.sample.uid) } else {
                 bad.append("\(v.sample.pod): gate '\(Gate.advancing.rawValue)': height \(h) unchanged since it came up")
             }
         }
