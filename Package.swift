@@ -70,8 +70,9 @@ let package = Package(
         // Kubernetes API client: kubeconfig, auth (token, client certs, exec plugins, in-cluster), objects, pod proxy.
         .target(name: "KubeClient", dependencies: ["SnapshotCore", "Transfer", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
-        // Fleet decisions (gates, lag, quorum, roll plans, recovery requests) and the roll/recover loops.
-        .target(name: "Fleet", dependencies: ["SnapshotCore", "KubeClient", "NodeRPC", "Transfer"], swiftSettings: strict),
+        // Fleet decisions (gates, lag, quorum, roll plans, recovery requests as prepare-data plan inputs),
+        // the roll/recover/wait loops and the fleet status table.
+        .target(name: "Fleet", dependencies: ["SnapshotCore", "KubeClient", "NodeRPC", "Transfer", "NodeData"], swiftSettings: strict),
         // Fleet files and LuxNetwork documents mapped to chart values; helm upgrade --install per network.
         .target(name: "FleetDeploy", dependencies: ["SnapshotCore", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         // Kubernetes manifests as values (YAML tree, Job settings, restore/reimport Jobs) → YAML text. No I/O.

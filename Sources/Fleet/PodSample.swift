@@ -70,6 +70,11 @@ public struct PodVerdict: Sendable, Equatable {
     public var ok: Bool
     /// Why not ok, one short phrase (`not ready`, `lag 50 > 10`), nil when ok.
     public var problem: String?
+    /// The gate the pod does not pass (nil when ok).
+    public var gate: Gate?
+
+    /// `luxd-5: gate 'within max-lag': lag 40 > 10` (nil when ok).
+    public var failure: String? { problem.map { "\(sample.pod): gate '\(gate?.rawValue ?? "?")': \($0)" } }
 }
 
 /// Lag and health across the pods of each network.
@@ -87,20 +92,23 @@ public enum FleetHealth {
         }
         return samples.map { s in
             let lag = s.height.map { (tops[s.namespace + "/" + s.network] ?? $0) - $0 }
-            let problem = Self.problem(s, lag: lag, maxLag: maxLag)
-            return PodVerdict(sample: s, lag: lag, ok: problem == nil, problem: problem)
+            let failed = Self.check(s, lag: lag, maxLag: maxLag)
+            return PodVerdict(sample: s, lag: lag, ok: failed == nil, problem: failed?.problem, gate: failed?.gate)
         }
     }
 
     /// The first reason a pod does not count as up, or nil.
-    public static func problem(_ s: PodSample, lag: UInt64?, maxLag: UInt64) -> String? {
-        if s.phase == "Missing" { return "missing" }
-        if s.phase == "Terminating" { return "terminating" }
-        if !s.ready { return "not ready (\(s.phase))" }
-        if !s.healthy { return s.error.map { "unhealthy: \($0)" } ?? "unhealthy" }
-        guard let lag else { return "height unknown" + (s.error.map { ": \($0)" } ?? "") }
-        if lag > maxLag { return "lag \(lag) > \(maxLag)" }
-        if s.syncing == true { return "syncing" + (s.syncPhase.map { " \($0)" } ?? "") }
+    public static func problem(_ s: PodSample, lag: UInt64?, maxLag: UInt64) -> String? { check(s, lag: lag, maxLag: maxLag)?.problem }
+
+    /// The first gate a pod does not pass and why, or nil.
+    public static func check(_ s: PodSample, lag: UInt64?, maxLag: UInt64) -> (gate: Gate, problem: String)? {
+        if s.phase == "Missing" { return (.replaced, "missing") }
+        if s.phase == "Terminating" { return (.replaced, "terminating") }
+        if !s.ready { return (.ready, "not ready (\(s.phase))") }
+        if !s.healthy { return (.healthy, s.error.map { "unhealthy: \($0)" } ?? "unhealthy") }
+        guard let lag else { return (.caughtUp, "height unknown" + (s.error.map { ": \($0)" } ?? "")) }
+        if lag > maxLag { return (.caughtUp, "lag \(lag) > \(maxLag)") }
+        if s.syncing == true { return (.caughtUp, "syncing" + (s.syncPhase.map { " \($0)" } ?? "")) }
         return nil
     }
 }

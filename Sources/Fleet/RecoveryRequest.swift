@@ -1,4 +1,5 @@
 import Foundation
+import NodeData
 import SnapshotCore
 
 /// A one-shot recovery request for one pod, written by `fleet recover` into the ConfigMap
@@ -135,5 +136,38 @@ public enum Recovery {
             throw ChainsnapError(.io, "could not record recovery request \(r.id) in \(p)", object: p,
                                  hint: "the next start would act on the request again; check the volume is writable", underlying: error)
         }
+    }
+}
+
+extension Recovery {
+    /// The request in the mounted ConfigMap folder `dir` for `pod`, as the prepare-data plan's
+    /// input, with the line the init container prints about it. A malformed request never blocks
+    /// the node: it is reported and the usual decision is made.
+    public static func input(dir: String, dataDir: String, pod: String) -> (RecoveryRequest?, RecoveryInput?, String) {
+        guard !pod.isEmpty else { return (nil, nil, "recovery: no pod name (--pod-name or HOSTNAME); ignoring \(dir)") }
+        let entries = readEntries(dir: dir)
+        let record = readRecord(dataDir: dataDir)
+        do {
+            switch try decide(entries: entries, pod: pod, record: record) {
+            case .none:
+                return (nil, nil, "recovery: no request for \(pod) in \(dir)\(entries.isEmpty ? "" : " (requests for other pods are not ours)")")
+            case .alreadyHonoured(let r):
+                return (nil, nil, "recovery: request \(r.id) for \(pod) was already honoured (\(record?.at ?? "?")); not repeating it")
+            case .honour(let r, let wipe):
+                return (r, RecoveryInput(id: r.id, pod: pod, mode: r.mode == .rlp ? .rlp : .restore, wipe: wipe),
+                        "decision: recover — request \(r.id) (\(r.mode.rawValue), requested \(r.requestedAt)) for this pod (\(pod))")
+            }
+        } catch let e as ChainsnapError {
+            return (nil, nil, "recovery: ignoring the request for \(pod): \(e.message)")
+        } catch {
+            return (nil, nil, "recovery: ignoring the request for \(pod): \(error)")
+        }
+    }
+
+    /// Records a request's progress in `dataDir` (the executor's `recordRecovery`).
+    public static func record(_ input: RecoveryInput, _ stage: RecoveryInput.Stage, dataDir: String, now: Date = Date()) throws {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        try writeRecord(RecoveryRecord(id: input.id, state: stage == .done ? .done : .wiped, at: f.string(from: now)), dataDir: dataDir)
     }
 }

@@ -39,6 +39,14 @@ public struct Helm: Sendable {
         return Helm(path: p, globalArgs: globalArgs)
     }
 
+    /// The helm a command uses, talking to the cluster of `kubeconfig`/`context`: required (an
+    /// error saying how to get helm when there is none), or not (nil: a dry run goes on without it).
+    public static func forCommand(explicit: String?, kubeconfig: String?, context: String?, required: Bool) throws -> Helm? {
+        let global = (kubeconfig.map { ["--kubeconfig", $0] } ?? []) + (context.map { ["--kube-context", $0] } ?? [])
+        if required { return try locate(explicit: explicit, globalArgs: global) }
+        return find(explicit: explicit).map { Helm(path: $0, globalArgs: global) }
+    }
+
     /// The result of one helm run.
     public struct Output: Sendable {
         public var status: Int32

@@ -6,11 +6,32 @@ import Transfer
 /// watched: a roll checks a handful of pods every second or two, well within API limits, and a
 /// poll survives API server restarts and proxies that cut long-lived streams.
 extension KubeClient {
+    /// Every item of a list, page by page: `limit` is `listPageSize` and each `metadata.continue`
+    /// is followed until it is empty, for at most `maxListPages` pages (a server that repeats its
+    /// token or never ends is an error, not a loop).
+    public func list<L: KubeListPage>(_ type: L.Type, _ path: String, query: [(String, String)] = [], object: String) async throws -> [L.Item] {
+        var items: [L.Item] = []
+        var token: String?
+        for _ in 0..<maxListPages {
+            var q = query + [("limit", String(listPageSize))]
+            if let token { q.append(("continue", token)) }
+            let page = try await json(L.self, "GET", path, query: q, object: object, verb: "list")
+            items += page.items
+            guard let next = page.metadata?.continue, !next.isEmpty else { return items }
+            guard next != token else {
+                throw ChainsnapError(.rpc, "listing \(object): the API server answered the same continue token twice", object: object,
+                                     hint: "the API server (or a proxy in front of it) is not paging correctly; check it, or ask its operator")
+            }
+            token = next
+        }
+        throw ChainsnapError(.rpc, "listing \(object) did not end after \(maxListPages) pages of \(listPageSize) items", object: object,
+                             hint: "the API server keeps answering a continue token; check the API server (or a proxy in front of it)")
+    }
+
     public func listPods(namespace: String, labelSelector: String? = nil) async throws -> [Pod] {
         var q: [(String, String)] = []
         if let labelSelector, !labelSelector.isEmpty { q.append(("labelSelector", labelSelector)) }
-        return try await json(PodList.self, "GET", "/api/v1/namespaces/\(namespace)/pods", query: q,
-                              object: "pods in namespace \(namespace)", verb: "list").items
+        return try await list(PodList.self, "/api/v1/namespaces/\(namespace)/pods", query: q, object: "pods in namespace \(namespace)")
     }
 
     /// The pod, or nil when it does not exist (deleted and not yet recreated).
@@ -40,9 +61,8 @@ extension KubeClient {
     /// StatefulSets of one namespace, or of every namespace when `namespace` is nil.
     public func listStatefulSets(namespace: String?) async throws -> [StatefulSet] {
         let path = namespace.map { "/apis/apps/v1/namespaces/\($0)/statefulsets" } ?? "/apis/apps/v1/statefulsets"
-        return try await json(StatefulSetList.self, "GET", path,
-                              object: namespace.map { "statefulsets in namespace \($0)" } ?? "statefulsets in all namespaces",
-                              verb: "list").items
+        return try await list(StatefulSetList.self, path,
+                              object: namespace.map { "statefulsets in namespace \($0)" } ?? "statefulsets in all namespaces")
     }
 
     /// Whether the namespace exists: nil when this identity may not read namespaces.
@@ -81,16 +101,15 @@ extension KubeClient {
 
     /// Events about one object, oldest first.
     public func events(namespace: String, involving name: String) async throws -> [Event] {
-        try await json(EventList.self, "GET", "/api/v1/namespaces/\(namespace)/events",
-                       query: [("fieldSelector", "involvedObject.name=\(name)")],
-                       object: "events of \(namespace)/\(name)", verb: "list").items
+        try await list(EventList.self, "/api/v1/namespaces/\(namespace)/events",
+                       query: [("fieldSelector", "involvedObject.name=\(name)")], object: "events of \(namespace)/\(name)")
     }
 
     public func listPVCs(namespace: String, labelSelector: String? = nil) async throws -> [PersistentVolumeClaim] {
         var q: [(String, String)] = []
         if let labelSelector, !labelSelector.isEmpty { q.append(("labelSelector", labelSelector)) }
-        return try await json(PersistentVolumeClaimList.self, "GET", "/api/v1/namespaces/\(namespace)/persistentvolumeclaims",
-                              query: q, object: "persistentvolumeclaims in namespace \(namespace)", verb: "list").items
+        return try await list(PersistentVolumeClaimList.self, "/api/v1/namespaces/\(namespace)/persistentvolumeclaims",
+                              query: q, object: "persistentvolumeclaims in namespace \(namespace)")
     }
 
     /// The last `tailLines` lines of a container's log (at most 256 KiB).

@@ -10,12 +10,18 @@ public final class KubeClient: Sendable {
     public let connection: KubeConnection
     /// Seconds per request.
     public let timeout: Double
+    /// Items asked for per list page (`limit`; kubectl's chunk size is 500 too).
+    public let listPageSize: Int
+    /// Pages one list may take before it is given up (a server whose `continue` never ends).
+    public let maxListPages: Int
     private let http = HTTPClient()
     private let execCache = ExecCredentialCache()
 
-    public init(connection: KubeConnection, timeout: Double = 30) {
+    public init(connection: KubeConnection, timeout: Double = 30, listPageSize: Int = 500, maxListPages: Int = 1000) {
         self.connection = connection
         self.timeout = timeout
+        self.listPageSize = max(1, listPageSize)
+        self.maxListPages = max(1, maxListPages)
     }
 
     /// The namespace to use when the caller named none.

@@ -24,6 +24,13 @@ public struct ListMeta: Codable, Sendable {
     public var `continue`: String?
 }
 
+/// One page of a list answer: its items and the token for the next page.
+public protocol KubeListPage: Decodable, Sendable {
+    associatedtype Item: Sendable
+    var metadata: ListMeta? { get }
+    var items: [Item] { get }
+}
+
 /// A pod, reduced to what fleet commands look at.
 public struct Pod: Decodable, Sendable {
     public struct Spec: Decodable, Sendable {
@@ -108,7 +115,7 @@ public struct Pod: Decodable, Sendable {
 }
 
 /// `GET …/pods`.
-public struct PodList: Decodable, Sendable {
+public struct PodList: KubeListPage {
     public var metadata: ListMeta?
     public var items: [Pod]
 }
@@ -139,7 +146,8 @@ public struct StatefulSet: Decodable, Sendable {
 }
 
 /// `GET …/statefulsets`.
-public struct StatefulSetList: Decodable, Sendable {
+public struct StatefulSetList: KubeListPage {
+    public var metadata: ListMeta?
     public var items: [StatefulSet]
 }
 
@@ -172,7 +180,8 @@ public struct Event: Decodable, Sendable {
 }
 
 /// `GET …/events`.
-public struct EventList: Decodable, Sendable {
+public struct EventList: KubeListPage {
+    public var metadata: ListMeta?
     public var items: [Event]
 }
 
@@ -187,6 +196,7 @@ public struct PersistentVolumeClaim: Decodable, Sendable {
 }
 
 /// `GET …/persistentvolumeclaims`.
-public struct PersistentVolumeClaimList: Decodable, Sendable {
+public struct PersistentVolumeClaimList: KubeListPage {
+    public var metadata: ListMeta?
     public var items: [PersistentVolumeClaim]
 }

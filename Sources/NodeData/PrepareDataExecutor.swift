@@ -15,6 +15,9 @@ public struct PrepareDataExecutor: Sendable {
     public var lockWait: Double = 0
     /// What the lock file names as being restored (the source, redacted).
     public var lockWhat: String = "node prepare-data"
+    /// Records a recovery request's progress in the data folder (Fleet's `Recovery.writeRecord`),
+    /// so a restart resumes it without a second wipe and never repeats it once done.
+    public var recordRecovery: (@Sendable (RecoveryInput, RecoveryInput.Stage) throws -> Void)?
 
     public init(layout: DataLayout, dryRun: Bool = false, log: @escaping @Sendable (String) -> Void) {
         self.layout = layout
@@ -64,7 +67,11 @@ public struct PrepareDataExecutor: Sendable {
     public func execute(_ plan: PrepareDataPlan, restore: () async throws -> Void) async throws {
         log("data dir \(layout.dataDir); chain data \(layout.chainData.joined(separator: ", ")); restore target \(layout.target)")
         plan.lines.forEach(log)
-        if plan.action == .leave { return }
+        if case .recoveryWithoutSource(let r) = plan.reason {
+            throw ChainsnapError(.invalidArgument, "\(r.phrase) asks for a restore but neither it nor --from names a source",
+                                 hint: "run `chainsnap fleet recover` with --from URL, or set the chart's initMode.from")
+        }
+        if plan.action == .leave { return try recorded(plan, .done) }
         var lock: TargetLock?
         if !dryRun {
             try FS.makeDirectories(layout.target)
@@ -77,7 +84,7 @@ public struct PrepareDataExecutor: Sendable {
             return
         case .restore:
             try await restore()
-        case .clearThenRestore:
+        case .clearThenRestore, .clear:
             for p in plan.remove {
                 let full = layout.path(p)
                 if dryRun { log("would remove \(full)"); continue }
@@ -87,9 +94,17 @@ public struct PrepareDataExecutor: Sendable {
                 }
                 log("removed \(full)")
             }
-            try await restore()
+            try recorded(plan, .wiped)
+            if plan.action == .clearThenRestore { try await restore() }
             if let token = plan.recordToken, !dryRun { try record(token: token) }
         }
+        try recorded(plan, .done)
+    }
+
+    /// Records the plan's recovery request at `stage` (not in a dry run).
+    func recorded(_ plan: PrepareDataPlan, _ stage: RecoveryInput.Stage) throws {
+        guard let r = plan.recovery, !dryRun, let recordRecovery else { return }
+        try recordRecovery(r, stage)
     }
 
     /// Removes `path`, or, when the locked restore target is `path` or inside it, everything there

@@ -44,15 +44,18 @@ public struct PrepareDataInputs: Equatable, Sendable {
     public var clearData: Bool
     /// With `clearData`: clear only once per token.
     public var clearDataToken: String?
+    /// A one-shot recovery request for this pod: it comes before every other rule.
+    public var recovery: RecoveryInput?
 
     public init(layout: DataLayout, folder: DataFolderState, sourceGiven: Bool, snapshot: String? = nil,
-                clearData: Bool = false, clearDataToken: String? = nil) {
+                clearData: Bool = false, clearDataToken: String? = nil, recovery: RecoveryInput? = nil) {
         self.layout = layout
         self.folder = folder
         self.sourceGiven = sourceGiven
         self.snapshot = snapshot
         self.clearData = clearData
         self.clearDataToken = clearDataToken
+        self.recovery = recovery
     }
 }
 
@@ -61,6 +64,9 @@ public struct PrepareDataInputs: Equatable, Sendable {
 /// every combination is tested as a table; `PrepareDataExecutor` acts on it.
 ///
 /// The rules, in order (DESIGN.md "Restore safety"):
+/// 0. A one-shot recovery request for this pod (`fleet recover`): clear the chain data paths that
+///    exist (unless an earlier start did for the same request), then restore — or, for an RLP
+///    re-import, leave them empty for the supervisor. A restore request with no source is refused.
 /// 1. `clearData` with a source and a token not yet acted on: clear the chain data paths that
 ///    exist, restore, record the token. Without a source nothing is cleared (it would leave an
 ///    empty node).
@@ -71,6 +77,8 @@ public struct PrepareDataInputs: Equatable, Sendable {
 public struct PrepareDataPlan: Equatable, Sendable {
     public enum Action: String, Equatable, Sendable {
         case leave, restore, clearThenRestore
+        /// Remove the chain data and restore nothing (a recovery by RLP re-import).
+        case clear
     }
 
     /// Why the action was chosen.
@@ -88,6 +96,12 @@ public struct PrepareDataPlan: Equatable, Sendable {
         case interruptedRestore
         /// The target holds data without a marker.
         case unmarkedData(entries: Int)
+        /// A recovery request for this pod: `removing` the chain data paths present, `keeping` the protected ones.
+        case recoveryRequested(RecoveryInput, removing: [String], keeping: [String])
+        /// A recovery request whose wipe an earlier start already did: restore (or leave to the import) without a second wipe.
+        case recoveryResumed(RecoveryInput)
+        /// A recovery request asks for a restore but neither it nor `--from` names a source: refused.
+        case recoveryWithoutSource(RecoveryInput)
     }
 
     /// Things worth saying that do not change the action.
@@ -106,10 +120,13 @@ public struct PrepareDataPlan: Equatable, Sendable {
     public let remove: [String]
     /// The token to record once the clear and restore succeeded.
     public let recordToken: String?
+    /// The recovery request the executor records as wiped and done (nil without one).
+    public let recovery: RecoveryInput?
 
     init(_ inputs: PrepareDataInputs, _ action: Action, _ reason: Reason, notes: [Note] = [],
          remove: [String] = [], recordToken: String? = nil) {
         self.layout = inputs.layout
+        self.recovery = inputs.recovery
         self.action = action
         self.reason = reason
         self.notes = notes
@@ -119,6 +136,13 @@ public struct PrepareDataPlan: Equatable, Sendable {
 
     /// Decides (see the rules above).
     public static func make(_ i: PrepareDataInputs) -> PrepareDataPlan {
+        if let r = i.recovery {
+            if r.mode == .restore && !i.sourceGiven { return PrepareDataPlan(i, .leave, .recoveryWithoutSource(r)) }
+            guard r.wipe else { return PrepareDataPlan(i, r.mode == .restore ? .restore : .leave, .recoveryResumed(r)) }
+            let present = i.layout.chainData.filter(i.folder.presentChainData.contains)
+            return PrepareDataPlan(i, r.mode == .restore ? .clearThenRestore : .clear,
+                                   .recoveryRequested(r, removing: present, keeping: i.layout.protected), remove: present)
+        }
         var notes: [Note] = []
         if i.clearData {
             if let t = i.clearDataToken, i.folder.clearDataTokenDone == t {

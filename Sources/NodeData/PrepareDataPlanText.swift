@@ -35,6 +35,17 @@ extension PrepareDataPlan {
             return "decision: restore — \(target) is empty"
         case .interruptedRestore:
             return "decision: restore — \(target) holds only an interrupted restore's staging folder; restoring resumes it"
+        case .recoveryRequested(let r, let removing, let keeping):
+            return "decision: " + (r.mode == .restore ? "clear and restore" : "clear for the RLP import") + " — \(r.phrase); removing "
+                + (removing.isEmpty ? "nothing (no chain data present)" : removing.joined(separator: ", "))
+                + "; keeping \(keeping.joined(separator: ", ")) and everything else"
+                + (r.mode == .rlp ? "; the supervisor's RLP import (rlpImport) rebuilds the chain when the node starts" : "")
+        case .recoveryResumed(let r):
+            return r.mode == .restore
+                ? "decision: restore — \(r.phrase): an earlier start already removed the chain data; restoring without a second wipe"
+                : "decision: leave as is — \(r.phrase): an earlier start already removed the chain data; the supervisor's RLP import rebuilds it"
+        case .recoveryWithoutSource(let r):
+            return "decision: refuse — \(r.phrase) asks for a restore but neither it nor --from names a source"
         case .unmarkedData(let n):
             return "decision: leave as is — \(target) holds \(n) entries without a restore marker (data the node wrote itself?); "
                 + "not touching it. To replace it with the snapshot, set clearData (--clear-data) for one rollout."

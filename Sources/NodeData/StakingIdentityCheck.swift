@@ -45,6 +45,14 @@ public struct StakingIdentityCheck: Sendable {
         public var matching: [String] = []
         /// Files only the Secret has (the volume has none yet: a new or wiped volume).
         public var onlyInSecret: [String] = []
+
+        /// `same as the Secret: …; not on the volume yet: …` (file names only).
+        public var summary: String {
+            var parts: [String] = []
+            if !matching.isEmpty { parts.append("same as the Secret: \(matching.joined(separator: ", "))") }
+            if !onlyInSecret.isEmpty { parts.append("not on the volume yet: \(onlyInSecret.joined(separator: ", "))") }
+            return parts.joined(separator: "; ")
+        }
     }
 
     /// Compares each file. Throws `.invalidArgument` when the Secret lacks a required file for this

@@ -14,22 +14,14 @@ struct HelmFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Kubeconfig context for helm.", valueName: "name"))
     var context: String?
 
-    var globalArgs: [String] {
-        (kubeconfig.map { ["--kubeconfig", $0] } ?? []) + (context.map { ["--kube-context", $0] } ?? [])
-    }
-
-    /// helm when there is one (a dry run goes on without it).
-    func found() -> Helm? {
-        Helm.find(explicit: helm).map { Helm(path: $0, globalArgs: globalArgs) }
-    }
-
-    func required() throws -> Helm {
-        try Helm.locate(explicit: helm, globalArgs: globalArgs)
+    /// helm for a live run (required) or a dry run (when there is one).
+    func resolved(dryRun: Bool) throws -> Helm? {
+        try Helm.forCommand(explicit: helm, kubeconfig: kubeconfig, context: context, required: !dryRun)
     }
 }
 
 /// `chainsnap fleet deploy [NETWORK…] --fleet FILE`.
-struct FleetDeploy: AsyncParsableCommand {
+struct FleetDeployCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deploy",
         abstract: "Install or upgrade every network of a fleet file with helm, then wait for each behind the fleet gates.",
@@ -60,38 +52,19 @@ struct FleetDeploy: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Keep the generated values files in this folder (default: a temporary folder; a dry run keeps it).", valueName: "dir"))
     var valuesDir: String?
     @OptionGroup var helmFlags: HelmFlags
+    @OptionGroup(title: "Gates (waiting for each network's pods)")
+    var gates: FleetGateOptions
 
     func run() async throws {
         try await reportingErrors {
-            let file = try FleetFile.load(fleet)
-            let selected = try file.select(networks)
+            let selected = try FleetFile.load(fleet).select(networks)
             let dir = valuesDir ?? NSTemporaryDirectory() + "chainsnap-fleet-\(ProcessInfo.processInfo.processIdentifier)-\(Int(Date().timeIntervalSince1970))"
             defer { if valuesDir == nil && !dryRun { try? FileManager.default.removeItem(atPath: dir) } }
-            let gates = fleetGates(kubeconfig: helmFlags.kubeconfig, context: helmFlags.context)
-            let deployer = FleetDeployer(helm: dryRun ? helmFlags.found() : try helmFlags.required(), waiter: gates.waiter,
-                                         roller: gates.roller, out: { print($0) }, log: { writeStderr($0 + "\n") })
-            let steps = try deployer.plan(selected, valuesDir: dir)
-            let unsupported = FleetDeployer.unsupported(steps)
-            let count = FleetDeployer.unsupportedCount(steps)
-            if dryRun {
-                for s in steps { print(deployer.describe(s, diffBase: deployer.diffBase(s))) }
-                print("dry run: nothing was changed; generated values are in \(dir)")
-                if !unsupported.isEmpty && !acceptUnsupported {
-                    print("\(count) LuxNetwork fields are not supported yet (listed above): a live deploy needs --accept-unsupported")
-                }
-                return
-            }
-            if !unsupported.isEmpty {
-                for u in unsupported { writeStderr("chainsnap: \(u)\n") }
-                guard acceptUnsupported else {
-                    throw ChainsnapError(.invalidArgument, "\(count) LuxNetwork fields are not supported yet (listed above): the deployed networks would differ from their documents; nothing was deployed",
-                                         hint: "change the documents or set overrides in the fleet file, or pass --accept-unsupported to deploy without those fields (--dry-run shows the whole plan)")
-                }
-            }
-            for s in steps where !s.notes.isEmpty {
-                for n in s.notes { writeStderr("chainsnap: \(s.network.key): note: \(n)\n") }
-            }
-            try await deployer.run(steps, roll: roll)
+            let (waiter, roller) = fleetGates(helmFlags, gates)
+            let deployer = FleetDeployer(helm: try helmFlags.resolved(dryRun: dryRun), waiter: waiter,
+                                         roller: roller, out: { print($0) }, log: { writeStderr($0 + "\n") })
+            try await deployer.deploy(try deployer.plan(selected, valuesDir: dir), valuesDir: dir, dryRun: dryRun,
+                                      acceptUnsupported: acceptUnsupported, roll: roll)
         }
     }
 }

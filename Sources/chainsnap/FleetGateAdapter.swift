@@ -1,58 +1,36 @@
 import Fleet
+import FleetDeploy
 import Foundation
 import KubeClient
+import RestoreCore
 import SnapshotCore
 
-/// The `fleet status` gates for `fleet deploy` and `fleet scale`: wait until a network's
-/// StatefulSet has its replicas and every pod is Ready, healthy and within the lag of its peers;
-/// `--roll` replaces the pods one at a time with `fleet roll`'s roller. (FleetGates.swift makes
-/// it the FleetDeploy module's waiter and roller.)
-final class KubeGateAdapter: Sendable {
-    let probe: NodeProbe
+/// The `fleet status` gates for `fleet deploy` and `fleet scale` (FleetDeploy's waiter and
+/// roller): `FleetRoller.waitForNetwork`, and `fleet roll`'s roll for `--roll`.
+struct KubeGateAdapter: FleetWaiter, FleetDeploy.FleetRoller {
+    let roller: Fleet.FleetRoller
     let options: RollOptions
 
-    init(kube: KubeClient, options: RollOptions) {
-        self.probe = NodeProbe(kube: kube, access: NodeAccess(rpcPort: nil, geth: false, chains: nil, timeout: 10))
-        self.options = options
-    }
-
     func waitForNetwork(namespace: String, statefulSet: String, replicas: Int) async throws {
-        let roller = FleetRoller(probe: probe, log: fleetLog)
-        let deadline = Date().addingTimeInterval(options.podTimeout)
-        var last = ""
-        while true {
-            let sts = try await roller.statefulSet(namespace: namespace, name: statefulSet)
-            let verdicts = try await roller.verdicts(sts, maxLag: options.maxLag)
-            let bad = verdicts.filter { !$0.ok }
-            if verdicts.count >= replicas && bad.isEmpty { return }
-            let seen = verdicts.count < replicas ? "\(verdicts.count) of \(replicas) pods exist"
-                : bad.map { "\($0.sample.pod): \($0.problem ?? "not ok")" }.joined(separator: ", ")
-            if seen != last { fleetLog("\(namespace): waiting: \(seen)"); last = seen }
-            guard Date() < deadline else {
-                throw ChainsnapError(.rpc, "\(namespace)/\(statefulSet) did not pass the gates within \(Int(options.podTimeout)) s: \(seen)",
-                                     object: "\(namespace)/\(statefulSet)",
-                                     hint: "look with `chainsnap fleet status -n \(namespace)`; fix the pod, then deploy the remaining networks again")
-            }
-            try await Task.sleep(nanoseconds: UInt64(options.interval * 1e9))
-        }
+        try await roller.waitForNetwork(namespace: namespace, statefulSet: statefulSet, replicas: replicas, options: options)
     }
 
     func rollNetwork(namespace: String, statefulSet: String) async throws {
-        let roller = FleetRoller(probe: probe, log: fleetLog)
-        let sts = try await roller.statefulSet(namespace: namespace, name: statefulSet)
-        _ = try await roller.roll(sts, options: options)
+        _ = try await roller.roll(try await roller.statefulSet(namespace: namespace, name: statefulSet), options: options)
     }
+}
 
-    /// The adapter for the cluster helm talks to, or nil with the reason (no kubeconfig, no
-    /// service account): the commands then say they cannot wait.
-    static func make(kubeconfig: String?, context: String?) -> (KubeGateAdapter?, String?) {
-        do {
-            let conn = try KubeConnection.resolve(KubeSelection(kubeconfig: kubeconfig, context: context, namespace: nil))
-            return (KubeGateAdapter(kube: KubeClient(connection: conn, timeout: 15), options: RollOptions()), nil)
-        } catch let e as ChainsnapError {
-            return (nil, e.message)
-        } catch {
-            return (nil, "\(error)")
-        }
+/// The gates for the cluster helm talks to (`--kubeconfig`, `--context`, else $KUBECONFIG, the
+/// pod's service account, ~/.kube/config). Without Kubernetes API access both are nil and the
+/// commands say they cannot wait.
+func fleetGates(_ helm: HelmFlags, _ gates: FleetGateOptions) -> (waiter: (any FleetWaiter)?, roller: (any FleetDeploy.FleetRoller)?) {
+    do {
+        let conn = try KubeConnection.resolve(KubeSelection(kubeconfig: helm.kubeconfig, context: helm.context, namespace: nil))
+        let probe = NodeProbe(kube: KubeClient(connection: conn, timeout: 15), access: NodeAccess())
+        let adapter = KubeGateAdapter(roller: Fleet.FleetRoller(probe: probe, log: fleetLog), options: gates.rollOptions())
+        return (adapter, adapter)
+    } catch {
+        writeStderr("fleet: no Kubernetes API access from here (\((error as? ChainsnapError)?.message ?? "\(error)")); helm runs, but the pods cannot be waited for\n")
+        return (nil, nil)
     }
 }

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Fleet
 import Foundation
-import KubeClient
-import SnapshotCore
 
 /// `chainsnap fleet recover`: re-import or restore one pod, and only that pod.
 struct FleetRecoverCommand: AsyncParsableCommand {
@@ -23,68 +21,34 @@ struct FleetRecoverCommand: AsyncParsableCommand {
 
     @Argument(help: ArgumentHelp("The pod to recover (e.g. luxd-2).", valueName: "pod"))
     var pod: String
-
-    @Option(name: [.customShort("n"), .long], help: ArgumentHelp("Namespace (default: the context's).", valueName: "ns"))
-    var namespace: String?
-
-    @Option(help: ArgumentHelp("The network's StatefulSet.", valueName: "name"))
-    var statefulset = "luxd"
-
     @Option(help: ArgumentHelp("Snapshot store or archive URL to restore from (default: the chart's initMode.from).", valueName: "url"))
     var from: String?
-
     @Option(help: ArgumentHelp("Snapshot id to restore; `latest` restores the newest from the chart's initMode.from.", valueName: "id"))
     var snapshot: String?
-
     @Flag(help: "Re-import from the RLP bundle instead of restoring (needs the chart's rlpImport).")
     var rlp = false
-
     @Flag(help: "Recover even when the other pods are fewer than the network's quorum.")
     var force = false
-
-    @Flag(help: "Print what would be done and change nothing.")
-    var dryRun = false
-
-    @OptionGroup(title: "Gates")
-    var gates: FleetGateOptions
-
-    @OptionGroup(title: "Cluster")
-    var cluster: FleetClusterOptions
+    @OptionGroup var network: FleetNetworkOptions
 
     func validate() throws {
-        let modes = [from != nil || snapshot != nil, rlp].filter { $0 }.count
-        guard modes == 1 else {
+        guard [from != nil || snapshot != nil, rlp].filter({ $0 }).count == 1 else {
             throw ValidationError("give one of --from URL, --snapshot ID (restore) or --rlp (re-import)")
         }
-        if let from, !["s3://", "https://", "http://", "file://"].contains(where: from.hasPrefix) {
-            throw ValidationError("--from '\(from)' must be an s3://, https://, http:// or file:// URL")
-        }
-        // The request is stored in a ConfigMap, readable by anyone who may read the namespace.
-        if let from, from.contains("?") || from.contains("@") {
-            throw ValidationError("--from must not carry credentials (a query string or user:password): the request is stored in ConfigMap "
-                + "chainsnap-recovery. Keep a presigned URL in the chart's initMode.fromSecret and run fleet recover with --snapshot ID (or --snapshot latest) instead")
-        }
+        if let from, let problem = RecoveryRequest.sourceProblem(from) { throw ValidationError(problem) }
     }
 
     func run() async throws {
         try await reportingErrors {
-            let kube = try cluster.client(namespace: namespace)
-            let ns = namespace ?? kube.defaultNamespace
-            let roller = FleetRoller(probe: cluster.probe(kube), log: fleetLog)
-            let sts = try await roller.statefulSet(namespace: ns, name: statefulset)
+            let (roller, sts) = try await network.resolve()
             let request = RecoveryRequest.make(mode: rlp ? .rlp : .restore, from: from, snapshot: snapshot)
-            if dryRun {
-                let verdicts = try await roller.verdicts(sts, maxLag: gates.maxLag)
-                print("plan: write \(request.json) as key \(pod) of configmap \(ns)/\(Recovery.configMapName); delete \(pod); "
-                      + "wait up to \(Int(gates.podTimeout)) s for: new pod, Ready, healthy, within \(gates.maxLag) blocks, advancing; remove the key")
-                if case .refused(let why) = Quorum.canRecover(pod, verdicts: verdicts, replicas: sts.spec.replicas ?? verdicts.count) {
-                    print("it would refuse now\(force ? " (but --force is given)" : ""): \(why)")
-                }
-                return
+            let options = network.gates.rollOptions()
+            if network.dryRun {
+                let verdicts = try await roller.verdicts(sts, maxLag: options.maxLag)
+                return FleetText.recoverPlan(sts, pod: pod, request: request, verdicts: verdicts, options: options, force: force).forEach { print($0) }
             }
-            let options = RollOptions(maxLag: gates.maxLag, podTimeout: gates.podTimeout, interval: gates.interval)
             let r = try await FleetRecoverer(roller: roller).recover(sts, pod: pod, request: request, options: options, force: force)
-            fleetLog(String(format: "recovered %@/%@ in %.1f s", ns, pod, r.seconds))
+            fleetLog(String(format: "recovered %@/%@ in %.1f s", sts.metadata.namespace ?? "", pod, r.seconds))
         }
     }
 }

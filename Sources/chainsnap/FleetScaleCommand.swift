@@ -5,7 +5,7 @@ import Foundation
 import Snapshots
 
 /// `chainsnap fleet scale -n NS N`.
-struct FleetScale: AsyncParsableCommand {
+struct FleetScaleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scale",
         abstract: "Change a network's number of validators through helm, then wait for the new pods behind the gates.",
@@ -33,6 +33,8 @@ struct FleetScale: AsyncParsableCommand {
     @Flag(help: "Print the helm command and the change; change nothing.")
     var dryRun = false
     @OptionGroup var helmFlags: HelmFlags
+    @OptionGroup(title: "Gates (waiting for the pods)")
+    var gates: FleetGateOptions
 
     func validate() throws {
         if fleet == nil && chart == nil { throw ValidationError("name the chart: --fleet FILE (its entry for the namespace) or --chart PATH") }
@@ -41,28 +43,12 @@ struct FleetScale: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            var rel = release ?? namespace
-            var chartRef = chart ?? ""
-            var fleetReplicas: Int?
-            if let fleet {
-                let file = try FleetFile.load(fleet)
-                let net = try file.select([namespace]).first!
-                guard net.namespace == namespace else {
-                    throw ValidationError("-n takes the namespace (\(net.namespace) for \(net.key))")
-                }
-                rel = release ?? net.release
-                chartRef = net.chart
-                let steps = try FleetDeployer(helm: nil, waiter: nil, roller: nil, out: { _ in }, log: { _ in })
-                    .plan([net], valuesDir: NSTemporaryDirectory() + "chainsnap-scale-\(ProcessInfo.processInfo.processIdentifier)")
-                fleetReplicas = steps.first?.replicas
-                try? FileManager.default.removeItem(atPath: (steps.first?.generatedFile as NSString?)?.deletingLastPathComponent ?? "")
-            } else if let c = chart, !c.contains("://") {
-                chartRef = (c.hasPrefix("/") ? c : FileManager.default.currentDirectoryPath + "/" + c)
-            }
-            let scaler = FleetScaler(helm: dryRun ? helmFlags.found() : try helmFlags.required(), waiter: fleetGates(kubeconfig: helmFlags.kubeconfig, context: helmFlags.context).waiter,
+            let t = try FleetScaler.target(fleetFile: fleet, namespace: namespace, release: release, chart: chart,
+                                           cwd: FileManager.default.currentDirectoryPath)
+            let scaler = FleetScaler(helm: try helmFlags.resolved(dryRun: dryRun), waiter: fleetGates(helmFlags, gates).waiter,
                                      out: { print($0) }, log: { writeStderr($0 + "\n") })
-            try await scaler.scale(namespace: namespace, replicas: replicas, release: rel, chart: chartRef,
-                                   allowRemoval: allowValidatorRemoval, dryRun: dryRun, fleetReplicas: fleetReplicas)
+            try await scaler.scale(namespace: namespace, replicas: replicas, release: t.release, chart: t.chart,
+                                   allowRemoval: allowValidatorRemoval, dryRun: dryRun, fleetReplicas: t.fleetReplicas)
         }
     }
 }

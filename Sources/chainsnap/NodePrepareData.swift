@@ -1,4 +1,5 @@
 import ArgumentParser
+import Fleet
 import Foundation
 import Metrics
 import NodeData
@@ -20,75 +21,56 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
             leaves data it did not restore alone. With --clear-data it first removes the listed \
             --chain-data paths (and nothing else: the --protect paths, staking keys by default, \
             can never be listed), then restores. It prints what it decided and why. Without \
-            --from/--from-file nothing is restored.
+            --from/--from-file nothing is restored. With --recovery-dir, a one-shot request for \
+            this pod (`fleet recover`) decides first: clear the chain data, then restore (or leave \
+            it to the RLP import), under the same lock and once per request.
             The restore itself is `chainsnap snapshot restore --from URL [--snapshot ID] DIR`.
             """
     )
 
     @Option(help: ArgumentHelp("The node's data folder (the PVC mount).", valueName: "dir"))
     var dataDir: String
-
     @Option(name: .customLong("chain-data"), help: ArgumentHelp("Chain data path under --data-dir (repeatable); the only paths --clear-data removes.", valueName: "subpath"))
     var chainData: [String] = []
-
     @Option(help: ArgumentHelp("Which --chain-data path the snapshot restores into (default: the first).", valueName: "subpath"))
     var restorePath: String?
-
     @Option(name: .customLong("protect"), help: ArgumentHelp("Path under --data-dir that must never be cleared (repeatable).", valueName: "subpath"))
     var protected: [String] = ["staking"]
-
     @OptionGroup var source: SourceFlags
-
     @Option(help: ArgumentHelp("Snapshot id to restore (default: latest).", valueName: "id"))
     var snapshot: String?
-
     @Option(help: ArgumentHelp("Expected SHA-256 of an archive URL.", valueName: "hex"))
     var sha256: String?
-
     @Flag(help: "Remove the --chain-data paths, then restore. Staking keys and every other path are kept.")
     var clearData = false
-
     @Option(help: ArgumentHelp("With --clear-data: clear only once per token (recorded in DATA-DIR/\(DataLayout.clearDataTokenName)), so a pod recreated later does not wipe again.", valueName: "token"))
     var clearDataToken: String?
-
     @Option(help: ArgumentHelp("Wait up to this many seconds for another chainsnap run holding the restore target (default: refuse at once).", valueName: "seconds"))
     var waitLock: Double?
     @Option(help: ArgumentHelp("Folder of the mounted staking Secret (keys POD.staker.crt, POD.staker.key, optional POD.signer.key): refuse to start when the volume's staking files differ from them.", valueName: "dir"))
     var stakingSecretDir: String?
-
     @Option(help: ArgumentHelp("Pod whose staking files to check (default: the first label of HOSTNAME).", valueName: "name"))
     var stakingPod: String?
-
     @Option(help: ArgumentHelp("The staking folder under --data-dir that luxd used before (compared with --staking-secret-dir).", valueName: "subpath"))
     var stakingDir: String = "staking"
-
     @Option(help: "The node's network name: a snapshot from another network is refused (passed on to `snapshot restore`).")
     var network: String?
-
     @Option(help: "The node's chain id: a snapshot with another chain id is refused.")
     var chainId: String?
-
     @Flag(help: "Restore even a snapshot from another network.")
     var allowOtherNetwork = false
-
     @Flag(help: "Print the decision and the restore command without changing anything.")
     var dryRun = false
-
     @Option(help: ArgumentHelp("Require the snapshot's manifest to be signed by one of these Ed25519 public keys (PEM file or folder, e.g. a mounted ConfigMap); passed on to `snapshot restore`.", valueName: "file|dir"))
     var trustedKeys: String?
-
     @Option(help: ArgumentHelp("Folder of one-shot recovery requests (the mounted ConfigMap chainsnap-recovery, written by `fleet recover`); only the key equal to this pod's name counts, once.", valueName: "dir"))
     var recoveryDir: String?
-
     @Option(help: ArgumentHelp("This pod's name for --recovery-dir (default: $HOSTNAME).", valueName: "name"))
     var podName: String?
-
     @OptionGroup(title: "Store options (passed on to `snapshot restore`)")
     var store: StoreFlags
-
     @OptionGroup(title: "Metrics (the restore's, or the decision's when nothing is restored)")
     var metrics: RestoreMetricsFlags
-
     @Option(help: ArgumentHelp("Passed on to `snapshot restore`: its progress as one JSON object, replaced while it runs.", valueName: "path"))
     var progressFile: String?
 
@@ -114,25 +96,23 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
         var executor = PrepareDataExecutor(layout: layout, dryRun: dryRun, log: { logLine("prepare-data: \($0)") })
         executor.lockWait = waitLock ?? 0
         executor.lockWhat = "node prepare-data" + (source.from.map { " from " + Redact.url($0) } ?? "")
-        // The restore writes --metrics-file itself; without one (plan: leave alone) the decision is reported here.
-        let restored = Locked(false)
-        logLine("prepare-data: data dir \(dataDir); chain data \(chainData.joined(separator: ", ")); restore target \(layout.target)")
+        executor.recordRecovery = { [dataDir] in try Recovery.record($0, $1, dataDir: dataDir) }
         if let stakingSecretDir {
             try await reportingErrors { try checkStaking(secretDir: stakingSecretDir, log: executor.log) }
         }
-        // A one-shot recovery request for this pod (`fleet recover`) replaces the usual decision.
-        var recovered = false
-        try await reportingErrors { recovered = try await honourRecoveryRequest(target: layout.target) }
-        if recovered { return }
+        // A one-shot recovery request for this pod (`fleet recover`) is the plan's first input.
+        let (recovery, cmd) = recoveryInput()
+        // The restore writes --metrics-file itself; without one (plan: leave alone) the decision is reported here.
+        let restored = Locked(false)
         try await reportingErrors {
             do {
                 try await executor.prepare(planning: { folder in
                     PrepareDataPlan.make(PrepareDataInputs(
-                        layout: layout, folder: folder, sourceGiven: source.isGiven, snapshot: snapshot,
-                        clearData: clearData, clearDataToken: clearDataToken))
+                        layout: layout, folder: folder, sourceGiven: cmd.source.isGiven, snapshot: cmd.snapshot,
+                        clearData: clearData, clearDataToken: clearDataToken, recovery: recovery))
                 }, restore: {
                     restored.withLock { $0 = !dryRun }
-                    try await restore(into: layout.target, log: executor.log)
+                    try await cmd.restore(into: layout.target, log: executor.log)
                 })
                 if !restored.withLock({ $0 }), !dryRun { metrics.start(target: layout.target)?.finish(result: .success, reason: .none, now: Date().timeIntervalSince1970) }
             } catch {
@@ -144,16 +124,9 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
 
     /// Runs `chainsnap snapshot restore … TARGET` (or says what it would run).
     func restore(into target: String, log: (String) -> Void) async throws {
-        var args = ["snapshot", "restore"] + source.arguments
-        if let snapshot { args += ["--snapshot", snapshot] }
-        if let sha256 { args += ["--sha256", sha256] }
-        if let trustedKeys { args += ["--trusted-keys", trustedKeys] }
-        if let network { args += ["--network", network] }
-        if let chainId { args += ["--chain-id", chainId] }
-        if allowOtherNetwork { args.append("--allow-other-network") }
-        args += [target] + store.arguments
-        args += metrics.arguments
-        if let progressFile { args += ["--progress-file", progressFile] }
+        let args = RestoreCall(source: source.arguments, snapshot: snapshot, sha256: sha256, trustedKeys: trustedKeys, network: network,
+                               chainId: chainId, allowOtherNetwork: allowOtherNetwork, store: store.arguments, metrics: metrics.arguments,
+                               progressFile: progressFile).arguments(target: target)
         if dryRun {
             log("would run: \(NodeSelfExec.display(args))")
             return
@@ -171,10 +144,6 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
     func checkStaking(secretDir: String, log: (String) -> Void) throws {
         let pod = stakingPod ?? SupervisorPeers.selfHost ?? ""
         let check = StakingIdentityCheck(secretDir: secretDir, pod: pod, volumeDir: "\(dataDir)/\(stakingDir)")
-        let outcome = try check.run()
-        var parts: [String] = []
-        if !outcome.matching.isEmpty { parts.append("same as the Secret: \(outcome.matching.joined(separator: ", "))") }
-        if !outcome.onlyInSecret.isEmpty { parts.append("not on the volume yet: \(outcome.onlyInSecret.joined(separator: ", "))") }
-        log("staking identity of \(pod): \(parts.joined(separator: "; ")) (luxd reads them from \(secretDir))")
+        log("staking identity of \(pod): \(try check.run().summary) (luxd reads them from \(secretDir))")
     }
 }

@@ -21,6 +21,37 @@ struct FleetDecisionTests {
         #expect(v[2].problem == "lag 20 > 10")
     }
 
+    @Test("network wait (deploy/scale): missing replicas, each failing pod with its gate; a new pod must be seen advancing")
+    func networkWait() {
+        var w = NetworkWait(replicas: 3)
+        func look(_ pods: [PodSample]) -> String? { w.observe(FleetHealth.evaluate(pods, maxLag: 10)) }
+        let up = [Self.pod(0, height: 100, uid: "a"), Self.pod(1, height: 100, uid: "b")]
+        #expect(look(up) == "2 of 3 pods exist")
+        #expect(look(up + [Self.pod(2, height: nil, ready: false, uid: "c", phase: "Init: restoring 43%, ETA 12m")])
+                == "luxd-2: gate 'Ready': not ready (Init: restoring 43%, ETA 12m)")
+        // Up, but not yet seen advancing; then unchanged; then higher: done. The pods up at the first look need not advance.
+        #expect(look(up + [Self.pod(2, height: 98, uid: "c")]) == "luxd-2: gate 'advancing': at height 98, not yet seen advancing")
+        #expect(look(up + [Self.pod(2, height: 98, uid: "c")]) == "luxd-2: gate 'advancing': height 98 unchanged since it came up")
+        #expect(look(up + [Self.pod(2, height: 99, uid: "c")]) == nil)
+        // A lagging pod names the lag gate.
+        #expect(look(up + [Self.pod(2, height: 50, uid: "c")]) == "luxd-2: gate 'within max-lag': lag 50 > 10")
+        // A new pod stuck while its peers advance never passes; on an idle chain (nobody advances) a pod at the head does.
+        var stuck = NetworkWait(replicas: 2)
+        let first = [Self.pod(0, height: 100, uid: "a")]
+        #expect(stuck.observe(FleetHealth.evaluate(first, maxLag: 10)) == "1 of 2 pods exist")
+        #expect(stuck.observe(FleetHealth.evaluate(first + [Self.pod(1, height: 99, uid: "n")], maxLag: 10))?.contains("not yet seen advancing") == true)
+        #expect(stuck.observe(FleetHealth.evaluate([Self.pod(0, height: 104, uid: "a"), Self.pod(1, height: 99, uid: "n")], maxLag: 10))
+                == "luxd-1: gate 'advancing': height 99 unchanged since it came up")
+        var idle = NetworkWait(replicas: 2, idleSeconds: 10)
+        _ = idle.observe(FleetHealth.evaluate(first, maxLag: 10))
+        func both(at t: Double) -> [PodVerdict] {
+            FleetHealth.evaluate([Self.pod(0, height: 100, uid: "a", at: t), Self.pod(1, height: 100, uid: "n", at: t)], maxLag: 10)
+        }
+        #expect(idle.observe(both(at: 0))?.contains("not yet seen advancing") == true)
+        #expect(idle.observe(both(at: 4)) == "luxd-1: gate 'advancing': height 100 unchanged since it came up", "not idle for long enough yet")
+        #expect(idle.observe(both(at: 11)) == nil, "the whole network stood still for 10 s: an idle chain, the pod is at its head")
+    }
+
     @Test("not Ready, unhealthy, unknown height and syncing are each not ok, with the reason")
     func problems() {
         var syncing = Self.pod(3, height: 100)

@@ -1,4 +1,5 @@
 import Foundation
+import LocalFS
 import NodeData
 import SnapshotCore
 import RestoreCore
@@ -44,6 +45,37 @@ struct PrepareDataExecutorTests {
 
         try write(l.target + "/" + ReservedNames.marker, "{\"snapshot\":\"s1\"}")
         #expect(ex.survey().marker == .unreadable)
+    }
+
+    @Test("a recovery request's wipe runs under the target lock: refused while another run holds it; then wiped, restored, recorded")
+    func recoveryUnderLock() async throws {
+        let tmp = TempDir("nd-recovery")
+        let l = try layout(tmp)
+        for f in ["db/x/1.ldb", "chainData/C/s", "staking/staker.key", "logs/l"] { try write(l.path(f)) }
+        let request = RecoveryInput(id: "req-9", pod: "luxd-2", mode: .restore)
+        let plan: @Sendable (DataFolderState) -> PrepareDataPlan = {
+            PrepareDataPlan.make(PrepareDataInputs(layout: l, folder: $0, sourceGiven: true, recovery: request))
+        }
+        let recorded = Log(), log = Log()
+        var ex = PrepareDataExecutor(layout: l, log: { log.add($0) })
+        ex.recordRecovery = { recorded.add("\($0.id) \($1.rawValue)") }
+        // Another run (its own open file description) holds the target's lock: nothing is removed.
+        let other = try FileLock(path: TargetLock.path(for: FS.absolute(l.target)))
+        #expect(try other.tryLock())
+        await #expect(throws: ChainsnapError.self) { try await ex.prepare(planning: plan, restore: { Issue.record("restored while locked") }) }
+        #expect(fm.fileExists(atPath: l.path("db/x/1.ldb")) && fm.fileExists(atPath: l.path("chainData/C/s")))
+        #expect(recorded.lines.isEmpty)
+        other.unlock()
+        // Free: the chain data goes (the lock file stays in the target), the restore runs, the request is recorded wiped then done.
+        let restoredWhileWiped = Log()
+        try await ex.prepare(planning: plan, restore: {
+            restoredWhileWiped.add(self.fm.fileExists(atPath: l.path("db/x/1.ldb")) ? "chain data still there" : "wiped")
+            restoredWhileWiped.add(recorded.lines.joined(separator: ","))
+        })
+        #expect(restoredWhileWiped.lines == ["wiped", "req-9 wiped"])
+        #expect(recorded.lines == ["req-9 wiped", "req-9 done"])
+        #expect(!fm.fileExists(atPath: l.path("chainData")) && fm.fileExists(atPath: l.path("staking/staker.key")) && fm.fileExists(atPath: l.path("logs/l")))
+        #expect(log.lines.contains("decision: clear and restore — one-shot recovery request req-9 for pod luxd-2; removing db, chainData; keeping staking and everything else"))
     }
 
     @Test("clear then restore removes only the chain data, runs the restore, records the token")
@@ -129,5 +161,19 @@ struct PrepareDataExecutorTests {
         var ran = false
         try await ex.execute(resume) { ran = true }
         #expect(ran && fm.fileExists(atPath: l.target + "/" + ReservedNames.staging))
+    }
+}
+
+@Suite("RestoreCall")
+struct RestoreCallTests {
+    @Test("the snapshot restore arguments: source, checks passed on, target, store and metrics flags, progress file")
+    func arguments() {
+        let all = RestoreCall(source: ["--from", "s3://snaps/lux"], snapshot: "snap-1", sha256: "ab", trustedKeys: "/keys", network: "mainnet",
+                              chainId: "96369", allowOtherNetwork: true, store: ["--s3-endpoint", "http://x"], metrics: ["--metrics-file", "/m"],
+                              progressFile: "/p.json")
+        #expect(all.arguments(target: "/data/db") == ["snapshot", "restore", "--from", "s3://snaps/lux", "--snapshot", "snap-1", "--sha256", "ab",
+                                                      "--trusted-keys", "/keys", "--network", "mainnet", "--chain-id", "96369", "--allow-other-network",
+                                                      "/data/db", "--s3-endpoint", "http://x", "--metrics-file", "/m", "--progress-file", "/p.json"])
+        #expect(RestoreCall(source: ["--from-file", "/f"]).arguments(target: "/t") == ["snapshot", "restore", "--from-file", "/f", "/t"])
     }
 }

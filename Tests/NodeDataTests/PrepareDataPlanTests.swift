@@ -16,6 +16,7 @@ struct PrepareDataPlanTests {
         var snapshot: String?
         var clear = false
         var token: String?
+        var recovery: RecoveryInput?
         var action: PrepareDataPlan.Action
         var reason: PrepareDataPlan.Reason
         var notes: [PrepareDataPlan.Note] = []
@@ -58,18 +59,41 @@ struct PrepareDataPlanTests {
             action: .restore, reason: .empty, notes: [.clearAlreadyDone(token: "rev-7")]),
         Row(name: "clearData without source → nothing cleared", folder: data, source: false, clear: true, action: .leave, reason: .clearWithoutSource),
         Row(name: "token without clearData → ignored", folder: data, token: "rev-7", action: .leave, reason: .unmarkedData(entries: 2)),
+        Row(name: "recovery (restore) → clear present chain data, restore", folder: data, recovery: restoreReq, action: .clearThenRestore,
+            reason: .recoveryRequested(restoreReq, removing: ["db"], keeping: ["staking"])),
+        Row(name: "recovery beats a marker", folder: restored, recovery: restoreReq, action: .clearThenRestore,
+            reason: .recoveryRequested(restoreReq, removing: ["db", "chainData"], keeping: ["staking"])),
+        Row(name: "recovery beats a done clear token", folder: .init(otherEntries: ["x"], presentChainData: ["db"], clearDataTokenDone: "rev-7"),
+            clear: true, token: "rev-7", recovery: restoreReq, action: .clearThenRestore,
+            reason: .recoveryRequested(restoreReq, removing: ["db"], keeping: ["staking"])),
+        Row(name: "recovery (rlp) → clear, restore nothing", folder: restored, source: false, recovery: rlpReq, action: .clear,
+            reason: .recoveryRequested(rlpReq, removing: ["db", "chainData"], keeping: ["staking"])),
+        Row(name: "recovery already wiped (restore) → restore, no second wipe", folder: .init(stagingPresent: true), recovery: resumed,
+            action: .restore, reason: .recoveryResumed(resumed)),
+        Row(name: "recovery already wiped (rlp) → leave to the import", folder: .init(otherEntries: ["x"], presentChainData: ["db"]),
+            recovery: rlpResumed, action: .leave, reason: .recoveryResumed(rlpResumed)),
+        Row(name: "recovery (restore) without any source → refused, nothing removed", folder: data, source: false, recovery: restoreReq,
+            action: .leave, reason: .recoveryWithoutSource(restoreReq)),
     ]
+
+    static let restoreReq = RecoveryInput(id: "req-1", pod: "luxd-2", mode: .restore)
+    static let rlpReq = RecoveryInput(id: "req-2", pod: "luxd-2", mode: .rlp)
+    static let resumed = RecoveryInput(id: "req-1", pod: "luxd-2", mode: .restore, wipe: false)
+    static let rlpResumed = RecoveryInput(id: "req-2", pod: "luxd-2", mode: .rlp, wipe: false)
 
     @Test("decision table", arguments: rows)
     func table(_ r: Row) {
         let p = PrepareDataPlan.make(PrepareDataInputs(layout: Self.layout, folder: r.folder, sourceGiven: r.source, snapshot: r.snapshot,
-                                                       clearData: r.clear, clearDataToken: r.token))
+                                                       clearData: r.clear, clearDataToken: r.token, recovery: r.recovery))
         #expect(p.action == r.action)
         #expect(p.reason == r.reason)
         #expect(p.notes == r.notes)
+        #expect(p.recovery == r.recovery)
         if case .clearRequested(let removing, _) = r.reason {
             #expect(p.remove == removing)
             #expect(p.recordToken == r.token)
+        } else if case .recoveryRequested(_, let removing, _) = r.reason {
+            #expect(p.remove == removing && p.recordToken == nil)
         } else {
             #expect(p.remove.isEmpty && p.recordToken == nil)
         }
@@ -82,27 +106,40 @@ struct PrepareDataPlanTests {
         var count = 0
         for m in markers { for staging in [false, true] { for others in [[], ["x"]] { for present in [[], ["db"], ["chainData", "db"]] {
             for done in [nil, "t1"] as [String?] { for source in [false, true] { for clear in [false, true] {
-                for token in [nil, "t1", "t2"] as [String?] {
+                for token in [nil, "t1", "t2"] as [String?] { for recovery in Self.recoveries {
                     let folder = DataFolderState(marker: m, stagingPresent: staging, otherEntries: others, presentChainData: present, clearDataTokenDone: done)
                     let p = PrepareDataPlan.make(PrepareDataInputs(layout: Self.layout, folder: folder, sourceGiven: source,
-                                                                   clearData: clear, clearDataToken: token))
+                                                                   clearData: clear, clearDataToken: token, recovery: recovery))
                     count += 1
                     let tokenDone = token != nil && token == done
-                    // Data is only removed when told, with a source, and not already done for this token.
-                    #expect((p.action == .clearThenRestore) == (clear && source && !tokenDone))
-                    // Only chain data paths that exist are removed, in layout order.
-                    #expect(p.remove == (p.action == .clearThenRestore ? Self.layout.chainData.filter(present.contains) : []))
-                    // Without clearing, a restore only goes into a target with no data and no marker.
-                    if p.action == .restore { #expect(source && others.isEmpty && m == .absent) }
-                    // A marker always means leave (unless clearing).
-                    if m != .absent && p.action != .clearThenRestore { #expect(p.action == .leave) }
-                    // Every plan says what it decided.
+                    let clears = p.action == .clearThenRestore || p.action == .clear
+                    // Data is only removed when told: a recovery request for this pod not yet wiped (a restore
+                    // one only with a source), or clearData with a source and not already done for this token.
+                    if let recovery {
+                        #expect(clears == (recovery.wipe && (recovery.mode == .rlp || source)))
+                        // An RLP recovery never restores; a restore one restores only from a source.
+                        if recovery.mode == .rlp { #expect(p.action != .restore && p.action != .clearThenRestore) }
+                    } else {
+                        #expect(clears == (clear && source && !tokenDone) && p.action != .clear)
+                    }
+                    // Only chain data paths that exist are removed, in layout order; never a protected path (staking keys).
+                    #expect(p.remove == (clears ? Self.layout.chainData.filter(present.contains) : []))
+                    #expect(p.remove.allSatisfy { r in !Self.layout.protected.contains { r == $0 || r.hasPrefix($0 + "/") || $0.hasPrefix(r + "/") } })
+                    // Without clearing, a restore only goes into a target with no data and no marker, or resumes a recovery.
+                    if p.action == .restore && recovery == nil { #expect(source && others.isEmpty && m == .absent) }
+                    if p.action == .restore { #expect(source) }
+                    // A marker always means leave (unless clearing or resuming a recovery).
+                    if m != .absent && !clears && recovery == nil { #expect(p.action == .leave) }
+                    // The plan carries the request to record, and every plan says what it decided.
+                    #expect(p.recovery == recovery)
                     #expect(p.decisionLine.hasPrefix("decision: "))
-                }
+                } }
             } } }
         } } } }
-        #expect(count == 3 * 2 * 2 * 3 * 2 * 2 * 2 * 3)
+        #expect(count == 3 * 2 * 2 * 3 * 2 * 2 * 2 * 3 * Self.recoveries.count)
     }
+
+    static let recoveries: [RecoveryInput?] = [nil, restoreReq, rlpReq, resumed, rlpResumed]
 
     @Test("log lines say what was found and why")
     func lines() {
@@ -124,6 +161,15 @@ struct PrepareDataPlanTests {
             "decision: clear and restore — clearData is set; removing db; keeping staking and everything else",
         ])
         #expect(plan(.init(), clear: true)[0].contains("removing nothing (no chain data present)"))
+        func recover(_ f: DataFolderState, _ r: RecoveryInput, source: Bool = true) -> String {
+            PrepareDataPlan.make(PrepareDataInputs(layout: Self.layout, folder: f, sourceGiven: source, recovery: r)).decisionLine
+        }
+        #expect(recover(Self.data, Self.restoreReq)
+                == "decision: clear and restore — one-shot recovery request req-1 for pod luxd-2; removing db; keeping staking and everything else")
+        #expect(recover(Self.restored, Self.rlpReq, source: false).hasPrefix(
+            "decision: clear for the RLP import — one-shot recovery request req-2 for pod luxd-2; removing db, chainData; keeping staking"))
+        #expect(recover(.init(), Self.resumed).contains("an earlier start already removed the chain data; restoring without a second wipe"))
+        #expect(recover(Self.data, Self.restoreReq, source: false).hasPrefix("decision: refuse — one-shot recovery request req-1 for pod luxd-2 asks for a restore"))
         #expect(plan(.init(clearDataTokenDone: "r1"), clear: true, token: "r1") == [
             "clearData: already done for token r1 (/data/.chainsnap-clear-data-token); not clearing again",
             "decision: restore — /data/db is empty",

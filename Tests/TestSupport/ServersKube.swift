@@ -9,7 +9,8 @@ public final class KubeStandin: @unchecked Sendable {
     public let dir: TempDir
     public let port: Int
     public let token: String
-    public let namespace = "lux-test"
+    /// The primary network's namespace (`--namespace` in the options, default lux-test).
+    public let namespace: String
     /// A token that may only read (writes answer 403, as RBAC would).
     public let readonlyToken: String
     let process: ManagedProcess
@@ -24,6 +25,7 @@ public final class KubeStandin: @unchecked Sendable {
     /// Starts it; `extra` are kube_standin.py options (`--rate 0`, `--lag luxd-3=50`, `--stuck luxd-2`).
     public init(_ extra: [String] = []) throws {
         dir = TempDir("kube")
+        namespace = extra.firstIndex(of: "--namespace").flatMap { extra.indices.contains($0 + 1) ? extra[$0 + 1] : nil } ?? "lux-test"
         token = "standin-" + UUID().uuidString.lowercased()
         let tokenFile = dir.sub("token")
         _ = FileManager.default.createFile(atPath: tokenFile, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600])

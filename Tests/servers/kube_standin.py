@@ -6,7 +6,9 @@ the official Python client are run against it by the tests):
   - TLS with a test CA made at start by `openssl` (in --tls-dir: ca.crt, server.crt, client.crt,
     client.key, other-ca client.crt for a "wrong CA" case); bearer-token auth (the token is read
     from the file --token-file, never from argv) or a client certificate signed by the test CA.
-  - one namespace with an OnDelete StatefulSet `luxd` of --replicas pods; a deleted pod is
+  - one namespace (--namespace) with an OnDelete StatefulSet `luxd` of --replicas pods, and more
+    networks with --network NS=REPLICAS[@HEIGHT] (each its own namespace, StatefulSet `luxd` and
+    heights; --lag/--stuck take NS/POD for them); a deleted pod is
     Terminating for a moment, then gone; the controller recreates it after --recreate-delay with
     a new UID, going Pending -> Init (init container `prepare-data` logging restore progress
     lines) -> Running -> Ready.
@@ -16,6 +18,10 @@ the official Python client are run against it by the tests):
   - the pod proxy (/api/v1/namespaces/NS/pods/POD:PORT/proxy/...) forwards to that node.
   - ConfigMaps (create/get/merge-patch/delete), Events, PVCs, pod logs, discovery, /version,
     and watch=true on pods (JSON lines, ADDED/MODIFIED/DELETED) as kubectl delete --wait uses.
+  - a merge patch of a StatefulSet's spec.replicas (what helm's apply sends when replicas change):
+    new ordinals come up after --recreate-delay as new pods do, the highest ones go away.
+  - list paging: a list with `limit` returns at most min(limit, --max-page) items and a
+    `metadata.continue` token to follow (--endless-continue: a broken server whose token never ends).
 Test-only: GET /_test/state returns the recorded deletions, the most pods down at once,
 the node ports and what each new pod saw in ConfigMap chainsnap-recovery.
 Prints "PORT n" on stdout once listening.
@@ -63,6 +69,9 @@ ap.add_argument("--work-dir", required=True)
 ap.add_argument("--readonly-token-file", help="a second token that may only GET (others get 403 Forbidden, as RBAC answers)")
 ap.add_argument("--throttle", type=int, default=0, help="answer the first N pod lists with 429 Retry-After: 1")
 ap.add_argument("--fail-statefulsets", action="store_true", help="answer every StatefulSet request with 503")
+ap.add_argument("--network", action="append", default=[], help="NS=REPLICAS[@HEIGHT]: one more network in namespace NS")
+ap.add_argument("--max-page", type=int, default=0, help="at most this many items per list page when a limit is asked (0: the limit)")
+ap.add_argument("--endless-continue", action="store_true", help="every paged list answers a continue token (a broken server)")
 args = ap.parse_args()
 
 TOKEN = open(args.token_file).read().strip()
@@ -70,8 +79,8 @@ READONLY = open(args.readonly_token_file).read().strip() if args.readonly_token_
 throttled = [0]
 NS = args.namespace
 EPOCH = time.time()
-LAGS = {k: int(v) for k, v in (x.split("=", 1) for x in args.lag)}
-STUCK = set(args.stuck)
+LAGS = {(k if "/" in k else NS + "/" + k): int(v) for k, v in (x.split("=", 1) for x in args.lag)}
+STUCK = {x if "/" in x else NS + "/" + x for x in args.stuck}
 HTTP_PORT = 9650
 lock = threading.RLock()
 
@@ -110,7 +119,8 @@ def make_tls(d):
 class PodSim:
     """One incarnation of a pod (one UID)."""
 
-    def __init__(self, name, ordinal, initial, recovery_seen):
+    def __init__(self, net, name, ordinal, initial, recovery_seen):
+        self.net = net
         self.name, self.ordinal = name, ordinal
         self.uid = str(uuid.uuid4())
         self.created = time.time()
@@ -121,15 +131,15 @@ class PodSim:
         self.ready_at = None
         self.ready_logged = False
         self.recovery_seen = recovery_seen
-        self.stuck = (not initial) and name in STUCK
+        self.stuck = (not initial) and net.ns + "/" + name in STUCK
         if initial:
             self.start_node()
             self.ready_at = time.time()
 
     def start_node(self):
-        lag = LAGS.get(self.name, 0)
+        lag = LAGS.get(self.net.ns + "/" + self.name, 0)
         cmd = [sys.executable, args.node_script, "--port", "0", "--record", os.path.join(args.work_dir, "node-%s.jsonl" % self.name),
-               "--height", str(args.base_height - lag), "--epoch", repr(EPOCH), "--advance-per-sec", repr(args.rate)]
+               "--height", str(self.net.base - lag), "--epoch", repr(EPOCH), "--advance-per-sec", repr(args.rate)]
         if self.stuck:
             cmd += ["--advance-for", "0"]
         # PR_SET_PDEATHSIG: the node dies with this server even when it is SIGKILLed (the harness does that).
@@ -182,10 +192,10 @@ class PodSim:
     def to_json(self, t):
         st = self.stage(t)
         image = "ghcr.io/luxfi/luxd:v1.13.5"
-        meta = {"name": self.name, "namespace": NS, "uid": self.uid, "resourceVersion": str(int(self.created * 1000)),
+        meta = {"name": self.name, "namespace": self.net.ns, "uid": self.uid, "resourceVersion": str(int(self.created * 1000)),
                 "creationTimestamp": now_rfc3339(self.created), "generateName": "luxd-",
-                "labels": {"app.kubernetes.io/name": "lux", "app.kubernetes.io/instance": "lux", "statefulset.kubernetes.io/pod-name": self.name},
-                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "luxd", "uid": STS_UID,
+                "labels": dict(self.net.selector, **{"statefulset.kubernetes.io/pod-name": self.name}),
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "luxd", "uid": self.net.uid,
                                      "controller": True, "blockOwnerDeletion": True}]}
         if st == "terminating":
             meta["deletionTimestamp"] = now_rfc3339(self.deleted_at)
@@ -224,19 +234,54 @@ class PodSim:
         return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status}
 
 
-STS_UID = str(uuid.uuid4())
-pods = {}          # name -> PodSim (current incarnation; a terminating one until it is gone)
-pending = {}       # name -> time the controller recreates it
-configmaps = {}    # name -> ConfigMap dict
-events = []
-deletions = []     # {"pod", "uid", "t"}
-down_since = {}    # pod -> time it was deleted, until its replacement is Ready
+class Net:
+    """One network: a namespace with StatefulSet `luxd`, its pods, ConfigMaps and events."""
+
+    def __init__(self, ns, replicas, base):
+        self.ns, self.replicas, self.base = ns, replicas, base
+        self.uid = str(uuid.uuid4())
+        self.generation = 1
+        self.selector = {"app.kubernetes.io/name": "lux", "app.kubernetes.io/instance": ns if ns != args.namespace else "lux"}
+        self.pods = {}        # name -> PodSim (current incarnation; a terminating one until it is gone)
+        self.pending = {}     # name -> time the controller (re)creates it
+        self.configmaps = {}  # name -> ConfigMap dict
+        self.events = []
+
+    def start(self):
+        for i in range(self.replicas):
+            self.pods["luxd-%d" % i] = PodSim(self, "luxd-%d" % i, i, True, None)
+
+    def scale(self, replicas, t):
+        """spec.replicas changed: missing ordinals come up as new pods, the highest ones are deleted."""
+        self.replicas = replicas
+        self.generation += 1
+        for i in range(replicas):
+            n = "luxd-%d" % i
+            if n not in self.pods and n not in self.pending:
+                self.pending[n] = t + args.recreate_delay
+        for n, p in self.pods.items():
+            if p.ordinal >= replicas and p.deleted_at is None:
+                p.deleted_at = t
+                p.stop_node()
+        for n in [n for n in self.pending if int(n.rsplit("-", 1)[1]) >= replicas]:
+            del self.pending[n]
+
+
+NETS = {NS: Net(NS, args.replicas, args.base_height)}
+for spec in args.network:
+    ns_, _, rest = spec.partition("=")
+    count, _, height = rest.partition("@")
+    NETS[ns_] = Net(ns_, int(count), int(height or args.base_height))
+PRIMARY = NETS[NS]
+deletions = []     # {"namespace", "pod", "uid", "t"}
+down_since = {}    # NS/pod -> time it was deleted, until its replacement is Ready
 max_down = [0]
-ready_log = []     # {"pod", "uid", "t"}
+ready_log = []     # {"namespace", "pod", "uid", "t"}
+list_requests = []  # {"path", "limit", "continue", "items"} of every list asked with a limit
 
 
-def recovery_for(name):
-    cm = configmaps.get("chainsnap-recovery")
+def recovery_for(net, name):
+    cm = net.configmaps.get("chainsnap-recovery")
     if cm and name in (cm.get("data") or {}):
         try:
             return json.loads(cm["data"][name])
@@ -245,11 +290,11 @@ def recovery_for(name):
     return None
 
 
-def add_event(pod, reason, message, type_="Normal"):
-    events.append({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "%s.%x" % (pod, len(events)), "namespace": NS},
-                   "involvedObject": {"kind": "Pod", "name": pod, "namespace": NS, "apiVersion": "v1"},
-                   "reason": reason, "message": message, "type": type_, "count": 1,
-                   "firstTimestamp": now_rfc3339(), "lastTimestamp": now_rfc3339(), "source": {"component": "kube-standin"}})
+def add_event(net, pod, reason, message, type_="Normal"):
+    net.events.append({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "%s.%x" % (pod, len(net.events)), "namespace": net.ns},
+                       "involvedObject": {"kind": "Pod", "name": pod, "namespace": net.ns, "apiVersion": "v1"},
+                       "reason": reason, "message": message, "type": type_, "count": 1,
+                       "firstTimestamp": now_rfc3339(), "lastTimestamp": now_rfc3339(), "source": {"component": "kube-standin"}})
 
 
 def controller():
@@ -257,38 +302,65 @@ def controller():
         time.sleep(0.1)
         t = time.time()
         with lock:
-            for name, p in list(pods.items()):
-                if p.deleted_at is not None and t - p.deleted_at >= args.terminate_delay:
-                    del pods[name]
-                    pending[name] = t + args.recreate_delay
-                    continue
-                p.tick(t)
-                if not p.initial and not p.ready_logged and p.stage(t) == "ready":
-                    p.ready_logged = True
-                    ready_log.append({"pod": name, "uid": p.uid, "t": t})
-                    down_since.pop(name, None)
-            for name, when in list(pending.items()):
-                if t >= when:
-                    del pending[name]
-                    pods[name] = PodSim(name, int(name.rsplit("-", 1)[1]), False, recovery_for(name))
-                    add_event(name, "Scheduled", "Successfully assigned %s/%s to node-1" % (NS, name))
+            for net in NETS.values():
+                control(net, t)
             max_down[0] = max(max_down[0], len(down_since))
 
 
-def sts_json():
-    ready = sum(1 for p in pods.values() if p.stage(time.time()) == "ready")
-    sel = {"app.kubernetes.io/name": "lux", "app.kubernetes.io/instance": "lux"}
+def control(net, t):
+    for name, p in list(net.pods.items()):
+        if p.deleted_at is not None and t - p.deleted_at >= args.terminate_delay:
+            del net.pods[name]
+            if p.ordinal < net.replicas:
+                net.pending[name] = t + args.recreate_delay
+            continue
+        p.tick(t)
+        if not p.initial and not p.ready_logged and p.stage(t) == "ready":
+            p.ready_logged = True
+            ready_log.append({"namespace": net.ns, "pod": name, "uid": p.uid, "t": t})
+            down_since.pop(net.ns + "/" + name, None)
+    for name, when in list(net.pending.items()):
+        if t >= when:
+            del net.pending[name]
+            net.pods[name] = PodSim(net, name, int(name.rsplit("-", 1)[1]), False, recovery_for(net, name))
+            add_event(net, name, "Scheduled", "Successfully assigned %s/%s to node-1" % (net.ns, name))
+
+
+def sts_json(net):
+    ready = sum(1 for p in net.pods.values() if p.stage(time.time()) == "ready")
+    sel = net.selector
     return {"apiVersion": "apps/v1", "kind": "StatefulSet",
-            "metadata": {"name": "luxd", "namespace": NS, "uid": STS_UID, "generation": 1, "resourceVersion": "1",
+            "metadata": {"name": "luxd", "namespace": net.ns, "uid": net.uid, "generation": net.generation, "resourceVersion": str(net.generation),
                          "creationTimestamp": now_rfc3339(EPOCH), "labels": sel},
-            "spec": {"replicas": args.replicas, "serviceName": "luxd-headless", "podManagementPolicy": "Parallel",
+            "spec": {"replicas": net.replicas, "serviceName": "luxd-headless", "podManagementPolicy": "Parallel",
                      "selector": {"matchLabels": sel}, "updateStrategy": {"type": "OnDelete"},
                      "template": {"metadata": {"labels": sel}, "spec": {"containers": [{"name": "luxd", "image": "ghcr.io/luxfi/luxd:v1.13.5"}]}}},
-            "status": {"replicas": len(pods), "readyReplicas": ready, "currentReplicas": len(pods), "observedGeneration": 1,
+            "status": {"replicas": len(net.pods), "readyReplicas": ready, "currentReplicas": len(net.pods), "observedGeneration": net.generation,
                        "currentRevision": "luxd-1", "updateRevision": "luxd-1"}}
 
 
-def pod_table(items, t):
+def page(path, items, q):
+    """The items of one list page: all of them without `limit`; else at most min(limit, --max-page)
+    from the offset the `continue` token carries, with the token for the rest."""
+    limit = int(q.get("limit") or 0)
+    if limit <= 0:
+        return items, {}
+    size = min(limit, args.max_page) if args.max_page > 0 else limit
+    token = q.get("continue") or ""
+    if token and not token.startswith("standin:"):
+        raise ValueError(token)
+    off = int(token[8:] or 0) if token else 0
+    chunk = items[off:off + size]
+    meta = {}
+    if off + size < len(items):
+        meta = {"continue": "standin:%d" % (off + size), "remainingItemCount": len(items) - off - size}
+    elif args.endless_continue:  # a broken server: a fresh token every time, pages with nothing in them
+        meta = {"continue": "standin:%d" % (off + size)}
+    list_requests.append({"path": path, "limit": limit, "continue": token, "items": len(chunk)})
+    return chunk, meta
+
+
+def pod_table(items, meta, t):
     """The server-side table kubectl's printer asks for (Accept: ...;as=Table;g=meta.k8s.io)."""
     cols = [{"name": n, "type": ty, "format": f, "description": n, "priority": 0}
             for n, ty, f in (("Name", "string", "name"), ("Ready", "string", ""), ("Status", "string", ""),
@@ -301,7 +373,7 @@ def pod_table(items, t):
             "Init:0/1" if p["status"]["phase"] == "Pending" else p["status"]["phase"])
         rows.append({"cells": [p["metadata"]["name"], ready, state, "0", "%ds" % int(t - EPOCH)],
                      "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": p["metadata"]}})
-    return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {"resourceVersion": str(int(t * 1000))},
+    return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": dict(meta, resourceVersion=str(int(t * 1000))),
             "columnDefinitions": cols, "rows": rows}
 
 
@@ -337,6 +409,14 @@ RESOURCES_V1 = [
 ]
 RESOURCES_APPS = [{"name": "statefulsets", "singularName": "statefulset", "namespaced": True, "kind": "StatefulSet", "shortNames": ["sts"],
                    "verbs": ["get", "list", "patch", "watch"]}]
+
+
+def test_state(t):
+    def pods_of(net):
+        return {n: {"uid": p.uid, "nodePort": p.node_port, "stage": p.stage(t), "recoverySeen": p.recovery_seen} for n, p in net.pods.items()}
+    return {"deletions": deletions, "maxDown": max_down[0], "ready": ready_log, "throttled": throttled[0],
+            "pods": pods_of(PRIMARY), "configmaps": PRIMARY.configmaps, "lists": list_requests,
+            "networks": {ns: {"replicas": n.replicas, "pods": pods_of(n), "configmaps": n.configmaps} for ns, n in NETS.items()}}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -404,10 +484,7 @@ class Handler(BaseHTTPRequestHandler):
         t = time.time()
         if parts == ["_test", "state"]:
             with lock:
-                return self.send_json(200, {"deletions": deletions, "maxDown": max_down[0], "ready": ready_log, "throttled": throttled[0],
-                                            "pods": {n: {"uid": p.uid, "nodePort": p.node_port, "stage": p.stage(t),
-                                                         "recoverySeen": p.recovery_seen} for n, p in pods.items()},
-                                            "configmaps": configmaps})
+                return self.send_json(200, test_state(t))
         if parts == ["_test", "volumesnapshots"]:
             return self.snapshot_test_state()
         if parts == ["version"]:
@@ -426,14 +503,17 @@ class Handler(BaseHTTPRequestHandler):
         if parts == ["apis", "apps", "v1"]:
             return self.send_json(200, {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "apps/v1", "resources": RESOURCES_APPS})
         if parts[:3] == ["api", "v1", "namespaces"] and len(parts) == 4:
-            if parts[3] != NS:
+            if parts[3] not in NETS:
                 return self.send_json(404, status_obj(404, "NotFound", 'namespaces "%s" not found' % parts[3],
                                                       {"name": parts[3], "kind": "namespaces"}))
-            return self.send_json(200, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS, "uid": "ns-uid"},
+            return self.send_json(200, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": parts[3], "uid": "ns-" + parts[3]},
                                         "status": {"phase": "Active"}})
         if parts[:2] == ["apis", "apps"] and parts[-1] == "statefulsets" and len(parts) == 4:
-            return self.send_json(200, {"apiVersion": "apps/v1", "kind": "StatefulSetList", "metadata": {"resourceVersion": "1"},
-                                        "items": [sts_json()]})
+            with lock:
+                return self.send_list("StatefulSetList", "apps/v1", [sts_json(n) for n in NETS.values()], q)
+        if parts == ["api", "v1", "pods"] and method == "GET":
+            with lock:
+                return self.send_list("PodList", "v1", [p.to_json(t) for n in NETS.values() for p in sorted(n.pods.values(), key=lambda p: p.ordinal)], q)
         if len(parts) >= 5 and parts[:3] in (["api", "v1", "namespaces"], ["apis", "apps", "v1"]) or (len(parts) >= 6 and parts[:4] == ["apis", "apps", "v1", "namespaces"]):
             pass
         if parts[:2] == ["apis", "snapshot.storage.k8s.io"]:
@@ -450,7 +530,8 @@ class Handler(BaseHTTPRequestHandler):
         if len(rest) < 3 or rest[0] != "namespaces":
             return self.send_json(404, status_obj(404, "NotFound", "the server could not find the requested resource"))
         ns, resource, tail = rest[1], rest[2], rest[3:]
-        if ns != NS:
+        net = self.net = NETS.get(ns)
+        if net is None:
             self.body()
             if tail:
                 return self.send_json(404, status_obj(404, "NotFound", '%s "%s" not found' % (resource, tail[0].split(":")[0]),
@@ -460,7 +541,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(404, status_obj(404, "NotFound", 'namespaces "%s" not found' % ns))
         if getattr(self, "readonly", False) and method != "GET" and not (tail and tail[-1:] != [] and "proxy" in tail):
             return self.send_json(403, status_obj(403, "Forbidden", '%s "%s" is forbidden: User "system:serviceaccount:%s:viewer" cannot %s resource "%s" in API group "" in the namespace "%s"'
-                                                  % (resource, tail[0] if tail else "", NS, {"DELETE": "delete", "PATCH": "patch", "POST": "create"}.get(method, method.lower()), resource, NS),
+                                                  % (resource, tail[0] if tail else "", ns, {"DELETE": "delete", "PATCH": "patch", "POST": "create"}.get(method, method.lower()), resource, ns),
                                                   {"name": tail[0] if tail else "", "kind": resource}))
         if resource == "statefulsets" and args.fail_statefulsets:
             return self.send_json(503, status_obj(503, "ServiceUnavailable", "etcdserver: request timed out"))
@@ -478,28 +559,53 @@ class Handler(BaseHTTPRequestHandler):
                 return self.pods(method, tail, q, t)
             if resource == "statefulsets":
                 if not tail:
-                    return self.send_json(200, {"apiVersion": "apps/v1", "kind": "StatefulSetList", "metadata": {"resourceVersion": "1"},
-                                                "items": [sts_json()]})
+                    return self.send_list("StatefulSetList", "apps/v1", [sts_json(net)], q)
                 if tail[0] != "luxd":
+                    self.body()
                     return self.send_json(404, status_obj(404, "NotFound", 'statefulsets.apps "%s" not found' % tail[0],
                                                           {"name": tail[0], "group": "apps", "kind": "statefulsets"}))
-                return self.send_json(200, sts_json())
+                if method == "PATCH":
+                    return self.patch_statefulset(net, t)
+                return self.send_json(200, sts_json(net))
             if resource == "configmaps":
                 return self.configmaps_route(method, tail)
             if resource == "events":
                 sel = q.get("fieldSelector", "")
                 name = sel.split("=", 1)[1] if sel.startswith("involvedObject.name=") else None
-                items = [e for e in events if name is None or e["involvedObject"]["name"] == name]
-                return self.send_json(200, {"apiVersion": "v1", "kind": "EventList", "metadata": {"resourceVersion": "1"}, "items": items})
+                items = [e for e in net.events if name is None or e["involvedObject"]["name"] == name]
+                return self.send_list("EventList", "v1", items, q)
             if resource == "persistentvolumeclaims" and (tail or method != "GET"):
                 return self.pvc_route(method, tail)
             if resource == "persistentvolumeclaims":
                 items = [{"apiVersion": "v1", "kind": "PersistentVolumeClaim",
-                          "metadata": {"name": "data-luxd-%d" % i, "namespace": NS, "uid": "pvc-%d" % i},
+                          "metadata": {"name": "data-luxd-%d" % i, "namespace": ns, "uid": "pvc-%d" % i},
                           "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "500Gi"}}},
-                          "status": {"phase": "Bound", "capacity": {"storage": "500Gi"}}} for i in range(args.replicas)]
-                return self.send_json(200, {"apiVersion": "v1", "kind": "PersistentVolumeClaimList", "metadata": {}, "items": items})
+                          "status": {"phase": "Bound", "capacity": {"storage": "500Gi"}}} for i in range(net.replicas)]
+                return self.send_list("PersistentVolumeClaimList", "v1", items, q)
         return self.send_json(404, status_obj(404, "NotFound", "the server could not find the requested resource"))
+
+    def paged(self, items, q):
+        try:
+            return page(self.path.split("?")[0], items, q)
+        except ValueError:
+            return None, None
+
+    def send_list(self, kind, api, items, q, rv="1"):
+        chunk, meta = self.paged(items, q)
+        if chunk is None:
+            return self.send_json(410, status_obj(410, "Expired", "The provided continue parameter is too old to display a consistent list result. "
+                                                  "You can start a new list without the continue parameter."))
+        return self.send_json(200, {"apiVersion": api, "kind": kind, "metadata": dict(meta, resourceVersion=rv), "items": chunk})
+
+    def patch_statefulset(self, net, t):
+        """A merge (or strategic merge) patch; only spec.replicas is acted on, as a scale would."""
+        raw = self.body()
+        if "merge-patch" not in self.headers.get("Content-Type", ""):
+            return self.send_json(415, status_obj(415, "UnsupportedMediaType", "unsupported patch type"))
+        replicas = (json.loads(raw or b"{}").get("spec") or {}).get("replicas")
+        if replicas is not None:
+            net.scale(int(replicas), t)
+        return self.send_json(200, sts_json(net))
 
     def pods(self, method, tail, q, t):
         if not tail:
@@ -508,16 +614,15 @@ class Handler(BaseHTTPRequestHandler):
             sel = q.get("labelSelector")
             fsel = q.get("fieldSelector", "")
             only = fsel.split("=", 1)[1] if fsel.startswith("metadata.name=") else None
-            items = [p.to_json(t) for n, p in sorted(pods.items(), key=lambda kv: kv[1].ordinal)
+            items = [p.to_json(t) for n, p in sorted(self.net.pods.items(), key=lambda kv: kv[1].ordinal)
                      if (only is None or n == only) and matches(p.to_json(t)["metadata"]["labels"], sel)]
             if "as=Table" in (self.headers.get("Accept") or ""):
-                return self.send_json(200, pod_table(items, t))
-            return self.send_json(200, {"apiVersion": "v1", "kind": "PodList", "metadata": {"resourceVersion": str(int(t * 1000))},
-                                        "items": items})
+                return self.send_json(200, pod_table(*self.paged(items, q), t))
+            return self.send_list("PodList", "v1", items, q, rv=str(int(t * 1000)))
         name = tail[0]
         if ":" in name and len(tail) >= 2 and tail[1] == "proxy":
             return self.proxy(method, name, tail[2:])
-        p = pods.get(name)
+        p = self.net.pods.get(name)
         if p is None:
             self.body()
             return self.send_json(404, status_obj(404, "NotFound", 'pods "%s" not found' % name, {"name": name, "kind": "pods"}))
@@ -544,10 +649,10 @@ class Handler(BaseHTTPRequestHandler):
             if p.deleted_at is None:
                 p.deleted_at = t
                 p.stop_node()
-                deletions.append({"pod": name, "uid": p.uid, "t": t})
-                down_since[name] = t
+                deletions.append({"namespace": self.net.ns, "pod": name, "uid": p.uid, "t": t})
+                down_since[self.net.ns + "/" + name] = t
                 max_down[0] = max(max_down[0], len(down_since))
-                add_event(name, "Killing", "Stopping container luxd")
+                add_event(self.net, name, "Killing", "Stopping container luxd")
             return self.send_json(200, p.to_json(t))
         self.body()
         return self.send_json(405, status_obj(405, "MethodNotAllowed", "method not allowed"))
@@ -568,7 +673,7 @@ class Handler(BaseHTTPRequestHandler):
             while time.time() < end:
                 with lock:
                     t = time.time()
-                    current = {n: p for n, p in pods.items() if only is None or n == only}
+                    current = {n: p for n, p in self.net.pods.items() if only is None or n == only}
                     out = []
                     for n, p in current.items():
                         j = p.to_json(t)
@@ -603,7 +708,7 @@ class Handler(BaseHTTPRequestHandler):
     def proxy(self, method, target, rest):
         name, _, port = target.partition(":")
         raw = self.body()
-        p = pods.get(name)
+        p = self.net.pods.get(name)
         if p is None:
             return self.send_json(404, status_obj(404, "NotFound", 'pods "%s" not found' % name))
         if int(port or 0) != HTTP_PORT:
@@ -632,15 +737,16 @@ class Handler(BaseHTTPRequestHandler):
 
     def configmaps_route(self, method, tail):
         raw = self.body()
+        configmaps = self.net.configmaps
         if not tail:
             if method == "GET":
-                return self.send_json(200, {"apiVersion": "v1", "kind": "ConfigMapList", "metadata": {}, "items": list(configmaps.values())})
+                return self.send_list("ConfigMapList", "v1", list(configmaps.values()), {})
             if method == "POST":
                 cm = json.loads(raw)
                 name = cm["metadata"]["name"]
                 if name in configmaps:
                     return self.send_json(409, status_obj(409, "AlreadyExists", 'configmaps "%s" already exists' % name))
-                cm["metadata"].update({"namespace": NS, "uid": str(uuid.uuid4()), "resourceVersion": "1",
+                cm["metadata"].update({"namespace": self.net.ns, "uid": str(uuid.uuid4()), "resourceVersion": "1",
                                        "creationTimestamp": now_rfc3339()})
                 cm["apiVersion"], cm["kind"] = "v1", "ConfigMap"
                 configmaps[name] = cm
@@ -831,11 +937,11 @@ def _pvc_route(self, method, tail):
             return self.send_json(200, clone_pvcs.pop(name))
         return self.send_json(200, clone_pvcs[name])
     n = name[len("data-luxd-"):] if name.startswith("data-luxd-") else ""
-    if method != "GET" or not n.isdigit() or int(n) >= args.replicas:
+    if method != "GET" or not n.isdigit() or int(n) >= self.net.replicas:
         return self.send_json(404, status_obj(404, "NotFound", 'persistentvolumeclaims "%s" not found' % name,
                                               {"name": name, "kind": "persistentvolumeclaims"}))
     return self.send_json(200, {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
-                                "metadata": {"name": name, "namespace": NS, "uid": "pvc-" + n},
+                                "metadata": {"name": name, "namespace": self.net.ns, "uid": "pvc-" + n},
                                 "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "500Gi"}}},
                                 "status": {"phase": "Bound", "capacity": {"storage": "500Gi"}}})
 
@@ -895,8 +1001,8 @@ def main():
     seed_snapshots()
     make_tls(args.tls_dir)
     os.makedirs(args.work_dir, exist_ok=True)
-    for i in range(args.replicas):
-        pods["luxd-%d" % i] = PodSim("luxd-%d" % i, i, True, None)
+    for net in NETS.values():
+        net.start()
     threading.Thread(target=controller, daemon=True).start()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
@@ -907,8 +1013,9 @@ def main():
     server.socket = ctx.wrap_socket(server.socket, server_side=True)
 
     def stop(*_):
-        for p in list(pods.values()):
-            p.stop_node()
+        for net in NETS.values():
+            for p in list(net.pods.values()):
+                p.stop_node()
         os._exit(0)
 
     signal.signal(signal.SIGTERM, stop)
