@@ -20,23 +20,16 @@ struct FleetCommand: AsyncParsableCommand {
     )
 }
 
-/// Which cluster, and how to reach the nodes in it.
-struct FleetClusterOptions: ParsableArguments {
+/// Which cluster and credentials: the kubeconfig (or the pod's service account) and its context.
+struct KubeAccessOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Kubeconfig file (default: $KUBECONFIG, the pod's service account, ~/.kube/config).", valueName: "file"))
     var kubeconfig: String?
     @Option(help: ArgumentHelp("Kubeconfig context (default: its current-context).", valueName: "name"))
     var context: String?
-    @Option(help: ArgumentHelp("Node RPC port (default: the pod's container port named http).", valueName: "port"))
-    var rpcPort: Int?
-    @Flag(help: "geth-style nodes: JSON-RPC at /, no /ext/health (healthy = answers and not syncing).")
-    var geth = false
-    @Option(name: .customLong("chain"), help: ArgumentHelp("Chain alias whose height to show (repeatable; default: the pods' --alias arguments).", valueName: "alias"))
-    var chains: [String] = []
     @Option(help: ArgumentHelp("Seconds per API request.", valueName: "seconds"))
     var requestTimeout: Double = 15
 
     func validate() throws {
-        if let rpcPort, !(1...65535).contains(rpcPort) { throw ValidationError("--rpc-port must be between 1 and 65535") }
         guard requestTimeout > 0 else { throw ValidationError("--request-timeout must be positive") }
     }
 
@@ -44,6 +37,25 @@ struct FleetClusterOptions: ParsableArguments {
         let conn = try KubeConnection.resolve(KubeSelection(kubeconfig: kubeconfig, context: context, namespace: namespace))
         return KubeClient(connection: conn, timeout: requestTimeout)
     }
+}
+
+/// Which cluster, and how to reach the nodes in it.
+struct FleetClusterOptions: ParsableArguments {
+    @OptionGroup var access: KubeAccessOptions
+    @Option(help: ArgumentHelp("Node RPC port (default: the pod's container port named http).", valueName: "port"))
+    var rpcPort: Int?
+    @Flag(help: "geth-style nodes: JSON-RPC at /, no /ext/health (healthy = answers and not syncing).")
+    var geth = false
+    @Option(name: .customLong("chain"), help: ArgumentHelp("Chain alias whose height to show (repeatable; default: the pods' --alias arguments).", valueName: "alias"))
+    var chains: [String] = []
+
+    var requestTimeout: Double { access.requestTimeout }
+
+    func validate() throws {
+        if let rpcPort, !(1...65535).contains(rpcPort) { throw ValidationError("--rpc-port must be between 1 and 65535") }
+    }
+
+    func client(namespace: String?) throws -> KubeClient { try access.client(namespace: namespace) }
 
     /// The roller (and through it the probe and the client) for the cluster and `namespace`.
     func roller(namespace: String?) throws -> FleetRoller {

@@ -71,14 +71,8 @@ struct K8sVolumeSnapshotCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds the export Job has to succeed.", valueName: "seconds"))
     var exportTimeout: Double = 14400
 
-    @Option(help: ArgumentHelp("Kubeconfig file (default: $KUBECONFIG, the pod's service account, ~/.kube/config).", valueName: "file"))
-    var kubeconfig: String?
-
-    @Option(help: ArgumentHelp("Kubeconfig context (default: its current-context).", valueName: "name"))
-    var context: String?
-
-    @Option(help: ArgumentHelp("Seconds per API request.", valueName: "seconds"))
-    var requestTimeout: Double = 30
+    @OptionGroup(title: "Cluster")
+    var cluster: KubeAccessOptions
 
     @Flag(help: "Print the outcome as one JSON object (NDJSON) on stdout.")
     var json = false
@@ -101,8 +95,8 @@ struct K8sVolumeSnapshotCommand: AsyncParsableCommand {
         if let rpcPort, !(1...65535).contains(rpcPort) { throw ValidationError("--rpc-port must be between 1 and 65535") }
         if rpcPort != nil && pod == nil { throw ValidationError("--rpc-port goes with --pod (with --rpc, put the port in the URL)") }
         if exportTemplates != nil && wait == 0 { throw ValidationError("--export-templates needs --wait > 0 (a snapshot is exported once it is ready)") }
-        guard wait >= 0, interval > 0, requestTimeout > 0, exportTimeout > 0 else {
-            throw ValidationError("--wait must be 0 or more; --interval and --request-timeout positive")
+        guard wait >= 0, interval > 0, exportTimeout > 0 else {
+            throw ValidationError("--wait must be 0 or more; --interval and --export-timeout positive")
         }
         try asUsageError { try plan(namespace: namespace ?? "default").validate() }
     }
@@ -118,8 +112,7 @@ struct K8sVolumeSnapshotCommand: AsyncParsableCommand {
             return
         }
         try await reportingErrors {
-            let conn = try KubeConnection.resolve(KubeSelection(kubeconfig: kubeconfig, context: context, namespace: namespace))
-            let kube = KubeClient(connection: conn, timeout: requestTimeout)
+            let kube = try cluster.client(namespace: namespace)
             let ns = namespace ?? kube.defaultNamespace
             let log: @Sendable (String) -> Void = { json ? writeStderr($0 + "\n") : logLine($0) }
             var export: VolumeSnapshotExport?
