@@ -20,12 +20,15 @@ public enum SnapshotLayout {
     public static let lockPrefix = "locks/"
     public static let chunkPrefix = "chunks/"
 
-    /// Encodes a manifest as zstd-compressed JSON.
+    /// Encodes a manifest as zstd-compressed JSON, written and compressed a block at a time
+    /// (`ManifestWriter`): the JSON is never held whole. A first pass only counts its bytes, so
+    /// the frame declares its content size as before.
     public static func encode(_ m: Manifest) throws -> [UInt8] {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys]
-        let json = try enc.encode(m)
-        return try json.withUnsafeBytes { try ZstdCompressor(level: 9).compress($0) }
+        var size = 0
+        try ManifestWriter.write(m) { size += $0.count }
+        let z = ZstdStreamCompressor(level: 9, contentSize: size)
+        try ManifestWriter.write(m) { block in try block.withUnsafeBytes { try z.write($0) } }
+        return try z.finish()
     }
 
     /// The detached signature of a snapshot's manifest (docs/FORMAT.md, "Signatures").

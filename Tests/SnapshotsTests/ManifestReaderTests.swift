@@ -69,6 +69,24 @@ import SnapshotCore
         #expect(try SnapshotLayout.decode(stored, id: Self.id) == m)
     }
 
+    @Test func theWriterWritesWhatJSONEncoderWritesAndOlderReadersRead() throws {
+        var m = try Self.read(Self.v1Text)
+        m.entries.append(Entry(path: "db/q\"\\\u{1}\t\n", type: .file, mode: 0o600, mtimeNs: 1, size: 0, extents: []))
+        m.source.labels["z"] = "ü"
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let foundation = try enc.encode(m)
+        let text = try ManifestWriter.text(m)
+        #expect(String(decoding: text, as: UTF8.self) == String(decoding: foundation, as: UTF8.self))
+        #expect(try JSONDecoder().decode(Manifest.self, from: Data(text)) == m)
+        // One frame declaring its size, as JSONEncoder + ZstdCompressor wrote it; the whole-buffer
+        // bounded decoder (what chainsnap before the block reader used) reads it.
+        let stored = try SnapshotLayout.encode(m)
+        #expect(stored.withUnsafeBytes { ZstdDecompressor.frameContentSize($0) } == text.count)
+        let raw = try BoundedDecode.zstd(stored, limit: SnapshotLayout.maxManifestBytes, what: "the manifest")
+        #expect(try JSONDecoder().decode(Manifest.self, from: Data(raw)) == m)
+    }
+
     @Test func extentsShareTheirChunkTablesIDString() throws {
         let m = try Self.read(Self.v1Text)
         let a = m.chunks[0].id, b = m.entries[1].extents![0].chunk!
