@@ -111,18 +111,21 @@ public struct SnapshotCreator: Sendable {
         defer { progress.finish() }
         for i in unchanged.keys { progress.add(entries[i].size) }
 
-        let frozenEntries = entries
         let written = Locked<Set<String>>([])
         let pool = ContextPool(level: options.level)
         let changed = ChangedFiles()
-        var results = try await runJobs(jobs, root: root, entries: frozenEntries, known: known, written: written, pool: pool,
+        var results = try await runJobs(jobs, root: root, entries: entries, known: known, written: written, pool: pool,
                                         progress: progress, changed: changed)
         // Files that changed while read are read once more (and their first-pass regions dropped).
         var warnings = warnings
         let retried = changed.all
+        var firstPassSizes: [Int: Int64] = [:]
         let firstPassJobs = jobs.count
         if !retried.isEmpty {
-            let names = retried.sorted().map { frozenEntries[$0].path }
+            let names = retried.sorted().map { entries[$0].path }
+            // The first read's sizes of the files read again; no second copy of every entry is kept
+            // (at a million files it would be 64 MB, and `entries` is updated in place below).
+            firstPassSizes = Dictionary(uniqueKeysWithValues: retried.map { ($0, entries[$0].size) })
             writeStderr("warning: \(names.count) files changed while being read; reading them again: \(names.prefix(5).joined(separator: ", "))\n")
             entries = try Self.refreshEntries(entries, changed: retried, root: root)
             let retryJobs = planJobs(entries, skipping: Set(entries.indices).subtracting(retried))
@@ -179,7 +182,7 @@ public struct SnapshotCreator: Sendable {
             case .pack(let files, _):
                 var off: Int64 = 0
                 for f in files {
-                    let size = stale ? frozenEntries[f].size : entries[f].size
+                    let size = stale ? firstPassSizes[f] ?? entries[f].size : entries[f].size
                     if !(stale && retried.contains(f)) { extents[f] = [Extent(chunk: r.chunk!.id, offset: off, length: size)] }
                     off += size
                 }
