@@ -102,8 +102,7 @@ public struct SnapshotCreator: Sendable {
     }
 
     private func build(id: String, root: String, entries: inout [Entry], started: Double, warnings: [String]) async throws -> CreateSummary {
-        let (known, previous) = try await knownChunks()
-        let unchanged = unchangedExtents(entries, previous: previous, known: known)
+        let (known, unchanged) = try await knownChunks(entries)
         var jobs = planJobs(entries, skipping: Set(unchanged.keys))
         let totalBytes = entries.reduce(Int64(0)) { $0 + ($1.type == .file ? $1.size : 0) }
         let progress = ProgressReporter(label: "snapshot \(id)", total: totalBytes, interval: options.progressInterval, quiet: options.quiet)
@@ -227,21 +226,23 @@ public struct SnapshotCreator: Sendable {
         return summary
     }
 
-    /// Chunks of the newest snapshot: those need no existence check (prune never removes them).
-    private func knownChunks() async throws -> ([String: ChunkInfo], Manifest?) {
+    /// Chunks of the newest snapshot (those need no existence check: prune never removes them) and
+    /// the extents `entries` can keep from it; its manifest is not kept while the new one is made.
+    private func knownChunks(_ entries: [Entry]) async throws -> ([String: ChunkInfo], [Int: [Extent]]) {
         let catalog = SnapshotCatalog(store: store)
-        guard let last = try await catalog.ids().last, let m = try? await catalog.load(last) else { return ([:], nil) }
+        guard let last = try await catalog.ids().last, let m = try? await catalog.load(last) else { return ([:], [:]) }
         var out: [String: ChunkInfo] = [:]
         for c in m.chunks { out[c.id] = c }
-        return (out, m)
+        return (out, unchangedExtents(entries, previous: m, known: out))
     }
 
     /// Large files whose path, size and mtime match the newest snapshot keep its extents
     /// without being read again (LSM files are immutable once written). `--rehash` turns this off.
     func unchangedExtents(_ entries: [Entry], previous: Manifest?, known: [String: ChunkInfo]) -> [Int: [Extent]] {
         guard options.reuseUnchanged, let previous, previous.chunkSize == options.chunkSize else { return [:] }
+        // Only files cut into regions are looked up (small ones are packed again): no index of a million small files.
         var byPath: [String: Entry] = [:]
-        for e in previous.entries where e.type == .file { byPath[e.path] = e }
+        for e in previous.entries where e.type == .file && e.size >= options.packThreshold { byPath[e.path] = e }
         var out: [Int: [Extent]] = [:]
         for (i, e) in entries.enumerated() where e.type == .file && e.size >= options.packThreshold {
             guard let old = byPath[e.path], old.size == e.size, old.mtimeNs == e.mtimeNs, let x = old.extents,
