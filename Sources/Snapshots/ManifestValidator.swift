@@ -23,9 +23,12 @@ enum ManifestValidator {
             chunkSizes[c.id] = c.size
         }
         var dirs: Set<String> = [""]
-        var seen: Set<String> = []
+        // Entries are sorted by path (docs/FORMAT.md), so a repeated path is the one before it: no set of
+        // every path is held. Entries out of order (another writer) fall back to a set.
+        var previous: String?
+        var seen: Set<String>?
         var treeBytes: Int64 = 0
-        for e in m.entries {
+        for (i, e) in m.entries.enumerated() {
             try PathRules.checkEntryPath(e.path)
             // The target's own bookkeeping lives at its top level; an entry there would collide with it.
             if ReservedNames.all.contains(e.path) {
@@ -36,9 +39,13 @@ enum ManifestValidator {
                 throw ChainsnapError(.corrupt, "'\(e.path)' has mode \(e.mode) (0o\(String(e.mode, radix: 8))) in manifest \(m.id): only permission bits (0…0o7777) are allowed",
                                      object: e.path, hint: "the manifest is corrupt; restore another snapshot")
             }
-            guard seen.insert(e.path).inserted else {
+            if seen == nil, let p = previous, !p.utf8.lexicographicallyPrecedes(e.path.utf8) {
+                seen = Set(m.entries[..<i].map(\.path))  // strictly sorted so far: no repeats among them
+            }
+            guard previous != e.path, seen?.insert(e.path).inserted ?? true else {
                 throw ChainsnapError(.corrupt, "manifest \(m.id) lists '\(e.path)' twice")
             }
+            previous = e.path
             let parent = e.path.contains("/") ? String(e.path[..<e.path.lastIndex(of: "/")!]) : ""
             guard dirs.contains(parent) else {
                 throw ChainsnapError(.unsafePath, "manifest \(m.id): '\(e.path)' is not inside a folder the manifest lists (its parent may be a symlink)",

@@ -20,12 +20,15 @@ public enum SnapshotLayout {
     public static let lockPrefix = "locks/"
     public static let chunkPrefix = "chunks/"
 
-    /// Encodes a manifest as zstd-compressed JSON.
+    /// Encodes a manifest as zstd-compressed JSON, written and compressed a block at a time
+    /// (`ManifestWriter`): the JSON is never held whole. A first pass only counts its bytes, so
+    /// the frame declares its content size as before.
     public static func encode(_ m: Manifest) throws -> [UInt8] {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys]
-        let json = try enc.encode(m)
-        return try json.withUnsafeBytes { try ZstdCompressor(level: 9).compress($0) }
+        var size = 0
+        try ManifestWriter.write(m) { size += $0.count }
+        let z = ZstdStreamCompressor(level: 9, contentSize: size)
+        try ManifestWriter.write(m) { block in try block.withUnsafeBytes { try z.write($0) } }
+        return try z.finish()
     }
 
     /// The detached signature of a snapshot's manifest (docs/FORMAT.md, "Signatures").
@@ -36,42 +39,57 @@ public enum SnapshotLayout {
     /// that stops at this bound (`BoundedDecode`).
     public static let maxManifestBytes = 1 << 30
 
-    /// Decodes and version-checks a manifest.
+    /// Decodes and version-checks a manifest, decompressing and parsing it a block at a time
+    /// (`ManifestReader`): the decompressed JSON is never held whole.
     public static func decode(_ bytes: [UInt8], id: String) throws -> Manifest {
-        let raw: [UInt8]
-        do {
-            raw = try BoundedDecode.zstd(bytes, limit: maxManifestBytes, what: "the manifest")
-        } catch {
-            throw ChainsnapError(.corrupt, "manifest of snapshot \(id) is corrupt", object: manifestKey(id),
-                                 hint: "restore another snapshot (chainsnap snapshot list) or re-create this one", underlying: error)
-        }
-        return try decodeJSON(raw, id: id)
+        try read(id: id) { try ZstdBlockReader(bytes, limit: maxManifestBytes, what: "the manifest") }
     }
 
     /// Decodes and version-checks a manifest's decompressed JSON.
     static func decodeJSON(_ raw: [UInt8], id: String) throws -> Manifest {
-        // Check the format and version before decoding the rest, so a newer format gets a clear message.
-        struct Head: Decodable { var format: String?; var version: Int? }
-        if let head = try? JSONDecoder().decode(Head.self, from: Data(raw)) {
-            if let f = head.format, f != Manifest.formatName {
-                throw ChainsnapError(.unsupportedFormat, "'\(manifestKey(id))' is not a chainsnap snapshot manifest (format '\(f)')")
-            }
-            if let v = head.version, v > Manifest.currentVersion {
-                throw ChainsnapError(.unsupportedFormat,
-                                     "snapshot \(id) uses manifest version \(v); this chainsnap reads up to \(Manifest.currentVersion)",
-                                     hint: "upgrade chainsnap to restore this snapshot")
-            }
-        }
+        try read(id: id) { WholeText(raw) }
+    }
+
+    /// A text given whole, as one block.
+    final class WholeText {
+        var text: [UInt8]?
+        init(_ text: [UInt8]) { self.text = text }
+        func next() -> [UInt8]? { defer { text = nil }; return text }
+    }
+
+    /// Parses the blocks a fresh `open()` yields; when that fails, reads the head again so a newer
+    /// or foreign format gets a clear message rather than a parse error.
+    private static func read(id: String, _ open: () throws -> any BlockSource) throws -> Manifest {
         let m: Manifest
-        do { m = try JSONDecoder().decode(Manifest.self, from: Data(raw)) } catch {
-            let why = ManifestDiagnosis.describe(raw) ?? DecodingErrorText.describe(error)
-            throw ChainsnapError(.corrupt, "manifest of snapshot \(id) cannot be read: \(why)",
+        do {
+            let source = try open()
+            m = try ManifestReader.read(next: { try source.next() })
+        } catch let failure as ManifestReader.Failure {
+            if let source = try? open(), let head = try? ManifestReader.head(next: { try source.next() }) {
+                if let f = head.format, f != Manifest.formatName {
+                    throw ChainsnapError(.unsupportedFormat, "'\(manifestKey(id))' is not a chainsnap snapshot manifest (format '\(f)')")
+                }
+                if let v = head.version, v > Manifest.currentVersion {
+                    throw ChainsnapError(.unsupportedFormat,
+                                         "snapshot \(id) uses manifest version \(v); this chainsnap reads up to \(Manifest.currentVersion)",
+                                         hint: "upgrade chainsnap to restore this snapshot")
+                }
+            }
+            throw ChainsnapError(.corrupt, "manifest of snapshot \(id) cannot be read: \(failure.message)",
                                  object: manifestKey(id), hint: "the manifest is corrupt or was written by something else; restore another snapshot")
+        } catch {
+            throw ChainsnapError(.corrupt, "manifest of snapshot \(id) is corrupt", object: manifestKey(id),
+                                 hint: "restore another snapshot (chainsnap snapshot list) or re-create this one", underlying: error)
         }
         try m.checkVersion()
         return m
     }
 }
+
+/// Something that yields a text block by block (nil at its end).
+protocol BlockSource { func next() throws -> [UInt8]? }
+extension ZstdBlockReader: BlockSource {}
+extension SnapshotLayout.WholeText: BlockSource {}
 
 /// Lists and loads the snapshots in a store.
 public struct SnapshotCatalog: Sendable {

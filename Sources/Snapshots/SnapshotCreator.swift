@@ -102,8 +102,7 @@ public struct SnapshotCreator: Sendable {
     }
 
     private func build(id: String, root: String, entries: inout [Entry], started: Double, warnings: [String]) async throws -> CreateSummary {
-        let (known, previous) = try await knownChunks()
-        let unchanged = unchangedExtents(entries, previous: previous, known: known)
+        let (known, unchanged) = try await knownChunks(entries)
         var jobs = planJobs(entries, skipping: Set(unchanged.keys))
         let totalBytes = entries.reduce(Int64(0)) { $0 + ($1.type == .file ? $1.size : 0) }
         let progress = ProgressReporter(label: "snapshot \(id)", total: totalBytes, interval: options.progressInterval, quiet: options.quiet)
@@ -111,18 +110,21 @@ public struct SnapshotCreator: Sendable {
         defer { progress.finish() }
         for i in unchanged.keys { progress.add(entries[i].size) }
 
-        let frozenEntries = entries
         let written = Locked<Set<String>>([])
         let pool = ContextPool(level: options.level)
         let changed = ChangedFiles()
-        var results = try await runJobs(jobs, root: root, entries: frozenEntries, known: known, written: written, pool: pool,
+        var results = try await runJobs(jobs, root: root, entries: entries, known: known, written: written, pool: pool,
                                         progress: progress, changed: changed)
         // Files that changed while read are read once more (and their first-pass regions dropped).
         var warnings = warnings
         let retried = changed.all
+        var firstPassSizes: [Int: Int64] = [:]
         let firstPassJobs = jobs.count
         if !retried.isEmpty {
-            let names = retried.sorted().map { frozenEntries[$0].path }
+            let names = retried.sorted().map { entries[$0].path }
+            // The first read's sizes of the files read again; no second copy of every entry is kept
+            // (at a million files it would be 64 MB, and `entries` is updated in place below).
+            firstPassSizes = Dictionary(uniqueKeysWithValues: retried.map { ($0, entries[$0].size) })
             writeStderr("warning: \(names.count) files changed while being read; reading them again: \(names.prefix(5).joined(separator: ", "))\n")
             entries = try Self.refreshEntries(entries, changed: retried, root: root)
             let retryJobs = planJobs(entries, skipping: Set(entries.indices).subtracting(retried))
@@ -179,7 +181,7 @@ public struct SnapshotCreator: Sendable {
             case .pack(let files, _):
                 var off: Int64 = 0
                 for f in files {
-                    let size = stale ? frozenEntries[f].size : entries[f].size
+                    let size = stale ? firstPassSizes[f] ?? entries[f].size : entries[f].size
                     if !(stale && retried.contains(f)) { extents[f] = [Extent(chunk: r.chunk!.id, offset: off, length: size)] }
                     off += size
                 }
@@ -224,21 +226,23 @@ public struct SnapshotCreator: Sendable {
         return summary
     }
 
-    /// Chunks of the newest snapshot: those need no existence check (prune never removes them).
-    private func knownChunks() async throws -> ([String: ChunkInfo], Manifest?) {
+    /// Chunks of the newest snapshot (those need no existence check: prune never removes them) and
+    /// the extents `entries` can keep from it; its manifest is not kept while the new one is made.
+    private func knownChunks(_ entries: [Entry]) async throws -> ([String: ChunkInfo], [Int: [Extent]]) {
         let catalog = SnapshotCatalog(store: store)
-        guard let last = try await catalog.ids().last, let m = try? await catalog.load(last) else { return ([:], nil) }
+        guard let last = try await catalog.ids().last, let m = try? await catalog.load(last) else { return ([:], [:]) }
         var out: [String: ChunkInfo] = [:]
         for c in m.chunks { out[c.id] = c }
-        return (out, m)
+        return (out, unchangedExtents(entries, previous: m, known: out))
     }
 
     /// Large files whose path, size and mtime match the newest snapshot keep its extents
     /// without being read again (LSM files are immutable once written). `--rehash` turns this off.
     func unchangedExtents(_ entries: [Entry], previous: Manifest?, known: [String: ChunkInfo]) -> [Int: [Extent]] {
         guard options.reuseUnchanged, let previous, previous.chunkSize == options.chunkSize else { return [:] }
+        // Only files cut into regions are looked up (small ones are packed again): no index of a million small files.
         var byPath: [String: Entry] = [:]
-        for e in previous.entries where e.type == .file { byPath[e.path] = e }
+        for e in previous.entries where e.type == .file && e.size >= options.packThreshold { byPath[e.path] = e }
         var out: [Int: [Extent]] = [:]
         for (i, e) in entries.enumerated() where e.type == .file && e.size >= options.packThreshold {
             guard let old = byPath[e.path], old.size == e.size, old.mtimeNs == e.mtimeNs, let x = old.extents,

@@ -36,7 +36,13 @@ import TestSupport
         return (r, kib / 1024)
     }
 
-    @Test("20,000 small files restore identically with peak RSS under 96 MiB inside a 512 MiB address space; a killed restore at that size resumes without refetching",
+    /// The bound the manifest reader made possible. This restore, measured with the debug build
+    /// on the shared 2-core machine (`/usr/bin/time -f %M`, 20,000 files, 246 chunks of 64 KiB):
+    /// 71 MiB before (main at 745f8bf, Foundation's JSONDecoder) and 47 MiB after (ManifestReader,
+    /// issue 13). Over 60 MiB means the manifest is held as a JSON tree again.
+    static let peakRSSMiB = 60.0
+
+    @Test("20,000 small files restore identically with peak RSS under 60 MiB inside a 512 MiB address space; a killed restore at that size resumes without refetching",
           .requires("zstd", "prlimit", "time"))
     func manySmallFiles() throws {
         let t = TempDir("scale")
@@ -46,7 +52,7 @@ import TestSupport
         // Bounded memory: the whole restore under a low address-space limit, peak RSS measured.
         let (r, rss) = try runLimited(["snapshot", "restore", "--from", store, t.sub("fresh"), "--json"], addressSpaceMiB: 512, in: t)
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(rss < 96, "peak RSS \(rss) MiB for \(Self.files) files")
+        #expect(rss < Self.peakRSSMiB, "peak RSS \(rss) MiB for \(Self.files) files")
         #expect(try Trees.describe(t.sub("fresh")) == Trees.describe(t.sub("src")))
 
         // Kill -9 midway, then resume: identical tree, the finished chunks are not fetched again.
@@ -61,7 +67,7 @@ import TestSupport
 
         let (resume, resumeRSS) = try runLimited(["snapshot", "restore", "--from", store, target, "--json"], addressSpaceMiB: 512, in: t)
         #expect(resume.status == 0, "\(resume.stderr)")
-        #expect(resumeRSS < 96, "peak RSS \(resumeRSS) MiB resuming \(Self.files) files")
+        #expect(resumeRSS < Self.peakRSSMiB, "peak RSS \(resumeRSS) MiB resuming \(Self.files) files")
         let s = try JSONSerialization.jsonObject(with: Data(resume.stdout.utf8)) as! [String: Any]
         let resumed = s["resumedChunks"] as! Int
         let fetched = s["fetchedChunks"] as! Int

@@ -63,9 +63,19 @@ enum FuzzRLP {
     }
 }
 
-/// The snapshot manifest decoder and validator, fed JSON (compression is fuzzed in `codecs`).
+/// The snapshot manifest reader and validator, fed JSON (compression is fuzzed in `codecs`).
 enum FuzzManifest {
     static func run(_ input: UnsafeRawBufferPointer) {
+        // The block reader must not depend on where blocks end, nor disagree with Foundation's
+        // decoder (which read every version-1 manifest before it) when both accept the text.
+        let whole = try? ManifestReader.read(next: WholeOnce(Array(input)).next)
+        let cut = input.isEmpty ? 0 : Int(input[0]) % input.count
+        var pieces = [Array(input[..<cut]), Array(input[cut...])][...]
+        let split = try? ManifestReader.read(next: { pieces.popFirst() })
+        guard whole == split else { fatalError("ManifestReader's result depends on the block boundary at \(cut)") }
+        if let whole, let foundation = try? JSONDecoder().decode(Manifest.self, from: Data(input)), whole != foundation {
+            fatalError("ManifestReader and JSONDecoder read the same text differently")
+        }
         guard let m = try? SnapshotLayout.decodeJSON(Array(input), id: "20260101T000000Z-00000000") else { return }
         do {
             try ManifestValidator.validate(m)
@@ -77,6 +87,13 @@ enum FuzzManifest {
             }
         }
     }
+}
+
+/// Yields one block, then the end.
+final class WholeOnce {
+    var bytes: [UInt8]?
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    func next() -> [UInt8]? { defer { bytes = nil }; return bytes }
 }
 
 /// The bundle manifest, the signature object, PEM public keys and base64.
