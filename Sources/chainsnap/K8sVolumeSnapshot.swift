@@ -103,12 +103,8 @@ struct K8sVolumeSnapshotCommand: AsyncParsableCommand {
 
     func run() async throws {
         if dryRun {
-            let p = plan(namespace: namespace ?? "(the context's namespace)")
-            let o = p.object(at: Date(), height: 0, hash: "(the node's)")
-            print("would read the head from \(rpc ?? "pod \(pod ?? "") through the pod proxy") and create VolumeSnapshot "
-                  + "\(p.namespace)/\(o.metadata.name) of PVC \(pvc) (class \(className ?? "default")), labels \(p.selector); "
-                  + (wait > 0 ? "wait up to \(Int(wait)) s for readyToUse, then keep the newest \(keep) ready" : "not wait, not prune")
-                  + (exportTemplates.map { "; then export it with the templates in \($0)" } ?? ""))
+            print(plan(namespace: namespace ?? "(the context's namespace)")
+                .dryRunLine(source: rpc ?? "pod \(pod ?? "") through the pod proxy", waitSeconds: wait, exportTemplates: exportTemplates))
             return
         }
         try await reportingErrors {
@@ -119,7 +115,7 @@ struct K8sVolumeSnapshotCommand: AsyncParsableCommand {
             if let dir = exportTemplates {
                 let templates = try ExportTemplates(dir: dir)
                 export = VolumeSnapshotExport(kube: kube, namespace: ns, timeout: exportTimeout, pollInterval: interval, log: log,
-                                              manifests: templates.manifests)
+                                              manifests: { try templates.manifests(name: $0, size: $1, height: $2.number, hash: $2.hash) })
             }
             let taker = VolumeSnapshotTaker(kube: kube, plan: plan(namespace: ns), waitSeconds: wait, pollInterval: interval,
                                             export: export, log: log)
@@ -132,78 +128,15 @@ struct K8sVolumeSnapshotCommand: AsyncParsableCommand {
                 }
             } else {
                 let podName = pod ?? ""
-                let port = try await nodePort(kube, ns, podName)
+                let port = try await kube.nodeHTTPPort(namespace: ns, pod: podName, override: rpcPort)
                 head = { try await PodProxyHead(kube: kube, namespace: ns, pod: podName, port: port, rpcPath: rpcPath).read() }
             }
             let outcome = try await taker.run(head: head)
             if json {
                 try printJSON(outcome)
             } else {
-                logLine("volume-snapshot: \(outcome.namespace)/\(outcome.name) of \(outcome.pvc) at block \(outcome.height) "
-                        + "\(outcome.blockHash), \(outcome.readyToUse ? "ready" : "not waited for")\(outcome.exported ? ", exported" : ""); pruned \(outcome.pruned.count)"
-                        + (outcome.pruned.isEmpty ? "" : " (\(outcome.pruned.joined(separator: ", ")))")
-                        + String(format: "; %.1f s", outcome.seconds))
+                logLine(outcome.summaryLine)
             }
-        }
-    }
-
-    /// --rpc-port, else the pod's container port named http.
-    func nodePort(_ kube: KubeClient, _ ns: String, _ name: String) async throws -> Int {
-        if let rpcPort { return rpcPort }
-        guard let p = try await kube.pod(namespace: ns, name: name) else {
-            throw ChainsnapError(.notFound, "pod \(ns)/\(name) does not exist", object: "pod \(ns)/\(name)",
-                                 hint: "give the node's pod (--pod luxd-N) or its endpoint with --rpc")
-        }
-        let ports = p.spec.containers.flatMap { $0.ports ?? [] }
-        guard let port = ports.first(where: { $0.name == "http" })?.containerPort else {
-            throw ChainsnapError(.invalidArgument, "pod \(ns)/\(name) has no container port named http", object: "pod \(ns)/\(name)",
-                                 hint: "give the node's HTTP port with --rpc-port")
-        }
-        return port
-    }
-}
-
-/// The chart's clone-PVC and export-Job templates (`--export-templates DIR`), read once.
-struct ExportTemplates: Sendable {
-    let pvc: String
-    let job: String
-
-    init(dir: String) throws {
-        func read(_ f: String) throws -> String {
-            let path = dir + "/" + f
-            guard let d = FileManager.default.contents(atPath: path), d.count <= YAMLReading.maxBytes else {
-                throw ChainsnapError(.notFound, "export template \(path) cannot be read", object: path,
-                                     hint: "--export-templates names a folder holding clone-pvc.yaml and job.yaml (the chart mounts ConfigMap luxd-snapshot-export)")
-            }
-            return String(decoding: d, as: UTF8.self)
-        }
-        pvc = try read("clone-pvc.yaml")
-        job = try read("job.yaml")
-    }
-
-    /// Both manifests as JSON, placeholders filled in.
-    func manifests(name: String, size: String, head: BlockHead) throws -> (pvc: [UInt8], job: [UInt8]) {
-        func fill(_ t: String, _ source: String) throws -> [UInt8] {
-            let text = t.replacingOccurrences(of: "__NAME__", with: name).replacingOccurrences(of: "__SIZE__", with: size)
-                .replacingOccurrences(of: "__HEIGHT__", with: String(head.number)).replacingOccurrences(of: "__HASH__", with: head.hash)
-            let docs = try YAMLReading.documents(text, source: source)
-            guard docs.count == 1, case .map = docs[0] else {
-                throw ChainsnapError(.invalidArgument, "export template \(source) must hold exactly one manifest", object: source)
-            }
-            return [UInt8](try JSONSerialization.data(withJSONObject: Self.plain(docs[0])))
-        }
-        return (try fill(pvc, "clone-pvc.yaml"), try fill(job, "job.yaml"))
-    }
-
-    static func plain(_ v: FleetValue) -> Any {
-        switch v {
-        case .null: return NSNull()
-        case .bool(let b): return b
-        case .int(let i): return i
-        case .double(let d): return d
-        case .string(let s): return s
-        case .list(let l): return l.map(plain)
-        case .map(let m): return Dictionary(m.map { ($0.key, plain($0.value)) }, uniquingKeysWith: { _, last in last })
         }
     }
 }
