@@ -53,12 +53,8 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
     var stakingPod: String?
     @Option(help: ArgumentHelp("The staking folder under --data-dir that luxd used before (compared with --staking-secret-dir).", valueName: "subpath"))
     var stakingDir: String = "staking"
-    @Option(help: "The node's network name: a snapshot from another network is refused (passed on to `snapshot restore`).")
-    var network: String?
-    @Option(help: "The node's chain id: a snapshot with another chain id is refused.")
-    var chainId: String?
-    @Flag(help: "Restore even a snapshot from another network.")
-    var allowOtherNetwork = false
+    @OptionGroup(title: "Network check (passed on to `snapshot restore`)")
+    var networkCheck: NetworkCheckFlags
     @Flag(help: "Print the decision and the restore command without changing anything.")
     var dryRun = false
     @Option(help: ArgumentHelp("Require the snapshot's manifest to be signed by one of these Ed25519 public keys (PEM file or folder, e.g. a mounted ConfigMap); passed on to `snapshot restore`.", valueName: "file|dir"))
@@ -124,8 +120,8 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
 
     /// Runs `chainsnap snapshot restore … TARGET` (or says what it would run).
     func restore(into target: String, log: (String) -> Void) async throws {
-        let args = RestoreCall(source: source.arguments, snapshot: snapshot, sha256: sha256, trustedKeys: trustedKeys, network: network,
-                               chainId: chainId, allowOtherNetwork: allowOtherNetwork, store: store.arguments, metrics: metrics.arguments,
+        let args = RestoreCall(source: source.arguments, snapshot: snapshot, sha256: sha256, trustedKeys: trustedKeys, network: networkCheck.network,
+                               chainId: networkCheck.chainId, allowOtherNetwork: networkCheck.allowOtherNetwork, store: store.arguments, metrics: metrics.arguments,
                                progressFile: progressFile).arguments(target: target)
         if dryRun {
             log("would run: \(NodeSelfExec.display(args))")

@@ -33,9 +33,7 @@ struct SnapshotRestore: AsyncParsableCommand {
     @Flag(help: "Print the summary as JSON on stdout.") var json = false
     @Option(help: ArgumentHelp("Wait up to this many seconds for another chainsnap run holding the target (default: refuse at once, exit 75).", valueName: "seconds"))
     var waitLock: Double?
-    @Option(help: "Refuse a snapshot recorded from another network (the node's network name, e.g. mainnet).") var network: String?
-    @Option(help: "Refuse a snapshot recorded with another chain id.") var chainId: String?
-    @Flag(help: "Restore even when the snapshot's network or chain id differs from --network/--chain-id.") var allowOtherNetwork = false
+    @OptionGroup var networkCheck: NetworkCheckFlags
     @OptionGroup var store: StoreFlags
     @OptionGroup(title: "Metrics") var metrics: RestoreMetricsFlags
 
@@ -75,9 +73,9 @@ struct SnapshotRestore: AsyncParsableCommand {
             o.lockWait = waitLock ?? 0
             o.progressObserver = restoreMetrics?.observer
             o.trustedKeys = try trust.load()
-            o.expectedNetwork = network
-            o.expectedChainId = chainId
-            o.allowOtherNetwork = allowOtherNetwork
+            o.expectedNetwork = networkCheck.network
+            o.expectedChainId = networkCheck.chainId
+            o.allowOtherNetwork = networkCheck.allowOtherNetwork
             let so = try store.options()
             o.parallel = so.connections
             o.memoryLimit = so.memoryLimit

@@ -71,3 +71,11 @@ struct SourceFlags: ParsableArguments {
         return try CredentialResolver.readURLFile(path)
     }
 }
+
+/// The node's network, checked against what a snapshot recorded (`snapshot restore`, and
+/// `node prepare-data`, which passes them on).
+struct NetworkCheckFlags: ParsableArguments {
+    @Option(help: "Refuse a snapshot recorded from another network (the node's network name, e.g. mainnet).") var network: String?
+    @Option(help: "Refuse a snapshot recorded with another chain id.") var chainId: String?
+    @Flag(help: "Restore even when the snapshot's network or chain id differs from --network/--chain-id.") var allowOtherNetwork = false
+}
