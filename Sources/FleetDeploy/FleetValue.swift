@@ -119,25 +119,7 @@ public indirect enum FleetValue: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// A JSON string literal, which is also a valid YAML double-quoted scalar.
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if u.value < 0x20 || u.value == 0x7f {
-                    out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16)
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func quoted(_ s: String) -> String { "\"" + jsonEscaped(s) + "\"" }
 
     /// The tree as a YAML document (block style; strings always double-quoted, so no value
     /// changes type on the way back through a YAML parser).

@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import SnapshotCore
 #endif
 
 /// One progress report: what the status file, JSON log lines and observers get.
@@ -19,25 +20,6 @@ public struct ProgressState: Sendable, Equatable {
         "{\"task\":\"\(jsonEscaped(task))\",\"done\":\(done),\"total\":\(total),\"bytesPerSecond\":\(Int(bytesPerSecond)),"
             + "\"elapsedSeconds\":\(Int(elapsed)),\"finished\":\(finished),\"time\":\(Int(time))}\n"
     }
-}
-
-/// `s` as the inside of a JSON string: quotes, backslashes and control characters escaped.
-public func jsonEscaped(_ s: String) -> String {
-    var o = ""
-    for c in s.unicodeScalars {
-        switch c {
-        case "\"": o += "\\\""
-        case "\\": o += "\\\\"
-        case "\n": o += "\\n"
-        case "\r": o += "\\r"
-        case "\t": o += "\\t"
-        case _ where c.value < 0x20:
-            let h = String(c.value, radix: 16)
-            o += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-        default: o.unicodeScalars.append(c)
-        }
-    }
-    return o
 }
 
 /// Unix time in seconds (wall clock).
