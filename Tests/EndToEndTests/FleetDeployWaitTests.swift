@@ -23,7 +23,10 @@ struct FleetDeployWaitTests {
 
     @Test("deploy waits until the StatefulSet's new pods pass the gates; scale up waits for the added pods; exit 0")
     func deployAndScaleWait() async throws {
-        let k = try await offloaded { try KubeStandin(["--namespace", "lux-devnet", "--replicas", "1", "--rate", "2"]) }
+        // New ordinals appear 3 s after helm's patch (not the stand-in's 0.5 s), so the first poll,
+        // however late a loaded machine makes it, still finds pods missing: CI once polled 0.6 s
+        // after helm returned and all three pods already existed.
+        let k = try await offloaded { try KubeStandin(["--namespace", "lux-devnet", "--replicas", "1", "--rate", "2", "--recreate-delay", "3"]) }
         let s = try FleetDeployCLITests.Standin()
         let kc = k.tokenKubeconfig()
         var started = Date()
