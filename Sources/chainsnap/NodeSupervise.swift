@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandOptions
 import Foundation
 import NodeRPC
 import SnapshotCore
@@ -103,7 +104,7 @@ struct NodeSuperviseCommand: AsyncParsableCommand {
         for a in aliases where ChainAlias(parsing: a) == nil {
             throw ValidationError("--alias '\(a)' is not CHAIN=ALIAS (e.g. --alias C=evm)")
         }
-        try checkHTTPURL("--rpc", rpc, example: true)
+        try checkHTTPURL("--rpc", rpc, example: localNodeURLExample)
         try asUsageError(peering.validate)
         guard headCheckTimeout > 0 else { throw ValidationError("--head-check-timeout must be positive") }
         guard healthTimeout > 0, healthInterval > 0, stopGrace >= 0 else {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandOptions
 import ChainData
 import Foundation
 import LocalFS

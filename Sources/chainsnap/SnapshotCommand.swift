@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandOptions
 import Codecs
 import NodeRPC
 import RestoreCore
@@ -52,7 +53,7 @@ struct SnapshotCreate: AsyncParsableCommand {
         _ = try asUsageError { try KeyValueOption.parse(labels, flag: "--label") }
         _ = try asUsageError { try compression.checkedLevel(level) }
         _ = try parseSizeOption("--chunk-size", chunkSize)
-        if let rpc { try checkHTTPURL("--rpc", rpc, example: true) }
+        if let rpc { try checkHTTPURL("--rpc", rpc, example: localNodeURLExample) }
     }
 
     func run() async throws {
