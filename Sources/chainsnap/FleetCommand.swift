@@ -1,9 +1,4 @@
 import ArgumentParser
-import RestoreCore
-import Fleet
-import Foundation
-import KubeClient
-import Snapshots
 
 /// `chainsnap fleet …`: run a network's pods through the Kubernetes API (no kubectl).
 struct FleetCommand: AsyncParsableCommand {

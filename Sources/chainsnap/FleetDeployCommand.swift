@@ -3,8 +3,6 @@ import CommandOptions
 import RestoreCore
 import FleetDeploy
 import Foundation
-import SnapshotCore
-import Snapshots
 
 /// `chainsnap fleet deploy [NETWORK…] --fleet FILE`.
 struct FleetDeployCommand: AsyncParsableCommand {

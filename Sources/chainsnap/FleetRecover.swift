@@ -1,7 +1,6 @@
 import ArgumentParser
 import CommandOptions
 import Fleet
-import Foundation
 
 /// `chainsnap fleet recover`: re-import or restore one pod, and only that pod.
 struct FleetRecoverCommand: AsyncParsableCommand {

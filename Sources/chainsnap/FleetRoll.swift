@@ -1,7 +1,6 @@
 import ArgumentParser
 import CommandOptions
 import Fleet
-import Foundation
 
 /// `chainsnap fleet roll`: the zero-downtime rolling restart of an OnDelete StatefulSet.
 struct FleetRollCommand: AsyncParsableCommand {

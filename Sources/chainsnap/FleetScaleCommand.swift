@@ -3,7 +3,6 @@ import CommandOptions
 import RestoreCore
 import FleetDeploy
 import Foundation
-import Snapshots
 
 /// `chainsnap fleet scale -n NS N`.
 struct FleetScaleCommand: AsyncParsableCommand {

@@ -2,7 +2,6 @@ import ArgumentParser
 import CommandOptions
 import Fleet
 import Foundation
-import KubeClient
 
 /// `chainsnap fleet status`: one row per pod — phase, Ready, health, height, lag, sync, chains, marker, image.
 struct FleetStatusCommand: AsyncParsableCommand {

@@ -2,8 +2,6 @@ import ArgumentParser
 import CommandOptions
 import Fleet
 import FleetDeploy
-import Foundation
-import KubeClient
 import RestoreCore
 
 /// `chainsnap k8s volume-snapshot`: a CSI VolumeSnapshot of a node's PVC that records the

@@ -1,8 +1,6 @@
 import ArgumentParser
 import CommandOptions
-import Foundation
 import NodeRPC
-import SnapshotCore
 
 /// `chainsnap node supervise [options] -- NODE ARGS…`
 struct NodeSuperviseCommand: AsyncParsableCommand {

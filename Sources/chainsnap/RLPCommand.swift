@@ -2,9 +2,6 @@ import ArgumentParser
 import CommandOptions
 import ChainData
 import Foundation
-import SnapshotCore
-import Stores
-import Transfer
 
 /// `chainsnap rlp …`: RLP bundles (inspect, split, export, import, index).
 struct RLPCommand: AsyncParsableCommand {

@@ -1,11 +1,10 @@
 import ArgumentParser
-import CommandOptions
 import Codecs
+import CommandOptions
 import NodeRPC
 import RestoreCore
 import SnapshotCore
 import Snapshots
-import Stores
 
 /// `chainsnap snapshot …`: volume snapshots.
 struct SnapshotCommand: AsyncParsableCommand {

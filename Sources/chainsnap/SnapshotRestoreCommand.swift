@@ -2,7 +2,6 @@ import Archives
 import ArgumentParser
 import CommandOptions
 import RestoreCore
-import SnapshotCore
 import Snapshots
 import Stores
 
