@@ -11,14 +11,7 @@ import TestSupport
 /// FleetStandinTests and VolumeSnapshotStandinTests).
 @Suite("fleet command runs in-process against the stand-in Kubernetes API", .serialized, .enabled(if: KubeStandin.available))
 struct FleetCommandRunsTests {
-    final class Record: @unchecked Sendable {
-        private let lock = NSLock()
-        private var items: [String] = []
-        func add(_ s: String) { lock.withLock { items.append(s) } }
-        var lines: [String] { lock.withLock { items } }
-    }
-
-    static func roller(_ k: KubeStandin, log: Record) throws -> FleetRoller {
+    static func roller(_ k: KubeStandin, log: LineLog) throws -> FleetRoller {
         let kube = KubeClient(connection: try KubeConnection.resolve(KubeSelection(kubeconfig: k.tokenKubeconfig())))
         return FleetRoller(probe: NodeProbe(kube: kube, access: NodeAccess()), log: { log.add($0) })
     }
@@ -26,8 +19,8 @@ struct FleetCommandRunsTests {
     @Test("status: one look written as JSON lines; a lagging pod is the failure thrown after the look is written")
     func status() async throws {
         let k = try await offloaded { try KubeStandin(["--rate", "0", "--lag", "luxd-3=50"]) }
-        let roller = try Self.roller(k, log: Record())
-        let out = Record()
+        let roller = try Self.roller(k, log: LineLog())
+        let out = LineLog()
         let e = await #expect(throws: ChainsnapError.self) {
             try await FleetStatus(namespaces: [], allNamespaces: false, statefulSet: nil, maxLag: 10)
                 .run(roller, json: true, watch: false, interval: 1, write: { out.add($0) })
@@ -38,7 +31,7 @@ struct FleetCommandRunsTests {
         #expect(rows.count == 5 && rows.allSatisfy { $0.hasPrefix("{") })
         #expect(rows.contains { $0.contains("\"pod\":\"luxd-3\"") && $0.contains("\"ok\":false") })
         // Within a wider lag every pod is fine: the table, and no error.
-        let table = Record()
+        let table = LineLog()
         try await FleetStatus(namespaces: ["lux-test"], allNamespaces: false, statefulSet: "luxd", maxLag: 100)
             .run(roller, json: false, watch: false, interval: 1, write: { table.add($0) })
         #expect(table.lines.count == 1 && table.lines[0].hasPrefix("NAMESPACE") && !table.lines[0].hasPrefix("—"), "\(table.lines)")
@@ -47,8 +40,8 @@ struct FleetCommandRunsTests {
     @Test("status --watch: a look every interval, each under its time line, until the task is cancelled")
     func watch() async throws {
         let k = try await offloaded { try KubeStandin(["--rate", "0"]) }
-        let roller = try Self.roller(k, log: Record())
-        let out = Record()
+        let roller = try Self.roller(k, log: LineLog())
+        let out = LineLog()
         let task = Task {
             try await FleetStatus(namespaces: [], allNamespaces: false, statefulSet: nil, maxLag: 10)
                 .run(roller, json: false, watch: true, interval: 0.2, write: { out.add($0) })
@@ -64,15 +57,15 @@ struct FleetCommandRunsTests {
     @Test("roll and recover dry runs: the plan is handed out, a refusal thrown, nothing deleted")
     func dryRuns() async throws {
         let k = try await offloaded { try KubeStandin(["--rate", "0", "--lag", "luxd-3=50"]) }
-        let log = Record()
+        let log = LineLog()
         let roller = try Self.roller(k, log: log)
         let sts = try await roller.statefulSet(namespace: "lux-test", name: "luxd")
-        let plan = Record()
+        let plan = LineLog()
         await #expect(throws: ChainsnapError.self) {
             try await roller.rollCommand(sts, options: RollOptions(maxLag: 10), dryRun: true, out: { plan.add($0) })
         }
         #expect(plan.lines.contains { $0.hasPrefix("plan:") }, "\(plan.lines)")
-        let recover = Record()
+        let recover = LineLog()
         try await FleetRecoverer(roller: roller).recoverCommand(
             sts, pod: "luxd-2", request: RecoveryRequest.make(mode: .restore, from: nil, snapshot: "snap-1"), options: RollOptions(maxLag: 100),
             force: false, dryRun: true, out: { recover.add($0) })

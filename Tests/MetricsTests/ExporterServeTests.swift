@@ -6,27 +6,20 @@ import TestSupport
 
 /// `chainsnap exporter`'s run in-process: the port line, the endpoints, the stop on cancellation.
 @Suite struct ExporterServeTests {
-    final class Lines: @unchecked Sendable {
-        private let lock = NSLock()
-        private var items: [String] = []
-        func add(_ s: String) { lock.withLock { items.append(s) } }
-        var all: [String] { lock.withLock { items } }
-    }
-
     @Test("serve: announces the port first, answers /healthz and /metrics from its looks, stops when cancelled")
     func serves() async throws {
         let t = TempDir("exporter-serve")
         let store = FileStore(root: t.path)
         let e = Exporter(stores: [.init(label: store.displayURL, store: store)], nodes: [], network: "mainnet",
                          interval: 1, timeout: 5, version: "test")
-        let announced = Lines(), logged = Lines()
+        let announced = LineLog(), logged = LineLog()
         let task = Task { try await e.serve(listen: "127.0.0.1:0", announce: { announced.add($0) }, log: { logged.add($0) }) }
         let deadline = Date().addingTimeInterval(20)
-        while (announced.all.isEmpty || e.completedLooks == 0) && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
-        let line = try #require(announced.all.first)
+        while (announced.lines.isEmpty || e.completedLooks == 0) && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
+        let line = try #require(announced.lines.first)
         #expect(line.hasPrefix("chainsnap exporter listening on 127.0.0.1 port "), "\(line)")
         let port = try #require(Int(line.split(separator: " ").last ?? ""))
-        #expect(logged.all == ["chainsnap exporter: watching 1 store(s) and 0 node(s), every 1s, timeout 5s"], "\(logged.all)")
+        #expect(logged.lines == ["chainsnap exporter: watching 1 store(s) and 0 node(s), every 1s, timeout 5s"], "\(logged.lines)")
         #expect(Servers.httpGet(port: port, path: "/healthz")?.status == 200)
         let metrics = try #require(Servers.httpGet(port: port, path: "/metrics"))
         #expect(metrics.status == 200 && String(decoding: metrics.body, as: UTF8.self).contains("chainsnap_store_up{store=\"\(store.displayURL)\"} 1"))

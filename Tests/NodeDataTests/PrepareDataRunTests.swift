@@ -9,18 +9,11 @@ import TestSupport
 /// which restore it runs, what it logs, and which outcome it reports itself.
 @Suite("PrepareDataRun")
 struct PrepareDataRunTests {
-    final class Record: @unchecked Sendable {
-        private let lock = NSLock()
-        private var items: [String] = []
-        func add(_ s: String) { lock.withLock { items.append(s) } }
-        var lines: [String] { lock.withLock { items } }
-    }
-
     let call = RestoreCall(source: ["--from", "s3://snaps/lux"], snapshot: "snap-1", store: ["--path-style"])
 
-    func setup(_ name: String, dryRun: Bool = false) throws -> (TempDir, PrepareDataExecutor, Record) {
+    func setup(_ name: String, dryRun: Bool = false) throws -> (TempDir, PrepareDataExecutor, LineLog) {
         let tmp = TempDir(name)
-        let log = Record()
+        let log = LineLog()
         let layout = try DataLayout(dataDir: tmp.sub("data"), chainData: ["db"], restorePath: "db")
         return (tmp, PrepareDataExecutor(layout: layout, dryRun: dryRun, log: { log.add($0) }), log)
     }
@@ -28,7 +21,7 @@ struct PrepareDataRunTests {
     @Test("an empty target: the planned restore runs as `snapshot restore` of the call into the target; the restore reports, not the run")
     func restores() async throws {
         let (_, ex, log) = try setup("pdr-restore")
-        let ran = Record(), decided = Record()
+        let ran = LineLog(), decided = LineLog()
         try await PrepareDataRun(sourceGiven: true, snapshot: "snap-1", call: call)
             .run(ex, runRestore: { ran.add($0.joined(separator: " ")); return 0 }, decided: { decided.add("\($0.map { "\($0)" } ?? "ok")") })
         #expect(ran.lines == ["snapshot restore --from s3://snaps/lux --snapshot snap-1 \(ex.layout.target) --path-style"])
@@ -40,7 +33,7 @@ struct PrepareDataRunTests {
     @Test("a restore that fails exits with its status, says so, and is not reported twice")
     func restoreFails() async throws {
         let (_, ex, log) = try setup("pdr-fail")
-        let decided = Record()
+        let decided = LineLog()
         let e = await #expect(throws: ReportedExit.self) {
             try await PrepareDataRun(sourceGiven: true, snapshot: nil, call: call)
                 .run(ex, runRestore: { _ in 3 }, decided: { _ in decided.add("called") })
@@ -56,7 +49,7 @@ struct PrepareDataRunTests {
         try FileManager.default.createDirectory(atPath: ex.layout.target, withIntermediateDirectories: true)
         let m = RestoreMarker(kind: "snapshot", identity: "snap-1", source: "s3://snaps/lux", bytes: 3)
         try JSONEncoder().encode(m).write(to: URL(fileURLWithPath: ex.layout.target + "/" + ReservedNames.marker))
-        let decided = Record()
+        let decided = LineLog()
         try await PrepareDataRun(sourceGiven: true, snapshot: nil, call: call)
             .run(ex, runRestore: { _ in Issue.record("a restored target was restored again"); return 0 }, decided: { decided.add($0 == nil ? "ok" : "failed") })
         #expect(decided.lines == ["ok"])
@@ -66,7 +59,7 @@ struct PrepareDataRunTests {
     @Test("a run that fails before any restore reports the failure itself")
     func failsBeforeRestore() async throws {
         let (_, ex, _) = try setup("pdr-refused")
-        let decided = Record()
+        let decided = LineLog()
         let request = RecoveryInput(id: "req-1", pod: "luxd-0", mode: .restore)
         await #expect(throws: ChainsnapError.self) {
             try await PrepareDataRun(sourceGiven: false, snapshot: nil, recovery: request, call: RestoreCall(source: []))
@@ -78,7 +71,7 @@ struct PrepareDataRunTests {
     @Test("a dry run names the restore it would run, runs nothing, reports nothing and leaves no folder behind")
     func dryRun() async throws {
         let (_, ex, log) = try setup("pdr-dry", dryRun: true)
-        let decided = Record()
+        let decided = LineLog()
         try await PrepareDataRun(sourceGiven: true, snapshot: nil, call: call)
             .run(ex, runRestore: { _ in Issue.record("a dry run ran the restore"); return 0 }, decided: { _ in decided.add("called") })
         #expect(log.lines.contains("would run: chainsnap snapshot restore --from s3://snaps/lux --snapshot snap-1 \(ex.layout.target) --path-style"))
