@@ -133,19 +133,7 @@ struct NodeSuperviseCommand: AsyncParsableCommand {
             executable: node[0], arguments: await peering.resolve(base: Array(node.dropFirst()), dryRun: dryRun, log: log),
             endpoints: NodeEndpoints(baseURL: rpc), healthTimeout: healthTimeout, healthInterval: healthInterval,
             aliases: aliases.compactMap(ChainAlias.init(parsing:)), stopGrace: stopGrace)
-        if let dir = expectHeadFrom {
-            let (head, note) = try ExpectedHead.fromRestoreMarker(inTarget: dir)
-            log(note)
-            options.expectHead = head
-            options.headCheckTimeout = headCheckTimeout
-        }
-        if dryRun {
-            options.planLines(importing: importArguments.map(SelfExec.display)).forEach { print($0) }
-            return
-        }
-        let steps: [any NodeStartupStep] = importArguments.map { [SelfExecImportStep(arguments: $0)] } ?? []
-        let outcome = try await Supervisor(options: options, steps: steps).run()
-        if let failure = outcome.failure(endpoints: options.endpoints) { throw failure }
-        throw ExitCode(outcome.nodeStatus)
+        try options.expectHead(fromRestoreMarkerIn: expectHeadFrom, timeout: headCheckTimeout, log: log)
+        throw ExitCode(try await Supervisor.supervise(options, importArguments: importArguments, dryRun: dryRun, out: { print($0) }))
     }
 }
