@@ -46,7 +46,7 @@ struct FleetCommandRunsTests {
             try await FleetStatus(namespaces: [], allNamespaces: false, statefulSet: nil, maxLag: 10)
                 .run(roller, json: false, watch: true, interval: 0.2, write: { out.add($0) })
         }
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(120)  // a loaded 2-core machine can hold a look back
         while out.lines.count < 3 && Date() < deadline { try await Task.sleep(nanoseconds: 100_000_000) }
         task.cancel()
         _ = await task.result

@@ -14,8 +14,10 @@ import TestSupport
                          interval: 1, timeout: 5, version: "test")
         let announced = LineLog(), logged = LineLog()
         let task = Task { try await e.serve(listen: "127.0.0.1:0", announce: { announced.add($0) }, log: { logged.add($0) }) }
-        let deadline = Date().addingTimeInterval(20)
+        // Generous: with the whole suite running on 2 cores the first look can wait long for a thread.
+        let deadline = Date().addingTimeInterval(180)
         while (announced.lines.isEmpty || e.completedLooks == 0) && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
+        #expect(e.completedLooks > 0, "no look finished within 180 s")
         let line = try #require(announced.lines.first)
         #expect(line.hasPrefix("chainsnap exporter listening on 127.0.0.1 port "), "\(line)")
         let port = try #require(Int(line.split(separator: " ").last ?? ""))
