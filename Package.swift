@@ -1,11 +1,11 @@
 // swift-tools-version: 6.0
 // chainsnap: snapshots and chain data for blockchain node fleets on Kubernetes.
 //
-// Dependencies point one way: the `chainsnap` command (flag declarations, cross-flag checks in
-// validate(), a call into a library and printing what it returns) →
-// feature modules (NodeData, KubeManifests, Snapshots, Archives, ChainData, NodeRPC) →
-// RestoreCore (what both restores share), Stores, Transfer → LocalFS (local files), Codecs →
-// SnapshotCore (values). Snapshots and Archives are siblings: neither imports the other. Each C
+// Dependencies point one way: the `chainsnap` command (its own flags, cross-flag checks in
+// validate(), a call into a library and printing what it returns) → CommandOptions (the option
+// groups several commands share) → feature modules (Fleet, NodeData, KubeManifests, Snapshots,
+// Archives, ChainData, NodeRPC, …) → RestoreCore (what both restores share), Stores, Transfer →
+// LocalFS (local files), Codecs → SnapshotCore (values). Snapshots and Archives are siblings: neither imports the other. Each C
 // library is imported by exactly one Swift module; system calls on local files go through
 // LocalFS. Decisions live in the modules, where they are tested.
 import PackageDescription
@@ -59,8 +59,9 @@ let package = Package(
         // RLP stream reader, bundles, export and import.
         .target(name: "ChainData", dependencies: ["SnapshotCore", "Codecs", "LocalFS", "Stores", "Transfer", "NodeRPC"], swiftSettings: strict),
         // The init container's prepare-data plan (restore / leave / clear-then-restore, with
-        // reasons) as a pure value, and the executor that surveys the data folder and acts on it.
-        .target(name: "NodeData", dependencies: ["SnapshotCore", "LocalFS", "RestoreCore"], swiftSettings: strict),
+        // reasons) as a pure value, the executor that surveys the data folder and acts on it, and
+        // the run that starts `chainsnap snapshot restore` (NodeRPC's self-exec) when the plan says so.
+        .target(name: "NodeData", dependencies: ["SnapshotCore", "LocalFS", "RestoreCore", "NodeRPC"], swiftSettings: strict),
         // Prometheus text exposition, job and restore metrics, the textfile writer and the
         // Pushgateway client (HTTP through Transfer). No knowledge of stores or nodes.
         .target(name: "Metrics", dependencies: ["SnapshotCore", "LocalFS", "Transfer"], swiftSettings: strict),
@@ -77,10 +78,18 @@ let package = Package(
         .target(name: "FleetDeploy", dependencies: ["SnapshotCore", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         // Kubernetes manifests as values (YAML tree, Job settings, restore/reimport Jobs) → YAML text. No I/O.
         .target(name: "KubeManifests", dependencies: ["SnapshotCore"], swiftSettings: strict),
+        // The option groups several commands share (store, source, restore request, trust, metrics,
+        // Job, node, cluster, gates, helm), each with its validate() and, where a command passes it on
+        // (to a subcommand it runs or a generated Job), its print-back as arguments; the usage-error,
+        // exit-code and output helpers every command uses. Tested by parsing, without the binary.
+        .target(name: "CommandOptions", dependencies: [
+                    "SnapshotCore", "Codecs", "RestoreCore", "Stores", "Metrics", "NodeRPC", "ChainData", "NodeData", "KubeManifests",
+                    "KubeClient", "Fleet", "FleetDeploy", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                ], swiftSettings: strict),
         .executableTarget(
             name: "chainsnap",
             dependencies: [
-                "SnapshotCore", "Codecs", "LocalFS", "Stores", "RestoreCore", "Snapshots", "Archives", "ChainData", "NodeRPC", "Transfer", "NodeData", "KubeManifests", "Metrics", "Exporter", "KubeClient", "Fleet", "FleetDeploy",
+                "CommandOptions", "SnapshotCore", "Codecs", "LocalFS", "Stores", "RestoreCore", "Snapshots", "Archives", "ChainData", "NodeRPC", "Transfer", "NodeData", "KubeManifests", "Metrics", "Exporter", "KubeClient", "Fleet", "FleetDeploy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -104,6 +113,9 @@ let package = Package(
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "FleetTests", dependencies: ["Fleet", "KubeClient", "NodeRPC", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "FleetDeployTests", dependencies: ["FleetDeploy", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "CommandOptionsTests", dependencies: ["CommandOptions", "NodeData", "Stores", "SnapshotCore", "TestSupport",
+                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                    swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Codecs"], swiftSettings: strict),
     ]
 )

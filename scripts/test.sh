@@ -13,10 +13,11 @@ scripts/fuzz.sh 3
 # Arguments (e.g. --filter X) run just those tests.
 [ $# -gt 0 ] && exec swift test --skip-build "$@"
 # Suites that judge time (deadlines against a stalled server, parallel-vs-serial speed, a
-# supervisor's health window, a hung store's timeout) run after the rest, one test at a time: on
-# a 2-core machine the parallel run's own load (servers, chroots, Prometheus) decided them, not
-# the code. Both runs print their summary; the script fails if either fails.
-timed='FaultServerTests|NginxFetchTests|SupervisorTests|ExporterCacheTests'
+# supervisor's health window, a hung store's timeout, the first look of an in-process exporter
+# or `fleet status --watch`) run after the rest, one test at a time: on a 2-core machine the
+# parallel run's own load (servers, chroots, Prometheus) decided them, not the code. Both runs
+# print their summary; the script fails if either fails.
+timed='FaultServerTests|NginxFetchTests|SupervisorTests|ExporterCacheTests|ExporterServeTests|FleetCommandRunsTests'
 rc=0
 swift test --skip-build --skip "$timed" || rc=$?
 echo "== timing-sensitive suites, one test at a time"

@@ -39,4 +39,17 @@ public enum BundleCatalog {
             return "its bundles cannot be listed (an HTTP mirror without a JSON folder index?)"
         }
     }
+
+    /// `rlp index`: each bundle (`network`, else every bundle in the store, in the catalog's order),
+    /// handed to `out` line by line as it is loaded: its summary lines, or its CSV rows under one
+    /// header (`csv`), or its manifest as JSON (`json`; after the header when both are asked for).
+    public static func index(_ store: any ObjectStore, network: String?, csv: Bool, json: Bool, out: (String) -> Void) async throws {
+        let names = if let network { [network] } else { try await networks(in: store) }
+        if csv { out(BundleManifest.csvHeader) }
+        for name in names {
+            let m = try await load(name, from: store)
+            if json { out(String(decoding: try m.encoded(), as: UTF8.self)); continue }
+            (csv ? m.csvLines(network: name) : m.summaryLines(network: name)).forEach(out)
+        }
+    }
 }

@@ -47,4 +47,17 @@ extension Exporter {
     public func serve(on server: HTTPServer) {
         Thread.detachNewThread { server.serve { self.handle($0) } }
     }
+
+    /// `chainsnap exporter`: serves on `listen` (`:PORT` or `HOST:PORT`) and looks at every store
+    /// and node until the task is cancelled (then the server stops). The line handed to `announce`
+    /// first ends with the port (tests and scripts read it); `log` gets what is watched.
+    public func serve(listen: String, announce: (String) -> Void, log: (String) -> Void) async throws {
+        let host = try HTTPServer.parseListen(listen).host
+        let server = try HTTPServer(listen: listen)
+        defer { server.stop() }
+        serve(on: server)
+        announce("chainsnap exporter listening on \(host) port \(server.port)")
+        log("chainsnap exporter: watching \(stores.count) store(s) and \(nodes.count) node(s), every \(formatDuration(interval)), timeout \(formatDuration(timeout))")
+        await run()
+    }
 }

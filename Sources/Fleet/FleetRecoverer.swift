@@ -93,3 +93,17 @@ public struct FleetRecoverer: Sendable {
     }
 }
 
+
+extension FleetRecoverer {
+    /// `fleet recover`: with `dryRun` hands the plan (and whether it could start now) to `out`;
+    /// else recovers the pod and logs how long it took.
+    public func recoverCommand(_ sts: StatefulSet, pod: String, request: RecoveryRequest, options: RollOptions, force: Bool,
+                               dryRun: Bool, out: (String) -> Void) async throws {
+        if dryRun {
+            let verdicts = try await roller.verdicts(sts, maxLag: options.maxLag)
+            return FleetText.recoverPlan(sts, pod: pod, request: request, verdicts: verdicts, options: options, force: force).forEach(out)
+        }
+        let r = try await recover(sts, pod: pod, request: request, options: options, force: force)
+        roller.log(String(format: "recovered %@/%@ in %.1f s", sts.metadata.namespace ?? "", pod, r.seconds))
+    }
+}

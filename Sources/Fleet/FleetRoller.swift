@@ -162,3 +162,23 @@ public struct FleetRoller: Sendable {
 }
 
 func fmt(_ s: Double) -> String { s < 60 ? String(format: "%.1f s", s) : String(format: "%dm%02ds", Int(s) / 60, Int(s) % 60) }
+
+extension FleetRoller {
+    /// `fleet roll`: notes a StatefulSet whose controller may replace pods itself (not OnDelete);
+    /// with `dryRun` hands the plan to `out` and throws its refusal, if any; else rolls and logs the summary.
+    public func rollCommand(_ sts: StatefulSet, options: RollOptions, dryRun: Bool, out: (String) -> Void) async throws {
+        let ns = sts.metadata.namespace ?? "", name = sts.metadata.name
+        if let t = sts.spec.updateStrategy?.type, t != "OnDelete" {
+            log("note: statefulset \(ns)/\(name) uses updateStrategy \(t), not OnDelete: its controller may replace pods on its own")
+        }
+        if dryRun {
+            let (lines, refusal) = try FleetText.rollPlan(sts, verdicts: try await verdicts(sts, maxLag: options.maxLag), options: options)
+            lines.forEach(out)
+            if let refusal { throw refusal }
+            return
+        }
+        let start = monotonicSeconds()
+        let results = try await roll(sts, options: options)
+        log(FleetText.rollSummary(results, namespace: ns, statefulSet: name, seconds: monotonicSeconds() - start))
+    }
+}

@@ -103,3 +103,26 @@ public enum FleetStatusFormat {
         }.joined(separator: "\n") + "\n"
     }
 }
+
+extension FleetStatus {
+    /// What one look prints: one JSON line per pod, or the table (under a time line when watching,
+    /// so refreshes can be told apart).
+    public static func text(_ verdicts: [PodVerdict], json: Bool, watch: Bool, now: Date = Date()) -> String {
+        json ? verdicts.map { FleetStatusFormat.jsonLine($0) + "\n" }.joined()
+            : (watch ? "— \(formatRFC3339(now)) —\n" : "") + FleetStatusFormat.table(verdicts)
+    }
+
+    /// `fleet status`: one look, handed to `write`, then the failure thrown when a pod is not ok;
+    /// with `watch`, a look every `interval` seconds until the task is cancelled.
+    public func run(_ roller: FleetRoller, json: Bool, watch: Bool, interval: Double, write: (String) -> Void) async throws {
+        while true {
+            let verdicts = try await verdicts(roller)
+            write(Self.text(verdicts, json: json, watch: watch))
+            if !watch {
+                if let e = Self.failure(verdicts) { throw e }
+                return
+            }
+            try await Task.sleep(nanoseconds: UInt64(interval * 1e9))
+        }
+    }
+}

@@ -27,3 +27,32 @@ extension SupervisorOutcome {
         }
     }
 }
+
+extension SupervisorOptions {
+    /// With a restore target `dir` (`--expect-head-from`): the head its marker recorded becomes
+    /// the head the node must have once healthy, checked for `timeout` seconds; `log` gets the note.
+    public mutating func expectHead(fromRestoreMarkerIn dir: String?, timeout: Double, log: (String) -> Void) throws {
+        guard let dir else { return }
+        let (head, note) = try ExpectedHead.fromRestoreMarker(inTarget: dir)
+        log(note)
+        expectHead = head
+        headCheckTimeout = timeout
+    }
+}
+
+extension Supervisor {
+    /// `node supervise`: in a dry run hands the plan to `out` and returns 0; else runs the node
+    /// with `importArguments` (a `chainsnap rlp import`) as its startup step and returns the node's
+    /// exit status. A supervisor that stopped the node itself throws why.
+    public static func supervise(_ options: SupervisorOptions, importArguments: [String]?, dryRun: Bool,
+                                 out: (String) -> Void) async throws -> Int32 {
+        if dryRun {
+            options.planLines(importing: importArguments.map(SelfExec.display)).forEach(out)
+            return 0
+        }
+        let steps: [any NodeStartupStep] = importArguments.map { [SelfExecImportStep(arguments: $0)] } ?? []
+        let outcome = try await Supervisor(options: options, steps: steps).run()
+        if let failure = outcome.failure(endpoints: options.endpoints) { throw failure }
+        return outcome.nodeStatus
+    }
+}

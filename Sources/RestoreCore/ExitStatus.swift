@@ -12,3 +12,10 @@ extension ChainsnapError {
         }
     }
 }
+
+/// A failure whose explanation is already on stderr (a child process's own message, and a line
+/// saying it failed): the command exits with `status` and adds nothing.
+public struct ReportedExit: Error, Equatable, Sendable {
+    public let status: Int32
+    public init(status: Int32) { self.status = status }
+}

@@ -10,7 +10,7 @@ import SnapshotCore
 /// 3 a restore refused to touch existing data (non-empty target without --force).
 @main
 struct Chainsnap: AsyncParsableCommand {
-    static let version = "0.1.0"
+    static let version = toolVersion
 
     static let configuration = CommandConfiguration(
         commandName: "chainsnap",

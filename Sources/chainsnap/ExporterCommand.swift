@@ -1,8 +1,8 @@
 import ArgumentParser
+import CommandOptions
 import Exporter
 import Foundation
 import RestoreCore
-import SnapshotCore
 
 /// `chainsnap exporter`: a long-running Prometheus exporter for what is only known by looking.
 struct ExporterCommand: AsyncParsableCommand {
@@ -55,13 +55,8 @@ struct ExporterCommand: AsyncParsableCommand {
             }
             let exporter = Exporter(stores: targets, nodes: nodes, network: network ?? file.network,
                                     interval: interval, timeout: scrapeTimeout, version: Chainsnap.version)
-            let server = try HTTPServer(listen: listen)
-            let host = try HTTPServer.parseListen(listen).host
-            exporter.serve(on: server)
-            // The first stdout line ends with the port (tests and scripts read it); details on stderr.
-            FileHandle.standardOutput.write(Data("chainsnap exporter listening on \(host) port \(server.port)\n".utf8))
-            writeStderr("chainsnap exporter: watching \(targets.count) store(s) and \(nodes.count) node(s), every \(formatDuration(interval)), timeout \(formatDuration(scrapeTimeout))\n")
-            await exporter.run()
+            try await exporter.serve(listen: listen, announce: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) },
+                                     log: { writeStderr($0 + "\n") })
         }
     }
 }

@@ -1,24 +1,8 @@
 import ArgumentParser
+import CommandOptions
 import RestoreCore
 import FleetDeploy
 import Foundation
-import SnapshotCore
-import Snapshots
-
-/// Options every helm-driving fleet command shares: where helm is and which cluster it talks to.
-struct HelmFlags: ParsableArguments {
-    @Option(help: ArgumentHelp("The helm program (default: helm on PATH; Helm 3 or 4).", valueName: "path"))
-    var helm: String?
-    @Option(help: ArgumentHelp("Kubeconfig file for helm (default: $KUBECONFIG, else ~/.kube/config).", valueName: "file"))
-    var kubeconfig: String?
-    @Option(help: ArgumentHelp("Kubeconfig context for helm.", valueName: "name"))
-    var context: String?
-
-    /// helm for a live run (required) or a dry run (when there is one).
-    func resolved(dryRun: Bool) throws -> Helm? {
-        try Helm.forCommand(explicit: helm, kubeconfig: kubeconfig, context: context, required: !dryRun)
-    }
-}
 
 /// `chainsnap fleet deploy [NETWORK…] --fleet FILE`.
 struct FleetDeployCommand: AsyncParsableCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
+import CommandOptions
 import Fleet
-import Foundation
 
 /// `chainsnap fleet recover`: re-import or restore one pod, and only that pod.
 struct FleetRecoverCommand: AsyncParsableCommand {
@@ -42,13 +42,8 @@ struct FleetRecoverCommand: AsyncParsableCommand {
         try await reportingErrors {
             let (roller, sts) = try await network.resolve()
             let request = RecoveryRequest.make(mode: rlp ? .rlp : .restore, from: from, snapshot: snapshot)
-            let options = network.gates.rollOptions()
-            if network.dryRun {
-                let verdicts = try await roller.verdicts(sts, maxLag: options.maxLag)
-                return FleetText.recoverPlan(sts, pod: pod, request: request, verdicts: verdicts, options: options, force: force).forEach { print($0) }
-            }
-            let r = try await FleetRecoverer(roller: roller).recover(sts, pod: pod, request: request, options: options, force: force)
-            fleetLog(String(format: "recovered %@/%@ in %.1f s", sts.metadata.namespace ?? "", pod, r.seconds))
+            try await FleetRecoverer(roller: roller).recoverCommand(sts, pod: pod, request: request, options: network.gates.rollOptions(),
+                                                                    force: force, dryRun: network.dryRun, out: { print($0) })
         }
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
+import CommandOptions
 import Fleet
-import Foundation
 
 /// `chainsnap fleet roll`: the zero-downtime rolling restart of an OnDelete StatefulSet.
 struct FleetRollCommand: AsyncParsableCommand {
@@ -24,21 +24,7 @@ struct FleetRollCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let (roller, sts) = try await network.resolve()
-            let ns = sts.metadata.namespace ?? "", name = sts.metadata.name
-            if let t = sts.spec.updateStrategy?.type, t != "OnDelete" {
-                fleetLog("note: statefulset \(ns)/\(name) uses updateStrategy \(t), not OnDelete: its controller may replace pods on its own")
-            }
-            let options = network.gates.rollOptions(fromPod: fromPod)
-            if network.dryRun {
-                let verdicts = try await roller.verdicts(sts, maxLag: options.maxLag)
-                let (lines, refusal) = try FleetText.rollPlan(sts, verdicts: verdicts, options: options)
-                lines.forEach { print($0) }
-                if let refusal { throw refusal }
-                return
-            }
-            let start = monotonicSeconds()
-            let results = try await roller.roll(sts, options: options)
-            fleetLog(FleetText.rollSummary(results, namespace: ns, statefulSet: name, seconds: monotonicSeconds() - start))
+            try await roller.rollCommand(sts, options: network.gates.rollOptions(fromPod: fromPod), dryRun: network.dryRun, out: { print($0) })
         }
     }
 }

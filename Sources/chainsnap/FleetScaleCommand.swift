@@ -1,8 +1,8 @@
 import ArgumentParser
+import CommandOptions
 import RestoreCore
 import FleetDeploy
 import Foundation
-import Snapshots
 
 /// `chainsnap fleet scale -n NS N`.
 struct FleetScaleCommand: AsyncParsableCommand {

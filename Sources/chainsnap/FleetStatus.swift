@@ -1,7 +1,7 @@
 import ArgumentParser
+import CommandOptions
 import Fleet
 import Foundation
-import KubeClient
 
 /// `chainsnap fleet status`: one row per pod — phase, Ready, health, height, lag, sync, chains, marker, image.
 struct FleetStatusCommand: AsyncParsableCommand {
@@ -40,19 +40,9 @@ struct FleetStatusCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let roller = try cluster.roller(namespace: namespace.first)
-            let status = FleetStatus(namespaces: namespace, allNamespaces: allNamespaces, statefulSet: statefulset, maxLag: maxLag)
-            while true {
-                let verdicts = try await status.verdicts(roller)
-                let text = json ? verdicts.map { FleetStatusFormat.jsonLine($0) + "\n" }.joined()
-                    : (watch ? "— \(formatRFC3339(Date())) —\n" : "") + FleetStatusFormat.table(verdicts)
-                // Written unbuffered, so --watch shows each refresh at once through a pipe.
-                FileHandle.standardOutput.write(Data(text.utf8))
-                if !watch {
-                    if let e = FleetStatus.failure(verdicts) { throw e }
-                    return
-                }
-                try await Task.sleep(nanoseconds: UInt64(interval * 1e9))
-            }
+            // Written unbuffered, so --watch shows each refresh at once through a pipe.
+            try await FleetStatus(namespaces: namespace, allNamespaces: allNamespaces, statefulSet: statefulset, maxLag: maxLag)
+                .run(roller, json: json, watch: watch, interval: interval, write: { FileHandle.standardOutput.write(Data($0.utf8)) })
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandOptions
 import KubeManifests
 
 /// `chainsnap k8s restore-job`: a Job that restores a snapshot into an existing PVC.

@@ -1,11 +1,8 @@
 import ArgumentParser
+import CommandOptions
 import Fleet
 import FleetDeploy
-import Foundation
 import RestoreCore
-import KubeClient
-import NodeRPC
-import SnapshotCore
 
 /// `chainsnap k8s volume-snapshot`: a CSI VolumeSnapshot of a node's PVC that records the
 /// node's height and block hash, then keeps the newest N (what the chart's snapshot CronJob runs).
@@ -85,14 +82,14 @@ struct K8sVolumeSnapshotCommand: AsyncParsableCommand {
                            pod: pod, keep: keep)
     }
 
+    var headSource: HeadSource { rpc.map { .rpc(url: $0, path: rpcPath) } ?? .pod(name: pod ?? "", port: rpcPort, path: rpcPath) }
+
     func validate() throws {
         guard (rpc == nil) != (pod == nil) else {
             throw ValidationError("give one of --rpc URL (the node's HTTP endpoint) or --pod NAME (through the pod proxy)")
         }
-        if let rpc, !(rpc.hasPrefix("http://") || rpc.hasPrefix("https://")) {
-            throw ValidationError("--rpc '\(rpc)' must be an http:// or https:// URL, e.g. http://luxd-0.luxd-headless.lux-mainnet.svc.cluster.local:9630")
-        }
-        if let rpcPort, !(1...65535).contains(rpcPort) { throw ValidationError("--rpc-port must be between 1 and 65535") }
+        if let rpc { try checkHTTPURL("--rpc", rpc, example: "http://luxd-0.luxd-headless.lux-mainnet.svc.cluster.local:9630") }
+        try checkPort("--rpc-port", rpcPort)
         if rpcPort != nil && pod == nil { throw ValidationError("--rpc-port goes with --pod (with --rpc, put the port in the URL)") }
         if exportTemplates != nil && wait == 0 { throw ValidationError("--export-templates needs --wait > 0 (a snapshot is exported once it is ready)") }
         guard wait >= 0, interval > 0, exportTimeout > 0 else {
@@ -104,7 +101,7 @@ struct K8sVolumeSnapshotCommand: AsyncParsableCommand {
     func run() async throws {
         if dryRun {
             print(plan(namespace: namespace ?? "(the context's namespace)")
-                .dryRunLine(source: rpc ?? "pod \(pod ?? "") through the pod proxy", waitSeconds: wait, exportTemplates: exportTemplates))
+                .dryRunLine(source: headSource.description, waitSeconds: wait, exportTemplates: exportTemplates))
             return
         }
         try await reportingErrors {
@@ -119,24 +116,8 @@ struct K8sVolumeSnapshotCommand: AsyncParsableCommand {
             }
             let taker = VolumeSnapshotTaker(kube: kube, plan: plan(namespace: ns), waitSeconds: wait, pollInterval: interval,
                                             export: export, log: log)
-            let head: @Sendable () async throws -> BlockHead
-            if let rpc {
-                let path = rpcPath
-                head = {
-                    try await NodeClient(endpoints: NodeEndpoints(baseURL: rpc, rpcPath: path), timeout: 30)
-                        .headToRecord(height: nil, blockHash: nil)
-                }
-            } else {
-                let podName = pod ?? ""
-                let port = try await kube.nodeHTTPPort(namespace: ns, pod: podName, override: rpcPort)
-                head = { try await PodProxyHead(kube: kube, namespace: ns, pod: podName, port: port, rpcPath: rpcPath).read() }
-            }
-            let outcome = try await taker.run(head: head)
-            if json {
-                try printJSON(outcome)
-            } else {
-                logLine(outcome.summaryLine)
-            }
+            let outcome = try await taker.run(head: try await headSource.reader(kube: kube, namespace: ns))
+            if json { try printJSON(outcome) } else { logLine(outcome.summaryLine) }
         }
     }
 }

@@ -1,16 +1,14 @@
 import ArgumentParser
+import CommandOptions
 import Fleet
 import Foundation
-import Metrics
 import NodeData
 import NodeRPC
-import RestoreCore
 import Transfer
-import SnapshotCore
 
 /// `chainsnap node prepare-data`: the init container's decision — restore, leave alone, or
-/// (only when told) wipe the chain data and restore. The decision is `PrepareDataPlan`; this
-/// command reads the flags, surveys the folder, and runs `snapshot restore` when the plan says so.
+/// (only when told) wipe the chain data and restore. The decision is `PrepareDataPlan`, carried
+/// out by `PrepareDataRun` (NodeData); this command reads the flags and the recovery request.
 struct NodePrepareDataCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prepare-data",
@@ -36,11 +34,6 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
     var restorePath: String?
     @Option(name: .customLong("protect"), help: ArgumentHelp("Path under --data-dir that must never be cleared (repeatable).", valueName: "subpath"))
     var protected: [String] = ["staking"]
-    @OptionGroup var source: SourceFlags
-    @Option(help: ArgumentHelp("Snapshot id to restore (default: latest).", valueName: "id"))
-    var snapshot: String?
-    @Option(help: ArgumentHelp("Expected SHA-256 of an archive URL.", valueName: "hex"))
-    var sha256: String?
     @Flag(help: "Remove the --chain-data paths, then restore. Staking keys and every other path are kept.")
     var clearData = false
     @Option(help: ArgumentHelp("With --clear-data: clear only once per token (recorded in DATA-DIR/\(DataLayout.clearDataTokenName)), so a pod recreated later does not wipe again.", valueName: "token"))
@@ -53,12 +46,12 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
     var stakingPod: String?
     @Option(help: ArgumentHelp("The staking folder under --data-dir that luxd used before (compared with --staking-secret-dir).", valueName: "subpath"))
     var stakingDir: String = "staking"
+    @OptionGroup(title: "What to restore (passed on to `snapshot restore`)")
+    var request: RestoreRequestFlags
     @OptionGroup(title: "Network check (passed on to `snapshot restore`)")
     var networkCheck: NetworkCheckFlags
     @Flag(help: "Print the decision and the restore command without changing anything.")
     var dryRun = false
-    @Option(help: ArgumentHelp("Require the snapshot's manifest to be signed by one of these Ed25519 public keys (PEM file or folder, e.g. a mounted ConfigMap); passed on to `snapshot restore`.", valueName: "file|dir"))
-    var trustedKeys: String?
     @Option(help: ArgumentHelp("Folder of one-shot recovery requests (the mounted ConfigMap chainsnap-recovery, written by `fleet recover`); only the key equal to this pod's name counts, once.", valueName: "dir"))
     var recoveryDir: String?
     @Option(help: ArgumentHelp("This pod's name for --recovery-dir (default: $HOSTNAME).", valueName: "name"))
@@ -67,8 +60,6 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
     var store: StoreFlags
     @OptionGroup(title: "Metrics (the restore's, or the decision's when nothing is restored)")
     var metrics: RestoreMetricsFlags
-    @Option(help: ArgumentHelp("Passed on to `snapshot restore`: its progress as one JSON object, replaced while it runs.", valueName: "path"))
-    var progressFile: String?
 
     func layout() throws -> DataLayout {
         try DataLayout(dataDir: dataDir, chainData: chainData, restorePath: restorePath, protected: protected)
@@ -82,7 +73,7 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
         if stakingSecretDir == nil && stakingPod != nil {
             throw ValidationError("--staking-pod only applies with --staking-secret-dir")
         }
-        if clearData && !source.isGiven {
+        if clearData && !request.source.isGiven {
             throw ValidationError("--clear-data needs --from: clearing without a restore would leave an empty node")
         }
     }
@@ -91,49 +82,23 @@ struct NodePrepareDataCommand: AsyncParsableCommand {
         let layout = try layout()
         var executor = PrepareDataExecutor(layout: layout, dryRun: dryRun, log: { logLine("prepare-data: \($0)") })
         executor.lockWait = waitLock ?? 0
-        executor.lockWhat = "node prepare-data" + (source.from.map { " from " + Redact.url($0) } ?? "")
+        executor.lockWhat = "node prepare-data" + (request.source.from.map { " from " + Redact.url($0) } ?? "")
         executor.recordRecovery = { [dataDir] in try Recovery.record($0, $1, dataDir: dataDir) }
         if let stakingSecretDir {
             try await reportingErrors { try checkStaking(secretDir: stakingSecretDir, log: executor.log) }
         }
-        // A one-shot recovery request for this pod (`fleet recover`) is the plan's first input.
-        let (recovery, cmd) = recoveryInput()
-        // The restore writes --metrics-file itself; without one (plan: leave alone) the decision is reported here.
-        let restored = Locked(false)
+        // A one-shot recovery request for this pod (`fleet recover`) is the plan's first input, and may name the source.
+        let (recovery, input, line) = recoveryDir.map {
+            Recovery.input(dir: $0, dataDir: dataDir, pod: podName ?? ProcessInfo.processInfo.environment["HOSTNAME"] ?? "")
+        } ?? (nil, nil, nil)
+        line.map { executor.log($0) }
+        let request = request.applying(recovery)
+        let run = PrepareDataRun(sourceGiven: request.source.isGiven, snapshot: request.snapshot, clearData: clearData,
+                                 clearDataToken: clearDataToken, recovery: input,
+                                 call: request.call(network: networkCheck, store: store, metrics: metrics))
         try await reportingErrors {
-            do {
-                try await executor.prepare(planning: { folder in
-                    PrepareDataPlan.make(PrepareDataInputs(
-                        layout: layout, folder: folder, sourceGiven: cmd.source.isGiven, snapshot: cmd.snapshot,
-                        clearData: clearData, clearDataToken: clearDataToken, recovery: recovery))
-                }, restore: {
-                    restored.withLock { $0 = !dryRun }
-                    try await cmd.restore(into: layout.target, log: executor.log)
-                })
-                if !restored.withLock({ $0 }), !dryRun { metrics.start(target: layout.target)?.finish(result: .success, reason: .none, now: Date().timeIntervalSince1970) }
-            } catch {
-                if !restored.withLock({ $0 }), !dryRun { metrics.start(target: layout.target)?.finish(result: .failure, reason: FailureReason(error: error), now: Date().timeIntervalSince1970) }
-                throw error
-            }
+            try await run.run(executor, decided: { metrics.decided(target: layout.target, error: $0) })
         }
-    }
-
-    /// Runs `chainsnap snapshot restore … TARGET` (or says what it would run).
-    func restore(into target: String, log: (String) -> Void) async throws {
-        let args = RestoreCall(source: source.arguments, snapshot: snapshot, sha256: sha256, trustedKeys: trustedKeys, network: networkCheck.network,
-                               chainId: networkCheck.chainId, allowOtherNetwork: networkCheck.allowOtherNetwork, store: store.arguments, metrics: metrics.arguments,
-                               progressFile: progressFile).arguments(target: target)
-        if dryRun {
-            log("would run: \(NodeSelfExec.display(args))")
-            return
-        }
-        log("running: \(NodeSelfExec.display(args))")
-        let status = try await NodeSelfExec.run(args)
-        guard status == 0 else {
-            log("restore exited with status \(status); see its message above")
-            throw ExitCode(status)
-        }
-        log("restore finished")
     }
 
     /// Refuses a volume whose staking files differ from the pod's Secret (names only in the log).

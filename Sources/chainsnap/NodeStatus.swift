@@ -1,6 +1,6 @@
 import ArgumentParser
+import CommandOptions
 import NodeRPC
-import SnapshotCore
 
 /// `chainsnap node status --rpc URL [--rpc URL…]`: health, height and sync phase of each node,
 /// and how far each is behind the highest — the check before rolling the next pod.

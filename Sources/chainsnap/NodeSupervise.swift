@@ -1,7 +1,6 @@
 import ArgumentParser
-import Foundation
+import CommandOptions
 import NodeRPC
-import SnapshotCore
 
 /// `chainsnap node supervise [options] -- NODE ARGS…`
 struct NodeSuperviseCommand: AsyncParsableCommand {
@@ -103,7 +102,7 @@ struct NodeSuperviseCommand: AsyncParsableCommand {
         for a in aliases where ChainAlias(parsing: a) == nil {
             throw ValidationError("--alias '\(a)' is not CHAIN=ALIAS (e.g. --alias C=evm)")
         }
-        try checkHTTPURL("--rpc", rpc, example: true)
+        try checkHTTPURL("--rpc", rpc, example: localNodeURLExample)
         try asUsageError(peering.validate)
         guard headCheckTimeout > 0 else { throw ValidationError("--head-check-timeout must be positive") }
         guard healthTimeout > 0, healthInterval > 0, stopGrace >= 0 else {
@@ -134,19 +133,7 @@ struct NodeSuperviseCommand: AsyncParsableCommand {
             executable: node[0], arguments: await peering.resolve(base: Array(node.dropFirst()), dryRun: dryRun, log: log),
             endpoints: NodeEndpoints(baseURL: rpc), healthTimeout: healthTimeout, healthInterval: healthInterval,
             aliases: aliases.compactMap(ChainAlias.init(parsing:)), stopGrace: stopGrace)
-        if let dir = expectHeadFrom {
-            let (head, note) = try ExpectedHead.fromRestoreMarker(inTarget: dir)
-            log(note)
-            options.expectHead = head
-            options.headCheckTimeout = headCheckTimeout
-        }
-        if dryRun {
-            options.planLines(importing: importArguments.map(SelfExec.display)).forEach { print($0) }
-            return
-        }
-        let steps: [any NodeStartupStep] = importArguments.map { [SelfExecImportStep(arguments: $0)] } ?? []
-        let outcome = try await Supervisor(options: options, steps: steps).run()
-        if let failure = outcome.failure(endpoints: options.endpoints) { throw failure }
-        throw ExitCode(outcome.nodeStatus)
+        try options.expectHead(fromRestoreMarkerIn: expectHeadFrom, timeout: headCheckTimeout, log: log)
+        throw ExitCode(try await Supervisor.supervise(options, importArguments: importArguments, dryRun: dryRun, out: { print($0) }))
     }
 }

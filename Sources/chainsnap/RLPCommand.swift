@@ -1,9 +1,7 @@
 import ArgumentParser
+import CommandOptions
 import ChainData
 import Foundation
-import SnapshotCore
-import Stores
-import Transfer
 
 /// `chainsnap rlp …`: RLP bundles (inspect, split, export, import, index).
 struct RLPCommand: AsyncParsableCommand {
@@ -16,23 +14,6 @@ struct RLPCommand: AsyncParsableCommand {
             """,
         subcommands: [RLPInspect.self, RLPSplit.self, RLPIndex.self, RLPExport.self, RLPImport.self]
     )
-}
-
-/// How parts are cut (one of three).
-struct RLPCutFlags: ParsableArguments {
-    @Option(help: ArgumentHelp("Cut a part every N blocks.", valueName: "n"))
-    var blocksPerPart: Int?
-    @Option(help: ArgumentHelp("Cut parts at about this much raw RLP (e.g. 64MiB; default for new bundles).", valueName: "size"))
-    var partSize: String?
-    @Flag(help: "Cut one part per UTC day of the block timestamps (the bundle is then a daily chunk index).")
-    var byDay = false
-
-    func validate() throws { _ = try cut() }
-
-    /// The cut asked for; nil keeps an existing bundle's own (or the default for a new one).
-    func cut() throws -> PartCut? {
-        try asUsageError { try PartCut.choose(blocksPerPart: blocksPerPart, partSize: partSize, byDay: byDay) }
-    }
 }
 
 struct RLPInspect: AsyncParsableCommand {
@@ -117,14 +98,7 @@ struct RLPIndex: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let st = try store.open(storeURL)
-            let names = if let network { [network] } else { try await BundleCatalog.networks(in: st) }
-            if csv { print(BundleManifest.csvHeader) }
-            for name in names {
-                let m = try await BundleCatalog.load(name, from: st)
-                if json { print(String(decoding: try m.encoded(), as: UTF8.self)); continue }
-                (csv ? m.csvLines(network: name) : m.summaryLines(network: name)).forEach { print($0) }
-            }
+            try await BundleCatalog.index(try store.open(storeURL), network: network, csv: csv, json: json, out: { print($0) })
         }
     }
 }

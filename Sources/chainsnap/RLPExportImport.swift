@@ -1,9 +1,8 @@
 import ArgumentParser
+import CommandOptions
 import ChainData
 import Foundation
 import LocalFS
-import SnapshotCore
-import Stores
 
 struct RLPExport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -103,14 +102,12 @@ struct RLPImport: AsyncParsableCommand {
     @OptionGroup var store: StoreFlags
     @OptionGroup var trust: TrustFlags
 
+    func source() throws -> RLPImportSource {
+        try asUsageError { try .choose(from: from, network: network, baseURL: baseURL, file: file, parts: parts) }
+    }
+
     func validate() throws {
-        let legacy = baseURL != nil || file != nil || parts != nil
-        if legacy {
-            guard baseURL != nil, file != nil else { throw ValidationError("the legacy layout needs --base-url and --file (and --parts for a multi-part export)") }
-            if from != nil { throw ValidationError("use either --from (bundle) or --base-url/--file/--parts (legacy), not both") }
-        } else {
-            guard from != nil, network != nil else { throw ValidationError("give --from STORE_URL and --network NAME (or the legacy --base-url/--file/--parts)") }
-        }
+        let legacy = try source().isLegacy
         if prefetch < 0 || prefetch > 16 { throw ValidationError("--prefetch must be between 0 and 16") }
         if blocksPerFile < 1 { throw ValidationError("--blocks-per-file must be at least 1") }
         if legacy && trust.trustedKeys != nil {
@@ -123,14 +120,7 @@ struct RLPImport: AsyncParsableCommand {
             var io = RLPImportOptions(workDir: FS.absolute(workDir), minHeight: minHeight, timeout: timeout, prefetch: prefetch,
                                       legacyBlocksPerFile: blocksPerFile, log: rlpLog)
             io.trustedKeys = try trust.load()
-            let importer = RLPImporter(node: node.client(), options: io)
-            let r: RLPImportReport
-            if let baseURL, let file {
-                r = try await importer.importLegacy(from: try store.open(baseURL), file: file, parts: RLPImportReport.legacyParts(parts))
-            } else {
-                r = try await importer.importBundle(from: try store.open(from!), network: network!)
-            }
-            print(r.line)
+            print(try await RLPImporter(node: node.client(), options: io).run(try source(), open: store.open).line)
         }
     }
 }

@@ -1,10 +1,10 @@
 import ArgumentParser
 import Codecs
+import CommandOptions
 import NodeRPC
 import RestoreCore
 import SnapshotCore
 import Snapshots
-import Stores
 
 /// `chainsnap snapshot …`: volume snapshots.
 struct SnapshotCommand: AsyncParsableCommand {
@@ -52,7 +52,7 @@ struct SnapshotCreate: AsyncParsableCommand {
         _ = try asUsageError { try KeyValueOption.parse(labels, flag: "--label") }
         _ = try asUsageError { try compression.checkedLevel(level) }
         _ = try parseSizeOption("--chunk-size", chunkSize)
-        if let rpc { try checkHTTPURL("--rpc", rpc, example: true) }
+        if let rpc { try checkHTTPURL("--rpc", rpc, example: localNodeURLExample) }
     }
 
     func run() async throws {

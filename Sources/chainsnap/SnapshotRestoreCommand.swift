@@ -1,7 +1,7 @@
 import Archives
 import ArgumentParser
+import CommandOptions
 import RestoreCore
-import SnapshotCore
 import Snapshots
 import Stores
 
@@ -20,16 +20,13 @@ struct SnapshotRestore: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var source: SourceFlags
-    @Option(help: "Snapshot id, or 'latest'.") var snapshot: String = "latest"
+    @OptionGroup var request: RestoreRequestFlags
     @Argument(help: "Target folder (created if missing).") var directory: String
     @Flag(help: "Replace the target's existing contents.") var force = false
     @Flag(help: "Keep data the target already has (an older restore); fetch only what changed.") var reuseExisting = false
-    @Option(help: "Expected SHA-256 of an archive (archives only).") var sha256: String?
     @Option(help: "Largest pax or GNU long-name header an archive may hold (archives only; held in memory; default 1MiB, at most a quarter of --memory-limit).")
     var maxTarHeader: String?
     @Option(help: "Seconds between progress lines when stderr is not a terminal.") var progressInterval: Double?
-    @Option(help: "Write machine-readable progress (JSON) to this file while running.") var progressFile: String?
     @Flag(help: "Print the summary as JSON on stdout.") var json = false
     @Option(help: ArgumentHelp("Wait up to this many seconds for another chainsnap run holding the target (default: refuse at once, exit 75).", valueName: "seconds"))
     var waitLock: Double?
@@ -39,47 +36,39 @@ struct SnapshotRestore: AsyncParsableCommand {
 
     func validate() throws {
         if let w = waitLock, !(w >= 0 && w <= 7 * 86400) { throw ValidationError("--wait-lock takes 0 to 604800 seconds") }
-        guard source.isGiven else { throw ValidationError("give --from URL (or --from-file PATH holding the URL)") }
+        guard request.source.isGiven else { throw ValidationError("give --from URL (or --from-file PATH holding the URL)") }
         // With --from-file the URL, and so whether it is an archive, is only known in run().
-        if let from = source.from { try checkKind(isArchive: ArchiveRestore.isArchiveURL(from)) }
+        if let from = request.source.from { try checkKind(isArchive: ArchiveRestore.isArchiveURL(from)) }
     }
 
-    /// The flags that only apply to one kind of source.
+    /// The flags that only apply to one kind of source (the request's own: `RestoreRequestFlags.checkKind`).
     func checkKind(isArchive: Bool) throws {
-        if isArchive {
-            if snapshot != "latest" { throw ValidationError("--snapshot does not apply to an archive URL; drop --snapshot") }
-            if trust.trustedKeys != nil {
-                throw ValidationError("--trusted-keys needs a signed chainsnap snapshot; an archive carries no signature (check it with --sha256 from a trusted source instead, or restore a signed snapshot store)")
-            }
-            if reuseExisting {
-                throw ValidationError("--reuse-existing needs a chainsnap snapshot store, not an archive; restore archives into an empty folder, or with --force")
-            }
-        } else if sha256 != nil {
-            throw ValidationError("--sha256 applies to archive restores only (snapshot chunks are always verified against their SHA-256)")
-        } else if maxTarHeader != nil {
+        try request.checkKind(isArchive: isArchive)
+        if isArchive && reuseExisting {
+            throw ValidationError("--reuse-existing needs a chainsnap snapshot store, not an archive; restore archives into an empty folder, or with --force")
+        } else if !isArchive && maxTarHeader != nil {
             throw ValidationError("--max-tar-header applies to archive restores only (snapshot stores hold no tar headers); drop it")
         }
     }
-    @OptionGroup var trust: TrustFlags
 
     func run() async throws {
         try await reportingErrors { try await metrics.reporting(target: directory) { restoreMetrics in
             var o = RestoreOptions()
-            o.snapshot = snapshot
+            o.snapshot = request.snapshot
             o.force = force
             o.reuseExisting = reuseExisting
             o.progressInterval = progressInterval
-            o.progressFile = progressFile
+            o.progressFile = request.progressFile
             o.lockWait = waitLock ?? 0
             o.progressObserver = restoreMetrics?.observer
-            o.trustedKeys = try trust.load()
+            o.trustedKeys = try request.trust.load()
             o.expectedNetwork = networkCheck.network
             o.expectedChainId = networkCheck.chainId
             o.allowOtherNetwork = networkCheck.allowOtherNetwork
             let so = try store.options()
             o.parallel = so.connections
             o.memoryLimit = so.memoryLimit
-            let from = try source.url()
+            let from = try request.source.url()
             try checkKind(isArchive: ArchiveRestore.isArchiveURL(from))
             if ArchiveRestore.isArchiveURL(from) {
                 try await restoreArchive(from: from, storeOptions: so, observer: restoreMetrics?.observer)
@@ -95,9 +84,9 @@ struct SnapshotRestore: AsyncParsableCommand {
 extension SnapshotRestore {
     /// `--from …/node.tar.zst` (or .tar.lz4, .tar.gz, .tar): a streamed archive restore.
     func restoreArchive(from: String, storeOptions: StoreOptions, observer: (@Sendable (ProgressState) -> Void)?) async throws {
-        let progress = ProgressReporter(label: "restore archive", total: 0, interval: progressInterval, statusFile: progressFile,
+        let progress = ProgressReporter(label: "restore archive", total: 0, interval: progressInterval, statusFile: request.progressFile,
                                         observer: observer)
-        var o = ArchiveRestore.Options(sha256: sha256?.lowercased(), force: force, log: { writeStderr($0 + "\n") })
+        var o = ArchiveRestore.Options(sha256: request.sha256?.lowercased(), force: force, log: { writeStderr($0 + "\n") })
         o.progress = progress
         if let maxTarHeader {
             o.maxTarHeaderBytes = try ArchiveRestore.Options.maxTarHeaderBytes(maxTarHeader, memoryLimit: storeOptions.memoryLimit)

@@ -9,13 +9,6 @@ import TestSupport
 /// The executor on real temp folders: what it reads, what it removes, what it keeps.
 @Suite("PrepareDataExecutor")
 struct PrepareDataExecutorTests {
-    final class Log: @unchecked Sendable {
-        private let lock = NSLock()
-        private var items: [String] = []
-        func add(_ s: String) { lock.withLock { items.append(s) } }
-        var lines: [String] { lock.withLock { items } }
-    }
-
     let fm = FileManager.default
 
     func write(_ path: String, _ text: String = "v") throws {
@@ -56,7 +49,7 @@ struct PrepareDataExecutorTests {
         let plan: @Sendable (DataFolderState) -> PrepareDataPlan = {
             PrepareDataPlan.make(PrepareDataInputs(layout: l, folder: $0, sourceGiven: true, recovery: request))
         }
-        let recorded = Log(), log = Log()
+        let recorded = LineLog(), log = LineLog()
         var ex = PrepareDataExecutor(layout: l, log: { log.add($0) })
         ex.recordRecovery = { recorded.add("\($0.id) \($1.rawValue)") }
         // Another run (its own open file description) holds the target's lock: nothing is removed.
@@ -67,7 +60,7 @@ struct PrepareDataExecutorTests {
         #expect(recorded.lines.isEmpty)
         other.unlock()
         // Free: the chain data goes (the lock file stays in the target), the restore runs, the request is recorded wiped then done.
-        let restoredWhileWiped = Log()
+        let restoredWhileWiped = LineLog()
         try await ex.prepare(planning: plan, restore: {
             restoredWhileWiped.add(self.fm.fileExists(atPath: l.path("db/x/1.ldb")) ? "chain data still there" : "wiped")
             restoredWhileWiped.add(recorded.lines.joined(separator: ","))
@@ -89,7 +82,7 @@ struct PrepareDataExecutorTests {
         try fm.removeItem(atPath: l.path("chainData"))
         try fm.createSymbolicLink(atPath: l.path("chainData"), withDestinationPath: outside)
 
-        let log = Log()
+        let log = LineLog()
         let ex = PrepareDataExecutor(layout: l, log: log.add)
         let plan = PrepareDataPlan.make(PrepareDataInputs(layout: l, folder: ex.survey(), sourceGiven: true, clearData: true, clearDataToken: "rev-1"))
         #expect(plan.action == .clearThenRestore)
@@ -133,7 +126,7 @@ struct PrepareDataExecutorTests {
         let tmp = TempDir("nd-dry")
         let l = try layout(tmp)
         try write(l.path("db/x/1.ldb"))
-        let log = Log()
+        let log = LineLog()
         let ex = PrepareDataExecutor(layout: l, dryRun: true, log: log.add)
         let plan = PrepareDataPlan.make(PrepareDataInputs(layout: l, folder: ex.survey(), sourceGiven: true, clearData: true, clearDataToken: "t"))
         var calls = 0

@@ -4,26 +4,18 @@ import SnapshotCore
 import TestSupport
 import Testing
 
-/// Collects log lines.
-final class LogLines: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
-    func add(_ s: String) { lock.withLock { lines.append(s) } }
-    var all: [String] { lock.withLock { lines } }
-}
-
 @Suite("Credential sources")
 struct CredentialsTests {
     @Test func environmentIsUsedAndLoggedWithoutTheSecret() throws {
-        let log = LogLines()
+        let log = LineLog()
         let opts = StoreOptions(log: { log.add($0) })
         let c = try CredentialResolver.resolve(options: opts, environment: [
             "AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "envsecret123", "AWS_SESSION_TOKEN": "tok",
         ])
         #expect(c.accessKeyID == "AKIDENV" && c.secretAccessKey == "envsecret123" && c.sessionToken == "tok")
-        #expect(log.all.count == 1)
-        #expect(log.all[0].contains("environment"))
-        #expect(!log.all[0].contains("envsecret123") && !log.all[0].contains("tok)"))
+        #expect(log.lines.count == 1)
+        #expect(log.lines[0].contains("environment"))
+        #expect(!log.lines[0].contains("envsecret123") && !log.lines[0].contains("tok)"))
     }
 
     @Test func credentialsDirWinsAndAcceptsBothNamings() throws {

@@ -66,6 +66,15 @@ func readAll(_ fd: Int32) -> Data {
     }
 }
 
+/// Lines collected from any thread (a log closure, an output closure), in the order they came.
+public final class LineLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+    public init() {}
+    public func add(_ s: String) { lock.withLock { items.append(s) } }
+    public var lines: [String] { lock.withLock { items } }
+}
+
 final class DataBox: @unchecked Sendable {
     private let lock = NSLock()
     private var _data = Data()

@@ -3,56 +3,58 @@ import KubeManifests
 import SnapshotCore
 
 /// Options shared by the `chainsnap k8s …-job` commands; `job` is the library value they describe.
-struct K8sJobOptions: ParsableArguments {
+public struct K8sJobOptions: ParsableArguments, Sendable {
     @Option(help: ArgumentHelp("The PersistentVolumeClaim holding the node's data.", valueName: "name"))
-    var pvc: String
+    public var pvc: String
 
     @Option(help: ArgumentHelp("Snapshot store or archive URL to restore from.", valueName: "url"))
-    var from: String?
+    public var from: String?
 
     @Option(help: ArgumentHelp("Instead of --from: a Secret whose key 'url' holds the URL (a presigned URL is a credential), mounted into the Job.", valueName: "name"))
-    var fromSecret: String?
+    public var fromSecret: String?
 
     @Option(name: [.customShort("n"), .long], help: "Namespace of the PVC and the Job (default: kubectl's current namespace).")
-    var namespace: String?
+    public var namespace: String?
 
     @Option(help: ArgumentHelp("Snapshot id to restore (default: latest).", valueName: "id"))
-    var snapshot: String?
+    public var snapshot: String?
 
     @Option(help: "The chainsnap container image.")
-    var image: String = "ghcr.io/luxfi/chainsnap:\(Chainsnap.version)"
+    public var image: String = "ghcr.io/luxfi/chainsnap:\(toolVersion)"
 
     @Option(help: ArgumentHelp("Secret with the store credentials (keys access-key-id, secret-access-key), mounted as files.", valueName: "name"))
-    var credentialsSecret: String?
+    public var credentialsSecret: String?
 
     @Option(help: ArgumentHelp("Where the PVC is mounted in the Job's pod.", valueName: "path"))
-    var mountPath: String = "/data"
+    public var mountPath: String = "/data"
 
     @Option(help: ArgumentHelp("Chain data folder on the PVC that the snapshot restores into.", valueName: "subpath"))
-    var subPath: String = "db"
+    public var subPath: String = "db"
 
     @Option(help: "Job name (default: derived from the PVC name).")
-    var name: String?
+    public var name: String?
 
     @Option(name: .customLong("image-pull-secret"), help: ArgumentHelp("Secret of type kubernetes.io/dockerconfigjson for a private image (repeatable).", valueName: "name"))
-    var imagePullSecrets: [String] = []
+    public var imagePullSecrets: [String] = []
 
     @Option(name: .customLong("node-selector"), help: ArgumentHelp("Node label the Job's pod must run on (repeatable), e.g. the node holding the volume.", valueName: "key=value"))
-    var nodeSelector: [String] = []
+    public var nodeSelector: [String] = []
 
     @Option(help: ArgumentHelp("User id the container runs as (the node's user; default: the image's).", valueName: "uid"))
-    var runAsUser: Int?
+    public var runAsUser: Int?
 
     @Option(help: ArgumentHelp("Group id the container runs as.", valueName: "gid"))
-    var runAsGroup: Int?
+    public var runAsGroup: Int?
 
     @Option(help: ArgumentHelp("Pod fsGroup: the volume's files are made writable for this group (the chart uses 1000).", valueName: "gid"))
-    var fsGroup: Int?
+    public var fsGroup: Int?
 
     @OptionGroup(title: "Store options (passed on to chainsnap in the Job; paths are the pod's)")
-    var store: StoreFlags
+    public var store: StoreFlags
 
-    func validate() throws {
+    public init() {}
+
+    public func validate() throws {
         _ = try asUsageError { try RestoreJobSource.choose(url: from, secret: fromSecret) }
         if store.credentialsDir != nil {
             throw ValidationError("--credentials-dir is a folder on this machine; for a Job pass --credentials-secret NAME (mounted as files)")
@@ -65,7 +67,7 @@ struct K8sJobOptions: ParsableArguments {
     }
 
     /// The Job's settings as a library value.
-    var job: PVCJob {
+    public var job: PVCJob {
         var j = PVCJob(pvc: pvc, source: fromSecret.map { .secret(name: $0) } ?? .url(from ?? ""), namespace: namespace, snapshot: snapshot,
                        image: image, credentialsSecret: credentialsSecret, mountPath: mountPath, subPath: subPath, name: name,
                        storeArguments: store.arguments)

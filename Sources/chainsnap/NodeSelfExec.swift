@@ -1,4 +1,0 @@
-import NodeRPC
-
-/// `node prepare-data` runs `snapshot restore` through this name; the runner is `NodeRPC.SelfExec`.
-typealias NodeSelfExec = SelfExec
