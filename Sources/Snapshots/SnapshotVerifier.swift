@@ -45,8 +45,7 @@ public struct SnapshotVerifier: Sendable {
         for id in ids {
             let m: Manifest
             do {
-                m = try await catalog.load(id, trustedKeys: trustedKeys)
-                try ManifestValidator.validate(m)
+                m = try await loadChecked(id, catalog: catalog)
             } catch {
                 out.append(SnapshotCheck(id: id, ok: false, chunks: 0, manifestError: "\(error)"))
                 continue
@@ -69,6 +68,33 @@ public struct SnapshotVerifier: Sendable {
             out.append(check)
         }
         return out
+    }
+
+    /// The entries need more than one pass: out of path order, or listed before the chunk table.
+    private struct NeedsFullRead: Error {}
+
+    /// Loads and validates manifest `id`, checking each entry as it is read and keeping none (only
+    /// the chunk table is needed here): memory does not grow with the file count. A manifest whose
+    /// entries are out of order or come before its chunk table is read again whole and validated so.
+    private func loadChecked(_ id: String, catalog: SnapshotCatalog) async throws -> Manifest {
+        var checker: ManifestValidator.Checker?
+        do {
+            let m = try await catalog.load(id, trustedKeys: trustedKeys, entries: .each { e, chunks in
+                if checker == nil {
+                    guard let chunks else { throw NeedsFullRead() }
+                    checker = try ManifestValidator.Checker(id: id, chunks: chunks)
+                }
+                if checker!.needsEarlierPaths(e) { throw NeedsFullRead() }
+                try checker!.check(e)
+                return false
+            })
+            if checker == nil { _ = try ManifestValidator.Checker(m) }  // no entries: the chunk table still is checked
+            return m
+        } catch is NeedsFullRead {
+            let m = try await catalog.load(id, trustedKeys: trustedKeys)
+            try ManifestValidator.validate(m)
+            return m
+        }
     }
 
     private func hashAll(_ chunks: [ChunkInfo], label: String) async throws -> Set<String> {
