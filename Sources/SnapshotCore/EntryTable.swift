@@ -5,10 +5,11 @@
 /// heap `[Extent]` for its extents). Here a file costs about 80: a fixed 56-byte record, its path's
 /// bytes in one shared byte arena, and its extents as 24-byte records in one flat array for all
 /// files, each naming its chunk by an index into a table of distinct chunk ids (shared `String`s).
-/// At a million files that is some 110 MB less. Reading an element builds the `Entry` on the fly;
+/// At a million files that is some 90 MB less. Reading an element builds the `Entry` on the fly;
 /// the accessors (`path(at:)`, `kind(at:)`, `size(at:)`, `forEachExtent`) read a field without that.
 ///
-/// Writing an element replaces its record; new path bytes and extents are appended (the old ones
+/// Records and extents live in `SegmentedArray`s, so the table grows without the copy (and the
+/// unused half) of a doubling array. Writing an element replaces its record; new path bytes and extents are appended (the old ones
 /// stay unused), so set each entry's extents once, as `snapshot create` does.
 public struct EntryTable: Sendable, RandomAccessCollection, MutableCollection, RangeReplaceableCollection, ExpressibleByArrayLiteral, Equatable, Codable {
     struct Record: Sendable {
@@ -33,9 +34,9 @@ public struct EntryTable: Sendable, RandomAccessCollection, MutableCollection, R
         var chunk: Int32
     }
 
-    private var records: [Record] = []
+    private var records = SegmentedArray<Record>()
     private var pathBytes: [UInt8] = []
-    private var extentRecords: [ExtentRecord] = []
+    private var extentRecords = SegmentedArray<ExtentRecord>()
     private var targets: [String] = []
     /// Distinct chunk ids in the order first seen, and their index.
     private var chunkIDs: [String] = []
@@ -58,9 +59,7 @@ public struct EntryTable: Sendable, RandomAccessCollection, MutableCollection, R
             let r = records[i]
             var extents: [Extent]?
             if r.extentCount >= 0 {
-                extents = extentRecords[r.extentStart..<(r.extentStart + Int(r.extentCount))].map {
-                    Extent(chunk: $0.chunk < 0 ? nil : chunkIDs[Int($0.chunk)], offset: $0.offset, length: $0.length)
-                }
+                extents = (r.extentStart..<(r.extentStart + Int(r.extentCount))).map { extent(extentRecords[$0]) }
             }
             return Entry(path: path(of: r), type: Self.kinds[Int(r.kind)], mode: r.mode, mtimeNs: r.mtimeNs, size: r.size,
                          target: r.target < 0 ? nil : targets[Int(r.target)], extents: extents)
@@ -70,13 +69,20 @@ public struct EntryTable: Sendable, RandomAccessCollection, MutableCollection, R
 
     public mutating func append(_ e: Entry) { records.append(record(for: e, replacing: nil)) }
 
-    public mutating func reserveCapacity(_ n: Int) { records.reserveCapacity(n) }
-
+    /// Replaces entries (appending is cheap; anywhere else the records are copied once: tests, small tables).
     public mutating func replaceSubrange<C: Collection>(_ range: Range<Int>, with entries: C) where C.Element == Entry {
         var new: [Record] = []
         new.reserveCapacity(entries.count)
         for e in entries { new.append(record(for: e, replacing: nil)) }
-        records.replaceSubrange(range, with: new)
+        if range == endIndex..<endIndex {
+            for r in new { records.append(r) }
+            return
+        }
+        var rebuilt = SegmentedArray<Record>()
+        for i in 0..<range.lowerBound { rebuilt.append(records[i]) }
+        for r in new { rebuilt.append(r) }
+        for i in range.upperBound..<records.count { rebuilt.append(records[i]) }
+        records = rebuilt
     }
 
     // MARK: fields without building an `Entry`
@@ -94,9 +100,7 @@ public struct EntryTable: Sendable, RandomAccessCollection, MutableCollection, R
     public func forEachExtent(at i: Int, _ body: (Extent) throws -> Void) rethrows {
         let r = records[i]
         guard r.extentCount > 0 else { return }
-        for x in extentRecords[r.extentStart..<(r.extentStart + Int(r.extentCount))] {
-            try body(Extent(chunk: x.chunk < 0 ? nil : chunkIDs[Int(x.chunk)], offset: x.offset, length: x.length))
-        }
+        for k in r.extentStart..<(r.extentStart + Int(r.extentCount)) { try body(extent(extentRecords[k])) }
     }
 
     /// Sets the extents of entry `i` (the rest of it unchanged).
@@ -108,20 +112,22 @@ public struct EntryTable: Sendable, RandomAccessCollection, MutableCollection, R
 
     /// Sorts the entries by the bytes of their paths (the manifest's order), without building any `Entry`.
     public mutating func sortByPath() {
-        let bytes = pathBytes
-        records.sort { a, b in
-            bytes.withUnsafeBufferPointer { p in
+        let rs = records
+        var order = Array(0..<rs.count)
+        pathBytes.withUnsafeBufferPointer { p in
+            order.sort { i, j in
+                let a = rs[i], b = rs[j]
                 let x = UnsafeBufferPointer(rebasing: p[a.pathStart..<(a.pathStart + Int(a.pathLength))])
                 let y = UnsafeBufferPointer(rebasing: p[b.pathStart..<(b.pathStart + Int(b.pathLength))])
                 return x.lexicographicallyPrecedes(y)
             }
         }
+        records.permute(order)
     }
 
     /// Bytes held (capacity of the arrays; the `String`s of chunk ids and targets not counted).
     public var approximateBytes: Int {
-        records.capacity * MemoryLayout<Record>.stride + pathBytes.capacity
-            + extentRecords.capacity * MemoryLayout<ExtentRecord>.stride + chunkIDs.capacity * 16 + chunkIndex.capacity * 24
+        records.capacityBytes + pathBytes.capacity + extentRecords.capacityBytes + chunkIDs.capacity * 16 + chunkIndex.capacity * 24
     }
 
     // MARK: storage
@@ -134,6 +140,10 @@ public struct EntryTable: Sendable, RandomAccessCollection, MutableCollection, R
         case .dir: return 1
         case .symlink: return 2
         }
+    }
+
+    private func extent(_ x: ExtentRecord) -> Extent {
+        Extent(chunk: x.chunk < 0 ? nil : chunkIDs[Int(x.chunk)], offset: x.offset, length: x.length)
     }
 
     private func path(of r: Record) -> String {
@@ -171,7 +181,7 @@ public struct EntryTable: Sendable, RandomAccessCollection, MutableCollection, R
         guard let extents else { r.extentCount = -1; return }
         if Int(r.extentCount) != extents.count || r.extentCount < 0 {
             r.extentStart = extentRecords.count
-            extentRecords.append(contentsOf: repeatElement(ExtentRecord(offset: 0, length: 0, chunk: -1), count: extents.count))
+            for _ in extents { extentRecords.append(ExtentRecord(offset: 0, length: 0, chunk: -1)) }
         }
         r.extentCount = Int32(extents.count)
         for (k, x) in extents.enumerated() {

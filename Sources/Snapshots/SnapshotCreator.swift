@@ -238,7 +238,10 @@ public struct SnapshotCreator: Sendable {
     /// the extents `entries` can keep from it; its manifest is not kept while the new one is made.
     private func knownChunks(_ entries: EntryTable) async throws -> ([String: ChunkInfo], [Int: [Extent]]) {
         let catalog = SnapshotCatalog(store: store)
-        guard let last = try await catalog.ids().last, let m = try? await catalog.load(last) else { return ([:], [:]) }
+        // Of its entries only the large files can be reused (`unchangedExtents`): the rest are not kept.
+        let threshold = options.packThreshold
+        let keep: ManifestReader.Entries = options.reuseUnchanged ? .each { e, _ in e.type == .file && e.size >= threshold } : .skip
+        guard let last = try await catalog.ids().last, let m = try? await catalog.load(last, entries: keep) else { return ([:], [:]) }
         var out: [String: ChunkInfo] = [:]
         for c in m.chunks { out[c.id] = c }
         return (out, unchangedExtents(entries, previous: m, known: out))
@@ -252,7 +255,8 @@ public struct SnapshotCreator: Sendable {
         var byPath: [String: Entry] = [:]
         for e in previous.entries where e.type == .file && e.size >= options.packThreshold { byPath[e.path] = e }
         var out: [Int: [Extent]] = [:]
-        for (i, e) in entries.enumerated() where e.type == .file && e.size >= options.packThreshold {
+        for i in entries.indices where entries.kind(at: i) == .file && entries.size(at: i) >= options.packThreshold {
+            let e = entries[i]
             guard let old = byPath[e.path], old.size == e.size, old.mtimeNs == e.mtimeNs, let x = old.extents,
                   x.allSatisfy({ $0.chunk == nil || known[$0.chunk!] != nil }) else { continue }
             out[i] = x
