@@ -108,9 +108,11 @@ public struct SnapshotVerifier: Sendable {
             progress.add(c.size)
         }
         if let bulk = store as? any BulkFetching {
-            let byKey = Dictionary(chunks.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
-            try await bulk.fetchAll(chunks.map { FetchRequest(key: $0.key, expectedSize: $0.stored) }) { req, bytes in
-                check(byKey[req.key]!, bytes)
+            // Each store key built once, shared by the map and the requests.
+            let keys = chunks.map(\.key)
+            let byKey = Dictionary(zip(keys, chunks.indices), uniquingKeysWith: { a, _ in a })
+            try await bulk.fetchAll(chunks.indices.map { FetchRequest(key: keys[$0], expectedSize: chunks[$0].stored) }) { req, bytes in
+                check(chunks[byKey[req.key]!], bytes)
             }
         } else {
             try await forEachBounded(chunks.count, limit: parallel) { i in
