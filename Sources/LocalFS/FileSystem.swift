@@ -125,15 +125,21 @@ public enum FS {
         close(fd)
     }
 
+    /// The NUL-terminated name of the entry `readdir` returned, read in place. `ent.pointee` would
+    /// copy a whole `struct dirent` (280 bytes), but glibc packs entries by their `d_reclen`: the last
+    /// one of a buffer can end right at an unmapped page, and the copy then faults (seen listing a
+    /// store folder of 2,048 chunks).
+    static func dirName(_ ent: UnsafeMutablePointer<dirent>) -> UnsafePointer<CChar> {
+        UnsafeRawPointer(ent).advanced(by: MemoryLayout<dirent>.offset(of: \dirent.d_name)!).assumingMemoryBound(to: CChar.self)
+    }
+
     /// Names in a folder, excluding `.` and `..`.
     public static func listDirectory(_ path: String) throws -> [String] {
         guard let dir = opendir(path) else { throw Syscall.error("open folder", path: path) }
         defer { closedir(dir) }
         var names: [String] = []
         while let ent = readdir(dir) {
-            let name = withUnsafeBytes(of: ent.pointee.d_name) { raw in
-                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-            }
+            let name = String(cString: dirName(ent))
             if name != "." && name != ".." { names.append(name) }
         }
         return names

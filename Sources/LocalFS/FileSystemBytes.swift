@@ -17,9 +17,8 @@ extension FS {
         defer { closedir(dir) }
         var names: [[UInt8]] = []
         while let ent = readdir(dir) {
-            let name = withUnsafeBytes(of: ent.pointee.d_name) { raw in
-                Array(raw.prefix(while: { $0 != 0 }))
-            }
+            let c = dirName(ent)
+            let name = Array(UnsafeBufferPointer(start: UnsafeRawPointer(c).assumingMemoryBound(to: UInt8.self), count: strlen(c)))
             if name != [0x2e] && name != [0x2e, 0x2e] { names.append(name) }
         }
         return names

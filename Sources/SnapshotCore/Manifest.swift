@@ -18,13 +18,14 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// The codec new chunks were written with (`zstd` or `lz4`); each chunk also records its own.
     public var compression: String
     public var chunks: [ChunkInfo]
-    public var entries: [Entry]
+    /// The tree, sorted by path, in compact form (`EntryTable`).
+    public var entries: EntryTable
     public var totals: Totals
     /// Who signed this manifest, when it is signed (absent in unsigned manifests; docs/FORMAT.md, "Signatures").
     public var signing: SigningInfo?
 
     public init(id: String, createdAt: String, tool: String, source: SourceInfo, chunkSize: Int64,
-                compression: String, chunks: [ChunkInfo], entries: [Entry], totals: Totals) {
+                compression: String, chunks: [ChunkInfo], entries: EntryTable, totals: Totals) {
         self.format = Self.formatName
         self.version = Self.currentVersion
         self.id = id
@@ -36,6 +37,13 @@ public struct Manifest: Codable, Sendable, Equatable {
         self.chunks = chunks
         self.entries = entries
         self.totals = totals
+    }
+
+    /// A manifest of `entries` given as an array (tests, small trees).
+    public init(id: String, createdAt: String, tool: String, source: SourceInfo, chunkSize: Int64,
+                compression: String, chunks: [ChunkInfo], entries: [Entry], totals: Totals) {
+        self.init(id: id, createdAt: createdAt, tool: tool, source: source, chunkSize: chunkSize, compression: compression,
+                  chunks: chunks, entries: EntryTable(entries), totals: totals)
     }
 
     /// Checks the format name and version before anything else is trusted.

@@ -9,9 +9,26 @@
 public enum ManifestReader {
     public typealias Failure = JSONPull.Failure
 
+    /// What the reader does with the entries it reads.
+    public enum Entries {
+        /// All are kept in `Manifest.entries`.
+        case keep
+        /// The list is checked as JSON and skipped (`Manifest.entries` is empty): for commands that
+        /// need only the chunk table, in memory that does not grow with the file count.
+        case skip
+        /// Each entry is given to the closure as it is read, with the chunk table when the text listed
+        /// it first (as `ManifestWriter` does), and kept only when the closure returns true. What the
+        /// closure throws comes out of `read` as a `Visited` error.
+        case each((Entry, [ChunkInfo]?) throws -> Bool)
+    }
+
+    /// An error thrown by the closure of `Entries.each`, passed through unchanged.
+    public struct Visited: Error { public var underlying: any Error }
+
     /// Reads a whole manifest from `next` (blocks of its JSON, nil at the end).
-    public static func read(next: @escaping () throws -> [UInt8]?) throws -> Manifest {
+    public static func read(next: @escaping () throws -> [UInt8]?, entries: Entries = .keep) throws -> Manifest {
         var r = State(json: JSONPull(next: next))
+        r.entries = entries
         let m = try r.manifest()
         try r.json.end()
         return m
@@ -40,6 +57,7 @@ public enum ManifestReader {
         var scratch: [UInt8] = []
         /// Chunk ids already read, by their bytes, so equal ids share one `String`.
         var ids: [ChunkKey: String] = [:]
+        var entries: Entries = .keep
 
         init(json: JSONPull) { self.json = json }
 
@@ -95,7 +113,7 @@ public enum ManifestReader {
 
         mutating func manifest() throws -> Manifest {
             var format: String?, version: Int?, id: String?, createdAt: String?, tool: String?, source: SourceInfo?
-            var chunkSize: Int64?, compression: String?, chunks: [ChunkInfo]?, entries: [Entry]?, totals: Totals?
+            var chunkSize: Int64?, compression: String?, chunks: [ChunkInfo]?, entries: EntryTable?, totals: Totals?
             var signing: SigningInfo?
             var seen: UInt64 = 0
             try json.beginObject()
@@ -115,7 +133,8 @@ public enum ManifestReader {
                 case "chunkSize": try once(&seen, 6, "chunkSize"); chunkSize = try int64("chunkSize")
                 case "compression": try once(&seen, 7, "compression"); compression = try string("compression")
                 case "chunks": try once(&seen, 8, "chunks"); chunks = try chunkTable()
-                case "entries": try once(&seen, 9, "entries"); entries = try entryList()
+                case "entries": try once(&seen, 9, "entries")
+                    if case .skip = self.entries { try json.skipValue(); entries = EntryTable() } else { entries = try entryList(chunks) }
                 case "totals": try once(&seen, 10, "totals"); totals = try totalsObject()
                 case "signing": try once(&seen, 11, "signing"); signing = try json.readNull() ? nil : try signingInfo()
                 default: try json.skipValue()
@@ -186,10 +205,21 @@ public enum ManifestReader {
             return out
         }
 
-        mutating func entryList() throws -> [Entry] {
-            var out: [Entry] = []
+        /// The entries, straight into the compact table (each `Entry` is only a passing value).
+        mutating func entryList(_ chunks: [ChunkInfo]?) throws -> EntryTable {
+            var out = EntryTable()
+            var i = 0
             try json.beginArray()
-            while try json.nextElement() { out.append(try entry(out.count)) }
+            while try json.nextElement() {
+                let e = try entry(i)
+                i += 1
+                if case .each(let visit) = entries {
+                    let keep: Bool
+                    do { keep = try visit(e, chunks) } catch { throw Visited(underlying: error) }
+                    if !keep { continue }
+                }
+                out.append(e)
+            }
             return out
         }
 

@@ -59,7 +59,7 @@ extension SnapshotCreator {
     /// The retry of files that changed while read: each is stat'ed again (its entry takes the new
     /// size, mode and mtime) and read once more. Returns the updated entries, or throws when a file
     /// changed again and `allowChanging` is off.
-    static func refreshEntries(_ entries: [Entry], changed: Set<Int>, root: String) throws -> [Entry] {
+    static func refreshEntries(_ entries: EntryTable, changed: Set<Int>, root: String) throws -> EntryTable {
         var out = entries
         for i in changed.sorted() {
             let full = root + "/" + entries[i].path
@@ -68,10 +68,12 @@ extension SnapshotCreator {
                                      hint: Self.changingHint)
             }
             let stamp = FileStamp(st)
-            out[i].size = stamp.size
-            out[i].mtimeNs = stamp.mtimeNs
-            out[i].mode = UInt32(st.st_mode) & 0o7777
-            out[i].extents = nil
+            var e = out[i]
+            e.size = stamp.size
+            e.mtimeNs = stamp.mtimeNs
+            e.mode = UInt32(st.st_mode) & 0o7777
+            e.extents = nil
+            out[i] = e
         }
         return out
     }

@@ -13,7 +13,7 @@ import RestoreCore
 /// so their bytes reach the disk while later chunks are still decompressing.
 final class ChunkWriter: Sendable {
     let tree: String
-    let entries: [Entry]
+    let entries: EntryTable
     let journal: Journal
     let flusher = BackgroundFlusher()
     private let contexts = ContextPool(level: 3)
@@ -33,9 +33,10 @@ final class ChunkWriter: Sendable {
         try raw.withUnsafeBytes { r in
             for d in dests {
                 let e = entries[d.entry]
-                let slash = e.path.lastIndex(of: "/")
-                let rel = slash.map { e.path[..<$0] } ?? ""
-                let name = slash.map { String(e.path[e.path.index(after: $0)...]) } ?? e.path
+                let path = e.path
+                let slash = path.lastIndex(of: "/")
+                let rel = slash.map { path[..<$0] } ?? ""
+                let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
                 if folder == nil || folder!.rel != rel {
                     folder = (rel, try DirectoryHandle(rel.isEmpty ? tree : tree + "/" + rel))
                 }
@@ -52,13 +53,13 @@ final class ChunkWriter: Sendable {
     /// Completed files at least this large get an early background fsync.
     static let backgroundSyncMin: Int64 = 1 << 20
 
-    init(tree: String, entries: [Entry], journal: Journal, work: [String: [SnapshotRestorer.Destination]]) {
+    init(tree: String, entries: EntryTable, journal: Journal, work: [String: [SnapshotRestorer.Destination]]) {
         self.tree = tree
         self.entries = entries
         self.journal = journal
         var counts: [Int: Int] = [:]
         for dests in work.values {
-            for d in dests where !Self.isWhole(entries[d.entry]) { counts[d.entry, default: 0] += 1 }
+            for d in dests where !Self.isWhole(entries, d.entry) { counts[d.entry, default: 0] += 1 }
         }
         pending = Locked(counts)
         finalized = Locked(EntryBits(count: entries.count))
@@ -69,6 +70,14 @@ final class ChunkWriter: Sendable {
     static func isWhole(_ e: Entry) -> Bool {
         guard e.type == .file, let x = e.extents, x.count == 1, x[0].chunk != nil else { return false }
         return x[0].length == e.size
+    }
+
+    /// `isWhole(entries[i])`, without building the entry.
+    static func isWhole(_ entries: EntryTable, _ i: Int) -> Bool {
+        guard entries.kind(at: i) == .file, entries.extentCount(at: i) == 1 else { return false }
+        var whole = false
+        entries.forEachExtent(at: i) { whole = $0.chunk != nil && $0.length == entries.size(at: i) }
+        return whole
     }
 
     /// Entries whose mode and modification time are already final.
@@ -82,8 +91,8 @@ final class ChunkWriter: Sendable {
         var wholeFiles: [SnapshotRestorer.Destination] = []
         try raw.withUnsafeBytes { r in
             for d in dests {
-                guard !Self.isWhole(entries[d.entry]) else { wholeFiles.append(d); continue }
-                let f = try RawFile(writingAt: tree + "/" + entries[d.entry].path)
+                guard !Self.isWhole(entries, d.entry) else { wholeFiles.append(d); continue }
+                let f = try RawFile(writingAt: tree + "/" + entries.path(at: d.entry))
                 try f.write(UnsafeRawBufferPointer(rebasing: r[Int(d.chunkOffset)..<Int(d.chunkOffset + d.length)]), at: d.fileOffset)
             }
         }
@@ -112,8 +121,8 @@ final class ChunkWriter: Sendable {
             }
             return out
         }
-        for e in complete where entries[e].size >= Self.backgroundSyncMin {
-            flusher.enqueue(tree + "/" + entries[e].path)
+        for e in complete where entries.size(at: e) >= Self.backgroundSyncMin {
+            flusher.enqueue(tree + "/" + entries.path(at: e))
         }
     }
 }

@@ -41,8 +41,9 @@ public enum SnapshotLayout {
 
     /// Decodes and version-checks a manifest, decompressing and parsing it a block at a time
     /// (`ManifestReader`): the decompressed JSON is never held whole.
-    public static func decode(_ bytes: [UInt8], id: String) throws -> Manifest {
-        try read(id: id) { try ZstdBlockReader(bytes, limit: maxManifestBytes, what: "the manifest") }
+    /// `entries` says which entries are kept (`ManifestReader.Entries`).
+    public static func decode(_ bytes: [UInt8], id: String, entries: ManifestReader.Entries = .keep) throws -> Manifest {
+        try read(id: id, entries: entries) { try ZstdBlockReader(bytes, limit: maxManifestBytes, what: "the manifest") }
     }
 
     /// Decodes and version-checks a manifest's decompressed JSON.
@@ -59,11 +60,13 @@ public enum SnapshotLayout {
 
     /// Parses the blocks a fresh `open()` yields; when that fails, reads the head again so a newer
     /// or foreign format gets a clear message rather than a parse error.
-    private static func read(id: String, _ open: () throws -> any BlockSource) throws -> Manifest {
+    private static func read(id: String, entries: ManifestReader.Entries = .keep, _ open: () throws -> any BlockSource) throws -> Manifest {
         let m: Manifest
         do {
             let source = try open()
-            m = try ManifestReader.read(next: { try source.next() })
+            m = try ManifestReader.read(next: { try source.next() }, entries: entries)
+        } catch let visited as ManifestReader.Visited {
+            throw visited.underlying
         } catch let failure as ManifestReader.Failure {
             if let source = try? open(), let head = try? ManifestReader.head(next: { try source.next() }) {
                 if let f = head.format, f != Manifest.formatName {
@@ -109,18 +112,20 @@ public struct SnapshotCatalog: Sendable {
 
     /// Loads a manifest. With `trustedKeys`, its stored bytes must carry a valid signature by one
     /// of them (checked before the bytes are decompressed or parsed), and it must be the snapshot asked for.
-    public func load(_ id: String, trustedKeys: TrustedKeys? = nil) async throws -> Manifest {
+    /// `entries` says which entries are kept (`ManifestReader.Entries`; `.skip` reads only the chunk
+    /// table and the rest). An error thrown by an `.each` closure comes out unchanged.
+    public func load(_ id: String, trustedKeys: TrustedKeys? = nil, entries: ManifestReader.Entries = .keep) async throws -> Manifest {
         let bytes: [UInt8]
         do { bytes = try await store.get(SnapshotLayout.manifestKey(id)) } catch let e as ChainsnapError where e.code == .notFound {
             throw ChainsnapError(.notFound, "snapshot \(id) does not exist in \(store.displayURL); \(await available())", object: id,
                                  hint: "pass one of those ids to --snapshot, or 'latest'")
         }
-        guard let trustedKeys else { return try SnapshotLayout.decode(bytes, id: id) }
+        guard let trustedKeys else { return try SnapshotLayout.decode(bytes, id: id, entries: entries) }
         let sigKey = SnapshotLayout.signatureKey(id)
         let what = "snapshot \(id)'s manifest"
         let keyID = try trustedKeys.verify(bytes, signature: try await store.getIfPresent(sigKey),
                                            signatureKey: store.displayURL(for: sigKey), what: what)
-        let m = try SnapshotLayout.decode(bytes, id: id)
+        let m = try SnapshotLayout.decode(bytes, id: id, entries: entries)
         try trustedKeys.checkClaim(m.signing, signedBy: keyID, what: what)
         guard m.id == id else {
             throw ChainsnapError(.untrusted, "the manifest stored as snapshot \(id) is signed but describes snapshot \(m.id)",

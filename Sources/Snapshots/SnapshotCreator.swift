@@ -101,14 +101,14 @@ public struct SnapshotCreator: Sendable {
         }
     }
 
-    private func build(id: String, root: String, entries: inout [Entry], started: Double, warnings: [String]) async throws -> CreateSummary {
+    private func build(id: String, root: String, entries: inout EntryTable, started: Double, warnings: [String]) async throws -> CreateSummary {
         let (known, unchanged) = try await knownChunks(entries)
         var jobs = planJobs(entries, skipping: Set(unchanged.keys))
-        let totalBytes = entries.reduce(Int64(0)) { $0 + ($1.type == .file ? $1.size : 0) }
+        let totalBytes = entries.indices.reduce(Int64(0)) { $0 + (entries.kind(at: $1) == .file ? entries.size(at: $1) : 0) }
         let progress = ProgressReporter(label: "snapshot \(id)", total: totalBytes, interval: options.progressInterval, quiet: options.quiet)
         progress.start()
         defer { progress.finish() }
-        for i in unchanged.keys { progress.add(entries[i].size) }
+        for i in unchanged.keys { progress.add(entries.size(at: i)) }
 
         let written = Locked<Set<String>>([])
         let pool = ContextPool(level: options.level)
@@ -121,10 +121,10 @@ public struct SnapshotCreator: Sendable {
         var firstPassSizes: [Int: Int64] = [:]
         let firstPassJobs = jobs.count
         if !retried.isEmpty {
-            let names = retried.sorted().map { entries[$0].path }
+            let names = retried.sorted().map { entries.path(at: $0) }
             // The first read's sizes of the files read again; no second copy of every entry is kept
             // (at a million files it would be 64 MB, and `entries` is updated in place below).
-            firstPassSizes = Dictionary(uniqueKeysWithValues: retried.map { ($0, entries[$0].size) })
+            firstPassSizes = Dictionary(uniqueKeysWithValues: retried.map { ($0, entries.size(at: $0)) })
             writeStderr("warning: \(names.count) files changed while being read; reading them again: \(names.prefix(5).joined(separator: ", "))\n")
             entries = try Self.refreshEntries(entries, changed: retried, root: root)
             let retryJobs = planJobs(entries, skipping: Set(entries.indices).subtracting(retried))
@@ -132,7 +132,7 @@ public struct SnapshotCreator: Sendable {
             let retryResults = try await runJobs(retryJobs, root: root, entries: entries, known: known, written: written, pool: pool,
                                                  progress: progress, changed: again)
             if !again.all.isEmpty {
-                let w = try Self.changedAgain(again.all.sorted().map { entries[$0].path }, allowChanging: options.allowChanging)
+                let w = try Self.changedAgain(again.all.sorted().map { entries.path(at: $0) }, allowChanging: options.allowChanging)
                 writeStderr("warning: \(w)\n")
                 warnings.append(w)
             }
@@ -140,13 +140,14 @@ public struct SnapshotCreator: Sendable {
             results += retryResults
         }
 
-        // Assemble extents in file order.
-        var extents = [[Extent]](repeating: [], count: entries.count)
+        // Assemble extents straight into the entry table: a packed file's one extent as its pack
+        // is met, a large file's regions gathered first (few files; no array per small file).
+        var regionExtents: [Int: [Extent]] = [:]
         var chunkTable: [String: ChunkInfo] = [:]
         var summary = CreateSummary(id: id, manifest: .placeholder, newChunks: 0, newStoredBytes: 0, newRawBytes: 0,
                                     reusedChunks: 0, reusedRawBytes: 0, zeroBytes: 0, seconds: 0, warnings: warnings)
         for (i, x) in unchanged {
-            extents[i] = x
+            regionExtents[i] = x
             for c in x.compactMap(\.chunk) where chunkTable[c] == nil {
                 chunkTable[c] = known[c]!
                 summary.reusedChunks += 1
@@ -169,36 +170,43 @@ public struct SnapshotCreator: Sendable {
             switch job {
             case .region(let file, _, let length):
                 if let c = r.chunk {
-                    extents[file].append(Extent(chunk: c.id, offset: 0, length: length))
+                    regionExtents[file, default: []].append(Extent(chunk: c.id, offset: 0, length: length))
                 } else {
                     summary.zeroBytes += length
-                    if let last = extents[file].last, last.chunk == nil {
-                        extents[file][extents[file].count - 1].length += length
+                    if let last = regionExtents[file]?.last, last.chunk == nil {
+                        regionExtents[file]![regionExtents[file]!.count - 1].length += length
                     } else {
-                        extents[file].append(Extent(chunk: nil, offset: 0, length: length))
+                        regionExtents[file, default: []].append(Extent(chunk: nil, offset: 0, length: length))
                     }
                 }
             case .pack(let files, _):
                 var off: Int64 = 0
                 for f in files {
-                    let size = stale ? firstPassSizes[f] ?? entries[f].size : entries[f].size
-                    if !(stale && retried.contains(f)) { extents[f] = [Extent(chunk: r.chunk!.id, offset: off, length: size)] }
+                    let size = stale ? firstPassSizes[f] ?? entries.size(at: f) : entries.size(at: f)
+                    if !(stale && retried.contains(f)) {
+                        entries.setExtents(at: f, [Extent(chunk: r.chunk!.id, offset: off, length: size)])
+                    }
                     off += size
                 }
             }
         }
         var totals = Totals()
+        var used = Set<String>()
         for i in entries.indices {
-            switch entries[i].type {
+            switch entries.kind(at: i) {
             case .file:
                 totals.files += 1
-                totals.bytes += entries[i].size
-                entries[i].extents = extents[i]
+                totals.bytes += entries.size(at: i)
+                if let x = regionExtents[i] {
+                    entries.setExtents(at: i, x)
+                } else if entries.extentCount(at: i) == nil {
+                    entries.setExtents(at: i, [])  // empty, or emptied before its second read
+                }
+                entries.forEachExtent(at: i) { if let c = $0.chunk { used.insert(c) } }
             case .dir: totals.dirs += 1
             case .symlink: totals.symlinks += 1
             }
         }
-        let used = Set(extents.joined().compactMap(\.chunk))
         let chunks = chunkTable.values.filter { used.contains($0.id) }.sorted { $0.id < $1.id }
         totals.storedBytes = chunks.reduce(0) { $0 + $1.stored }
         totals.newBytes = summary.newStoredBytes
@@ -228,9 +236,12 @@ public struct SnapshotCreator: Sendable {
 
     /// Chunks of the newest snapshot (those need no existence check: prune never removes them) and
     /// the extents `entries` can keep from it; its manifest is not kept while the new one is made.
-    private func knownChunks(_ entries: [Entry]) async throws -> ([String: ChunkInfo], [Int: [Extent]]) {
+    private func knownChunks(_ entries: EntryTable) async throws -> ([String: ChunkInfo], [Int: [Extent]]) {
         let catalog = SnapshotCatalog(store: store)
-        guard let last = try await catalog.ids().last, let m = try? await catalog.load(last) else { return ([:], [:]) }
+        // Of its entries only the large files can be reused (`unchangedExtents`): the rest are not kept.
+        let threshold = options.packThreshold
+        let keep: ManifestReader.Entries = options.reuseUnchanged ? .each { e, _ in e.type == .file && e.size >= threshold } : .skip
+        guard let last = try await catalog.ids().last, let m = try? await catalog.load(last, entries: keep) else { return ([:], [:]) }
         var out: [String: ChunkInfo] = [:]
         for c in m.chunks { out[c.id] = c }
         return (out, unchangedExtents(entries, previous: m, known: out))
@@ -238,13 +249,14 @@ public struct SnapshotCreator: Sendable {
 
     /// Large files whose path, size and mtime match the newest snapshot keep its extents
     /// without being read again (LSM files are immutable once written). `--rehash` turns this off.
-    func unchangedExtents(_ entries: [Entry], previous: Manifest?, known: [String: ChunkInfo]) -> [Int: [Extent]] {
+    func unchangedExtents(_ entries: EntryTable, previous: Manifest?, known: [String: ChunkInfo]) -> [Int: [Extent]] {
         guard options.reuseUnchanged, let previous, previous.chunkSize == options.chunkSize else { return [:] }
         // Only files cut into regions are looked up (small ones are packed again): no index of a million small files.
         var byPath: [String: Entry] = [:]
         for e in previous.entries where e.type == .file && e.size >= options.packThreshold { byPath[e.path] = e }
         var out: [Int: [Extent]] = [:]
-        for (i, e) in entries.enumerated() where e.type == .file && e.size >= options.packThreshold {
+        for i in entries.indices where entries.kind(at: i) == .file && entries.size(at: i) >= options.packThreshold {
+            let e = entries[i]
             guard let old = byPath[e.path], old.size == e.size, old.mtimeNs == e.mtimeNs, let x = old.extents,
                   x.allSatisfy({ $0.chunk == nil || known[$0.chunk!] != nil }) else { continue }
             out[i] = x
@@ -254,7 +266,7 @@ public struct SnapshotCreator: Sendable {
 
     /// Cuts files into jobs: large files into fixed-size regions, small files into packs whose
     /// boundaries depend on the file names, so adding one file changes only one pack.
-    func planJobs(_ entries: [Entry], skipping: Set<Int> = []) -> [Job] {
+    func planJobs(_ entries: EntryTable, skipping: Set<Int> = []) -> [Job] {
         var jobs: [Job] = []
         var pack: [Int] = []
         var packLen: Int64 = 0
@@ -289,7 +301,7 @@ public struct SnapshotCreator: Sendable {
     }
 
     /// Runs `jobs` (at most `options.parallel` at once); results in job order.
-    private func runJobs(_ jobs: [Job], root: String, entries: [Entry], known: [String: ChunkInfo], written: Locked<Set<String>>,
+    private func runJobs(_ jobs: [Job], root: String, entries: EntryTable, known: [String: ChunkInfo], written: Locked<Set<String>>,
                          pool: ContextPool, progress: ProgressReporter, changed: ChangedFiles) async throws -> [JobResult?] {
         let collected = Locked([JobResult?](repeating: nil, count: jobs.count))
         try await forEachBounded(jobs.count, limit: options.parallel) { i in
@@ -301,7 +313,7 @@ public struct SnapshotCreator: Sendable {
         return collected.withLock { $0 }
     }
 
-    private func process(_ job: Job, root: String, entries: [Entry], known: [String: ChunkInfo],
+    private func process(_ job: Job, root: String, entries: EntryTable, known: [String: ChunkInfo],
                          written: Locked<Set<String>>, pool: ContextPool, changed: ChangedFiles) async throws -> JobResult {
         let buf = try [UInt8](unsafeUninitializedCapacity: Int(job.length)) { p, n in
             n = 0

@@ -51,7 +51,7 @@ public struct SnapshotPruner: Sendable {
         // Load every kept manifest first: if one cannot be read, stop before deleting anything.
         var referenced: Set<String> = []
         for id in s.keptSnapshots {
-            let m = try await catalog.load(id)
+            let m = try await catalog.load(id, entries: .skip)  // the chunk table is all prune needs
             for c in m.chunks { referenced.insert(c.key) }
         }
         // Manifests go first, so no snapshot ever names a deleted chunk.

@@ -45,8 +45,7 @@ public struct SnapshotVerifier: Sendable {
         for id in ids {
             let m: Manifest
             do {
-                m = try await catalog.load(id, trustedKeys: trustedKeys)
-                try ManifestValidator.validate(m)
+                m = try await loadChecked(id, catalog: catalog)
             } catch {
                 out.append(SnapshotCheck(id: id, ok: false, chunks: 0, manifestError: "\(error)"))
                 continue
@@ -71,6 +70,33 @@ public struct SnapshotVerifier: Sendable {
         return out
     }
 
+    /// The entries need more than one pass: out of path order, or listed before the chunk table.
+    private struct NeedsFullRead: Error {}
+
+    /// Loads and validates manifest `id`, checking each entry as it is read and keeping none (only
+    /// the chunk table is needed here): memory does not grow with the file count. A manifest whose
+    /// entries are out of order or come before its chunk table is read again whole and validated so.
+    private func loadChecked(_ id: String, catalog: SnapshotCatalog) async throws -> Manifest {
+        var checker: ManifestValidator.Checker?
+        do {
+            let m = try await catalog.load(id, trustedKeys: trustedKeys, entries: .each { e, chunks in
+                if checker == nil {
+                    guard let chunks else { throw NeedsFullRead() }
+                    checker = try ManifestValidator.Checker(id: id, chunks: chunks)
+                }
+                if checker!.needsEarlierPaths(e) { throw NeedsFullRead() }
+                try checker!.check(e)
+                return false
+            })
+            if checker == nil { _ = try ManifestValidator.Checker(m) }  // no entries: the chunk table still is checked
+            return m
+        } catch is NeedsFullRead {
+            let m = try await catalog.load(id, trustedKeys: trustedKeys)
+            try ManifestValidator.validate(m)
+            return m
+        }
+    }
+
     private func hashAll(_ chunks: [ChunkInfo], label: String) async throws -> Set<String> {
         let bad = Locked<Set<String>>([])
         let progress = ProgressReporter(label: label, total: chunks.reduce(0) { $0 + $1.size }, quiet: quiet)
@@ -82,9 +108,11 @@ public struct SnapshotVerifier: Sendable {
             progress.add(c.size)
         }
         if let bulk = store as? any BulkFetching {
-            let byKey = Dictionary(chunks.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
-            try await bulk.fetchAll(chunks.map { FetchRequest(key: $0.key, expectedSize: $0.stored) }) { req, bytes in
-                check(byKey[req.key]!, bytes)
+            // Each store key built once, shared by the map and the requests.
+            let keys = chunks.map(\.key)
+            let byKey = Dictionary(zip(keys, chunks.indices), uniquingKeysWith: { a, _ in a })
+            try await bulk.fetchAll(chunks.indices.map { FetchRequest(key: keys[$0], expectedSize: chunks[$0].stored) }) { req, bytes in
+                check(chunks[byKey[req.key]!], bytes)
             }
         } else {
             try await forEachBounded(chunks.count, limit: parallel) { i in

@@ -16,18 +16,18 @@ struct TreeScanner {
 
     init(root: String) { self.root = root }
 
-    mutating func scan() throws -> [Entry] {
+    mutating func scan() throws -> EntryTable {
         guard FS.isDirectory(root) else {
             throw ChainsnapError(.notFound, "'\(root)' is not a folder", object: root,
                                  hint: "pass the node's data folder (e.g. /data/db)")
         }
-        var out: [Entry] = []
+        var out = EntryTable()
         try walk(dir: root, rel: "", into: &out)
-        out.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+        out.sortByPath()
         return out
     }
 
-    private mutating func walk(dir: String, rel: String, into out: inout [Entry]) throws {
+    private mutating func walk(dir: String, rel: String, into out: inout EntryTable) throws {
         for raw in try FS.listDirectoryBytes(Array(dir.utf8)) {
             guard let name = PathRules.utf8String(raw) else {
                 let shown = (rel.isEmpty ? "" : PathRules.display(rel) + "/") + PathRules.display(raw)
