@@ -1,6 +1,7 @@
 import Foundation
 import Codecs
 import SnapshotCore
+import Stores
 
 /// Options of `snapshot create`.
 public struct CreateOptions: Sendable {
