@@ -14,10 +14,10 @@ scripts/fuzz.sh 3
 [ $# -gt 0 ] && exec swift test --skip-build "$@"
 # Suites that judge time (deadlines against a stalled server, parallel-vs-serial speed, a
 # supervisor's health window, a hung store's timeout, the first look of an in-process exporter
-# or `fleet status --watch`) run after the rest, one test at a time: on a 2-core machine the
-# parallel run's own load (servers, chroots, Prometheus) decided them, not the code. Both runs
-# print their summary; the script fails if either fails.
-timed='FaultServerTests|NginxFetchTests|SupervisorTests|ExporterCacheTests|ExporterServeTests|FleetCommandRunsTests'
+# or `fleet status --watch`, a deploy waiting for its new pods) run after the rest, one test at a
+# time: on a 2-core machine the parallel run's own load (servers, chroots, Prometheus) decided
+# them, not the code. Both runs print their summary; the script fails if either fails.
+timed='FaultServerTests|NginxFetchTests|SupervisorTests|ExporterCacheTests|ExporterServeTests|FleetCommandRunsTests|FleetDeployWaitTests'
 rc=0
 swift test --skip-build --skip "$timed" || rc=$?
 echo "== timing-sensitive suites, one test at a time"

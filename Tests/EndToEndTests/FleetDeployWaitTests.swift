@@ -31,7 +31,7 @@ struct FleetDeployWaitTests {
         let kc = k.tokenKubeconfig()
         var started = Date()
         let d = try await chainsnap(["fleet", "deploy", "--fleet", Self.example, "devnet", "--kubeconfig", kc,
-                                     "--interval", "0.5", "--pod-timeout", "60"], env: s.env())
+                                     "--interval", "0.5", "--pod-timeout", "120"], env: s.env())
         let deployTook = Date().timeIntervalSince(started)
         #expect(d.status == 0, "\(d.output.suffix(3000))")
         #expect(s.upgraded == ["lux-devnet"] && s.calls.last?.suffix(2) == ["--kubeconfig", kc])
@@ -46,7 +46,7 @@ struct FleetDeployWaitTests {
         try #"{"replicas": 3, "network": {"name": "devnet"}}"#.write(toFile: s.state + "/values/lux-devnet.json", atomically: true, encoding: .utf8)
         started = Date()
         let up = try await chainsnap(["fleet", "scale", "-n", "lux-devnet", "5", "--fleet", Self.example, "--kubeconfig", kc,
-                                      "--interval", "0.5", "--pod-timeout", "60"], env: s.env())
+                                      "--interval", "0.5", "--pod-timeout", "120"], env: s.env())
         let scaleTook = Date().timeIntervalSince(started)
         #expect(up.status == 0, "\(up.output.suffix(3000))")
         #expect(s.calls.last?.prefix(8) == ["upgrade", "lux-devnet", FleetDeployCLITests.chart, "-n", "lux-devnet", "--reuse-values", "--set", "replicas=5"])
