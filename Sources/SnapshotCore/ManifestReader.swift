@@ -119,10 +119,10 @@ public enum ManifestReader {
             try json.beginObject()
             while try json.nextKey(into: &key) {
                 switch keyName {
-                case "format": try once(&seen, 0, "format"); 
+                case "format": try once(&seen, 0, "format");
                     format = try string("format")
                     if format != Manifest.formatName { throw Failure("format: '\(format!)' is not \(Manifest.formatName)") }
-                case "version": try once(&seen, 1, "version"); 
+                case "version": try once(&seen, 1, "version");
                     version = try int("version")
                     // Newer manifests may be shaped differently: stop here with the reason.
                     if version! > Manifest.currentVersion { throw Failure("version: \(version!) is newer than \(Manifest.currentVersion)") }
@@ -159,13 +159,13 @@ public enum ManifestReader {
                 switch keyName {
                 case "network": try once(&seen, 0, "network"); s.network = try optionalString("source.network")
                 case "chainId": try once(&seen, 1, "chainId"); s.chainId = try optionalString("source.chainId")
-                case "height": try once(&seen, 2, "height"); 
+                case "height": try once(&seen, 2, "height");
                     s.height = try json.readNull() ? nil : try integer("source.height", UInt64.self, range: "an integer 0…18446744073709551615")
                 case "blockHash": try once(&seen, 3, "blockHash"); s.blockHash = try optionalString("source.blockHash")
                 case "nodeVersion": try once(&seen, 4, "nodeVersion"); s.nodeVersion = try optionalString("source.nodeVersion")
                 case "host": try once(&seen, 5, "host"); s.host = try optionalString("source.host")
                 case "path": try once(&seen, 6, "path"); s.path = try optionalString("source.path")
-                case "labels": try once(&seen, 7, "labels"); 
+                case "labels": try once(&seen, 7, "labels");
                     var l: [String: String] = [:]
                     try json.beginObject()
                     while try json.nextKey(into: &key) {
@@ -231,7 +231,7 @@ public enum ManifestReader {
             while try json.nextKey(into: &key) {
                 switch keyName {
                 case "path": try once(&seen, 0, "path"); path = try string("entries[\(i)].path")
-                case "type": try once(&seen, 1, "type"); 
+                case "type": try once(&seen, 1, "type");
                     let t = try string("entries[\(i)].type")
                     guard let k = Entry.Kind(rawValue: t) else { throw Failure("entries[\(i)].type: '\(t)' is not file, dir or symlink") }
                     type = k
