@@ -27,11 +27,6 @@ struct SegmentedArray<Element: Sendable>: Sendable {
         count += 1
     }
 
-    mutating func removeAll() {
-        segments = []
-        count = 0
-    }
-
     /// Bytes of element storage allocated.
     var capacityBytes: Int { segments.count * Self.segmentSize * MemoryLayout<Element>.stride }
 
