@@ -12,6 +12,40 @@ swift build --build-tests
 scripts/fuzz.sh 3
 # Arguments (e.g. --filter X) run just those tests.
 [ $# -gt 0 ] && exec swift test --skip-build "$@"
+
+# Runs `swift test ARGS…` with its output line by line. A run that prints nothing for
+# $stall_seconds is stuck: the script prints every thread's stack (gdb) and the process tree,
+# stops it and fails, so CI says where it hung instead of running out of time.
+stall_seconds=${CHAINSNAP_TEST_STALL:-600}
+watched_swift_test() {
+  local out
+  out=$(mktemp)
+  stdbuf -oL -eL swift test --skip-build "$@" >"$out" 2>&1 &
+  local pid=$!
+  tail -n +1 -f --pid=$pid "$out" &
+  local tailer=$!
+  while kill -0 $pid 2>/dev/null; do
+    sleep 10
+    if [ $(( $(date +%s) - $(stat -c %Y "$out") )) -ge "$stall_seconds" ] && kill -0 $pid 2>/dev/null; then
+      {
+        echo "== no test output for $stall_seconds s: the run is stuck. Processes, then every thread's stack:"
+        ps -eo pid,ppid,etimes,args --forest | grep -v ' \[' | cut -c1-300
+        for t in $(pgrep -f 'PackageTests.xctest|swiftpm-testing-helper'); do
+          if command -v gdb >/dev/null; then
+            gdb -p "$t" -batch -ex 'thread apply all bt 25' 2>&1 | grep -E '^(Thread|#)' | cut -c1-240 | head -1500
+          fi
+        done
+        echo "== stopping the stuck run"
+      } >>"$out" 2>&1
+      pkill -KILL -f 'PackageTests.xctest|swiftpm-testing-helper' || true
+    fi
+  done
+  local rc=0
+  wait $pid || rc=$?
+  wait $tailer 2>/dev/null || true
+  rm -f "$out"
+  return $rc
+}
 # Suites that judge time (deadlines against a stalled server, parallel-vs-serial speed, a
 # supervisor's health window, a hung store's timeout, the first look of an in-process exporter
 # or `fleet status --watch`, a deploy waiting for its new pods) run after the rest, one test at a
@@ -19,7 +53,7 @@ scripts/fuzz.sh 3
 # them, not the code. Both runs print their summary; the script fails if either fails.
 timed='FaultServerTests|NginxFetchTests|SupervisorTests|ExporterCacheTests|ExporterServeTests|FleetCommandRunsTests|FleetDeployWaitTests'
 rc=0
-swift test --skip-build --skip "$timed" || rc=$?
+watched_swift_test --skip "$timed" || rc=$?
 echo "== timing-sensitive suites, one test at a time"
-swift test --skip-build --no-parallel --filter "$timed" || rc=$?
+watched_swift_test --no-parallel --filter "$timed" || rc=$?
 exit $rc

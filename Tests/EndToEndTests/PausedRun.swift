@@ -1,10 +1,13 @@
 import Foundation
 import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A `chainsnap` run stopped at a `TestPause` point (LocalFS/TestPause.swift): the test acts while
 /// it waits (starts a second run, kills it, changes a file), then lets it go or kills it.
 final class PausedRun: @unchecked Sendable {
-    let process = Process()
+    let process: ChildProcess
     let pauseFile: String
     let logPath: String
 
@@ -14,21 +17,17 @@ final class PausedRun: @unchecked Sendable {
          waitForPause: Bool = true) throws {
         pauseFile = dir + "/pause-\(label)"
         logPath = dir + "/run-\(label).log"
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: Paths.chainsnapBinary)
-        process.arguments = args
-        process.environment = ProcessInfo.processInfo.environment.merging(
-            ["CHAINSNAP_TEST_PAUSE": point, "CHAINSNAP_TEST_PAUSE_FILE": pauseFile]) { _, n in n }
-        let log = FileHandle(forWritingAtPath: logPath)
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
+        let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer { close(log); close(devNull) }
+        process = try ChildProcess(Paths.chainsnapBinary, args,
+                                   environment: ["CHAINSNAP_TEST_PAUSE": point, "CHAINSNAP_TEST_PAUSE_FILE": pauseFile],
+                                   stdin: devNull, stdout: log, stderr: log)
         if waitForPause { try self.waitForPause(timeout: timeout) }
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        if process.isRunning { process.send(SIGKILL); process.wait(timeout: nil) }
     }
 
     /// The pid of the process that paused (chainsnap itself, or a child it started).
@@ -56,15 +55,15 @@ final class PausedRun: @unchecked Sendable {
     /// Lets it go on and waits for it to exit; returns the exit status.
     func finish() -> Int32 {
         resume()
-        process.waitUntilExit()
+        process.wait(timeout: nil)
         return process.terminationStatus
     }
 
     /// kill -9 of the paused process, then waits for the started one to end.
     func kill9() {
         kill(pausedPid, SIGKILL)
-        if pausedPid != process.processIdentifier { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        if pausedPid != process.pid { process.send(SIGKILL) }
+        process.wait(timeout: nil)
         try? FileManager.default.removeItem(atPath: pauseFile)
     }
 

@@ -28,7 +28,7 @@ import TestSupport
 
         let second = try run(bin, ["snapshot", "restore", "--from", store, "--snapshot", id2, target, "--force"])
         #expect(second.status == 75, "\(second.stderr)")
-        #expect(second.stderr.contains("pid \(first.process.processIdentifier)"), "names the holder's pid: \(second.stderr)")
+        #expect(second.stderr.contains("pid \(first.process.pid)"), "names the holder's pid: \(second.stderr)")
         #expect(second.stderr.contains("snapshot \(id1)"), "names what the holder restores: \(second.stderr)")
         #expect(second.stderr.contains("--wait-lock"))
         // The first run's staging is untouched.
@@ -67,7 +67,7 @@ import TestSupport
                                    point: "never", in: t.path, label: "b", waitForPause: false)
         let deadline = Date().addingTimeInterval(60)
         while !waiter.log.contains("waiting up to 120 s") && Date() < deadline { usleep(20_000) }
-        #expect(waiter.log.contains("waiting up to 120 s for pid \(first.process.processIdentifier)"), "\(waiter.log)")
+        #expect(waiter.log.contains("waiting up to 120 s for pid \(first.process.pid)"), "\(waiter.log)")
         #expect(first.finish() == 0)
         #expect(waiter.finish() == 0, "\(waiter.log)")
         #expect(waiter.log.contains("nothing to do"), "\(waiter.log)")
@@ -80,7 +80,7 @@ import TestSupport
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         let first = try PausedRun(["node", "prepare-data", "--data-dir", data, "--chain-data", "db", "--from", store,
                                    "--snapshot", id1], point: "commit", in: t.path)
-        #expect(first.pausedPid != first.process.processIdentifier, "the child restore (holding the inherited lock) paused")
+        #expect(first.pausedPid != first.process.pid, "the child restore (holding the inherited lock) paused")
 
         let second = try run(bin, ["snapshot", "restore", "--from", store, "--snapshot", id2, data + "/db"])
         #expect(second.status == 75, "\(second.stderr)")

@@ -3,24 +3,22 @@ import Foundation
 import Glibc
 #endif
 
-/// Starts `executable ARGS…` (stderr discarded), waits until the file `journal` holds at least
+/// Starts `executable ARGS…` (its output discarded), waits until the file `journal` holds at least
 /// `lines` lines (or the process ends, or `timeout` seconds pass), kills it with SIGKILL, and
 /// returns how many lines the journal holds after the kill (chunks may finish between the last
 /// look and the signal). For tests of a restore killed midway and resumed.
 public func killWhenJournalReaches(_ executable: String, _ args: [String], journal: String, lines: Int,
                                    timeout: Double) throws -> Int {
     func count() -> Int { ((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "").split(separator: "\n").count }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: executable)
-    p.arguments = args
-    p.standardError = FileHandle.nullDevice
-    try p.run()
+    let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
+    defer { close(devNull) }
+    let p = try ChildProcess(executable, args, stdin: devNull, stdout: devNull, stderr: devNull)
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
         if count() >= lines || !p.isRunning { break }
         usleep(2000)
     }
-    kill(p.processIdentifier, SIGKILL)
-    p.waitUntilExit()
+    p.send(SIGKILL)
+    p.wait(timeout: nil)
     return count()
 }

@@ -112,44 +112,62 @@ public struct ServerError: Error, CustomStringConvertible {
     public init(_ message: String) { description = message }
 }
 
-/// A child process owned by a test. `stop()` is idempotent; `deinit` stops it too.
+/// A child process owned by a test (a `ChildProcess`: it inherits no descriptor but its own
+/// three). `stop()` is idempotent; `deinit` stops it too.
 public final class ManagedProcess: @unchecked Sendable {
-    public let process = Process()
+    let child: ChildProcess
     public let logPath: String
     private let lock = NSLock()
     private var stopped = false
+    /// The read end of the stdout pipe (`stdoutPipe`), kept open while the process lives so its
+    /// later writes do not fail.
+    private let stdoutRead: Int32?
     /// Send SIGKILL straight away (servers whose state lives in a temp folder).
     public var killImmediately: Bool
 
-    /// Starts `executable args`, stdout+stderr appended to `logPath` (or piped, see `stdoutPipe`).
+    /// Starts `executable args`, stdout+stderr appended to `logPath`; with `stdoutPipe`, stdout
+    /// goes to a pipe whose read end `stdoutFD` gives instead.
     public init(_ executable: String, _ args: [String], logPath: String, environment: [String: String]? = nil,
-                stdoutPipe: Pipe? = nil, killImmediately: Bool = false) throws {
+                stdoutPipe: Bool = false, killImmediately: Bool = false) throws {
         self.logPath = logPath
         self.killImmediately = killImmediately
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = FileHandle(forWritingAtPath: logPath)
+        let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
+        guard log >= 0 else { throw ServerError("cannot write \(logPath): \(String(cString: strerror(errno)))") }
+        defer { close(log) }
+        let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer { close(devNull) }
+        let pipe = stdoutPipe ? try ChildProcess.pipe() : nil
         // Through Tests/servers/with_parent.py when python3 is there: the server then dies with
         // this test process even if it crashes (no orphaned servers holding ports and memory).
         let guardScript = Paths.packageRoot + "/Tests/servers/with_parent.py"
+        let (exe, argv): (String, [String])
         if let python = Servers.tool("python3"), FileManager.default.fileExists(atPath: guardScript) {
-            process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = [guardScript, executable] + args
+            (exe, argv) = (python, [guardScript, executable] + args)
         } else {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = args
+            (exe, argv) = (executable, args)
         }
-        if let environment {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, n in n }
+        do {
+            child = try ChildProcess(exe, argv, environment: environment, stdin: devNull, stdout: pipe?.write ?? log, stderr: log)
+        } catch {
+            if let pipe { close(pipe.read); close(pipe.write) }
+            throw error
         }
-        process.standardOutput = stdoutPipe ?? log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        if let pipe { close(pipe.write) }
+        stdoutRead = pipe?.read
     }
 
-    deinit { stop() }
+    deinit {
+        stop()
+        if let stdoutRead { close(stdoutRead) }
+    }
 
-    public var isRunning: Bool { process.isRunning }
+    /// The pid of the process started (the with_parent.py guard when it is used).
+    public var pid: pid_t { child.pid }
+
+    /// The read end of stdout when started with `stdoutPipe`.
+    public var stdoutFD: Int32? { stdoutRead }
+
+    public var isRunning: Bool { child.isRunning }
 
     /// Stops the process: SIGTERM, then SIGKILL after `grace` seconds (or at once if `killImmediately`).
     public func stop(grace: Double = 3) {
@@ -157,17 +175,14 @@ public final class ManagedProcess: @unchecked Sendable {
         defer { lock.unlock() }
         guard !stopped else { return }
         stopped = true
-        guard process.isRunning else { return }
-        let pid = process.processIdentifier
+        guard child.isRunning else { return }
         if killImmediately {
-            kill(pid, SIGKILL)
+            child.send(SIGKILL)
         } else {
-            kill(pid, SIGTERM)
-            let deadline = Date().addingTimeInterval(grace)
-            while process.isRunning && Date() < deadline { usleep(20_000) }
-            if process.isRunning { kill(pid, SIGKILL) }
+            child.send(SIGTERM)
+            if !child.wait(timeout: grace) { child.send(SIGKILL) }
         }
-        process.waitUntilExit()
+        child.wait(timeout: nil)
     }
 
     /// The last lines of the process's log, for error messages.
@@ -187,21 +202,15 @@ public func offloaded<T: Sendable>(_ work: @escaping @Sendable () throws -> T) a
 }
 
 extension Servers {
-    /// Runs a tool to completion with its output in `logPath` (no pipes: Foundation's pipe reads
-    /// trap on EINTR, which child-process signals cause under load). Returns the exit status.
+    /// Runs a tool to completion with its output in `logPath` (no pipes). Returns the exit status.
     @discardableResult
     public static func runLogged(_ executable: String, _ args: [String], logPath: String) throws -> Int32 {
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = FileHandle(forWritingAtPath: logPath)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = args
-        p.standardOutput = log
-        p.standardError = log
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        try? log?.close()
+        let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
+        guard log >= 0 else { throw ServerError("cannot write \(logPath): \(String(cString: strerror(errno)))") }
+        let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer { close(log); close(devNull) }
+        let p = try ChildProcess(executable, args, stdin: devNull, stdout: log, stderr: log)
+        p.wait(timeout: nil)
         return p.terminationStatus
     }
 

@@ -10,13 +10,16 @@ extension Servers {
     /// The line is read with read(2), retrying EINTR: FileHandle's reads trap on an interrupted read.
     public static func startReportingPort(_ what: String, _ executable: String, _ args: [String], logPath: String,
                                           timeout: Double = 20) throws -> (process: ManagedProcess, port: Int) {
-        let pipe = Pipe()
-        let proc = try ManagedProcess(executable, args, logPath: logPath, stdoutPipe: pipe, killImmediately: true)
+        let proc = try ManagedProcess(executable, args, logPath: logPath, stdoutPipe: true, killImmediately: true)
         var line = ""
         let deadline = Date().addingTimeInterval(timeout)
-        let fd = pipe.fileHandleForReading.fileDescriptor
+        let fd = proc.stdoutFD!
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         var buf = [UInt8](repeating: 0, count: 256)
         while !line.contains("\n") && Date() < deadline {
+            // Poll first: a server that never prints must not hold this thread past the deadline.
+            let ready = poll(&p, 1, 200)
+            if ready == 0 || (ready < 0 && errno == EINTR) { continue }
             let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }

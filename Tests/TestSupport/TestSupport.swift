@@ -23,47 +23,48 @@ public struct RunResult: Sendable {
     public var output: String { stdout + stderr }
 }
 
-/// Runs a program to completion, capturing stdout and stderr.
+/// Runs a program to completion, capturing stdout and stderr (see `ChildProcess` for why not
+/// Foundation's `Process`). A child still running after `timeout` seconds is killed and the run
+/// returns what it printed, with a line saying so: a hung child fails its test, never the suite.
 @discardableResult
 public func run(_ executable: String, _ args: [String], environment: [String: String]? = nil,
-                cwd: String? = nil, stdin: String? = nil) throws -> RunResult {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
-    p.arguments = executable.hasPrefix("/") ? args : [executable] + args
-    if let environment {
-        p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+                cwd: String? = nil, stdin: String? = nil, timeout: Double = 600) throws -> RunResult {
+    let input = try ChildProcess.pipe()
+    let output: (read: Int32, write: Int32), errors: (read: Int32, write: Int32)
+    do { output = try ChildProcess.pipe() } catch { close(input.read); close(input.write); throw error }
+    do { errors = try ChildProcess.pipe() } catch { for fd in [input.read, input.write, output.read, output.write] { close(fd) }; throw error }
+    let child: ChildProcess
+    do {
+        child = try ChildProcess(executable, args, environment: environment, cwd: cwd,
+                                 stdin: input.read, stdout: output.write, stderr: errors.write)
+    } catch {
+        for fd in [input.read, input.write, output.read, output.write, errors.read, errors.write] { close(fd) }
+        throw error
     }
-    if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-    let outPipe = Pipe(), errPipe = Pipe()
-    p.standardOutput = outPipe
-    p.standardError = errPipe
-    let inPipe = Pipe()
-    p.standardInput = inPipe
-    try p.run()
-    if let stdin { inPipe.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try? inPipe.fileHandleForWriting.close()
-    // Read both pipes concurrently so a chatty child cannot block on a full pipe.
-    let errBox = DataBox()
-    let t = Thread { errBox.data = readAll(errPipe.fileHandleForReading.fileDescriptor) }
-    t.start()
-    let out = readAll(outPipe.fileHandleForReading.fileDescriptor)
-    p.waitUntilExit()
-    while !errBox.done { usleep(1000) }
-    return RunResult(status: p.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
-                     stderr: String(decoding: errBox.data, as: UTF8.self))
-}
-
-/// Reads a descriptor to its end, retrying interrupted reads (Foundation's
-/// readDataToEndOfFile traps on EINTR under load).
-func readAll(_ fd: Int32) -> Data {
-    var out = Data()
-    var buf = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n > 0 { out.append(contentsOf: buf[0..<n]); continue }
-        if n < 0 && errno == EINTR { continue }
-        return out
+    for fd in [input.read, output.write, errors.write] { close(fd) }
+    // Both pipes are read at once so a chatty child cannot block on a full pipe.
+    let out = PipeDrain(output.read), err = PipeDrain(errors.read)
+    if let stdin {
+        let bytes = Array(stdin.utf8)
+        var off = 0
+        while off < bytes.count {
+            let n = bytes[off...].withUnsafeBytes { write(input.write, $0.baseAddress, $0.count) }
+            if n > 0 { off += n } else if n < 0 && errno == EINTR { continue } else { break }
+        }
     }
+    close(input.write)
+    var notes: [String] = []
+    if !child.wait(timeout: timeout) {
+        child.send(SIGKILL)
+        child.wait(timeout: nil)
+        notes.append("[test harness] \(executable) was killed after \(Int(timeout)) s")
+    }
+    let grace = Date().addingTimeInterval(5)
+    let (o, oDone) = out.finish(by: grace)
+    let (e, eDone) = err.finish(by: grace)
+    if !oDone || !eDone { notes.append("[test harness] \(executable) exited but its output pipe stayed open (a child it left running holds it)") }
+    let stderrText = String(decoding: e, as: UTF8.self) + notes.map { "\n" + $0 + "\n" }.joined()
+    return RunResult(status: child.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: stderrText)
 }
 
 /// Lines collected from any thread (a log closure, an output closure), in the order they came.
@@ -73,17 +74,6 @@ public final class LineLog: @unchecked Sendable {
     public init() {}
     public func add(_ s: String) { lock.withLock { items.append(s) } }
     public var lines: [String] { lock.withLock { items } }
-}
-
-final class DataBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var _data = Data()
-    private var _done = false
-    var data: Data {
-        get { lock.withLock { _data } }
-        set { lock.withLock { _data = newValue; _done = true } }
-    }
-    var done: Bool { lock.withLock { _done } }
 }
 
 /// Paths of the package under test.
