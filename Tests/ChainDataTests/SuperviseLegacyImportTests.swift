@@ -28,18 +28,15 @@ struct SuperviseLegacyImportTests {
     static func supervise(_ dir: TempDir, legacy: String, work: String, node nodeArgs: [String], extra: [String] = []) throws -> (String, [String: Any]) {
         let python = try Requirements.needPython(TestNode.pythonModules, packages: TestNode.pythonPackages)
         let port = Servers.freePort()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Paths.chainsnapBinary)
-        p.arguments = ["node", "supervise", "--rpc", "http://127.0.0.1:\(port)", "--health-interval", "0.1",
-                       "--import-base-url", "file://" + legacy, "--import-file", "c-chain.rlp", "--import-parts", "aa,ab,ac,ad",
-                       "--work-dir", work, "--import-timeout", "60"] + extra
+        let args = ["node", "supervise", "--rpc", "http://127.0.0.1:\(port)", "--health-interval", "0.1",
+                    "--import-base-url", "file://" + legacy, "--import-file", "c-chain.rlp", "--import-parts", "aa,ab,ac,ad",
+                    "--work-dir", work, "--import-timeout", "60"] + extra
             + ["--", python, Paths.packageRoot + "/Tests/servers/testnode.py", "--port", "\(port)"] + nodeArgs
         let out = dir.sub("supervise-\(UUID().uuidString.prefix(6)).log")
-        _ = FileManager.default.createFile(atPath: out, contents: nil)
-        let fh = FileHandle(forWritingAtPath: out)
-        p.standardOutput = fh
-        p.standardError = fh
-        try p.run()
+        let fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
+        let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer { close(fd); close(devNull) }
+        let p = try ChildProcess(Paths.chainsnapBinary, args, stdin: devNull, stdout: fd, stderr: fd)
         let deadline = Date().addingTimeInterval(90)
         var text = ""
         while Date() < deadline {
@@ -54,9 +51,8 @@ struct SuperviseLegacyImportTests {
                                      "-d", #"{"jsonrpc":"2.0","id":1,"method":"test_state","params":[]}"#])
             state = ((try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [String: Any])?["result"] as? [String: Any] ?? [:]
         }
-        p.terminate()
-        p.waitUntilExit()
-        try? fh?.close()
+        p.send(SIGTERM)
+        if !p.wait(timeout: 60) { p.send(SIGKILL); p.wait(timeout: nil) }
         text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? text
         state["supervisorRunningAfterImport"] = running
         return (text, state)

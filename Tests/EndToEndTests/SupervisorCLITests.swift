@@ -16,13 +16,24 @@ struct SupervisorCLITests {
     }
 
     /// Waits for `p` to exit; SIGKILLs it (and returns false) when it has not within `seconds`.
-    static func exits(_ p: Process, within seconds: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while p.isRunning && Date() < deadline { usleep(20_000) }
-        guard p.isRunning else { return true }
-        kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
+    static func exits(_ p: ChildProcess, within seconds: Double) -> Bool {
+        if p.wait(timeout: seconds) { return true }
+        p.send(SIGKILL)
+        p.wait(timeout: nil)
         return false
+    }
+
+    /// `chainsnap ARGS…` with stdout and stderr into one pipe, read while it runs.
+    static func start(_ args: [String]) throws -> (ChildProcess, PipeDrain) {
+        let (r, w) = try ChildProcess.pipe()
+        let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer { close(w); close(devNull) }
+        do {
+            return (try ChildProcess(Paths.chainsnapBinary, args, stdin: devNull, stdout: w, stderr: w), PipeDrain(r))
+        } catch {
+            close(r)
+            throw error
+        }
     }
 
     @Test("SIGTERM to chainsnap reaches the node, and chainsnap exits with the node's status", .requires("python3"))
@@ -30,20 +41,15 @@ struct SupervisorCLITests {
         let tmp = TempDir("supcli")
         let record = tmp.sub("calls.jsonl")
         let port = Servers.freePort()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Paths.chainsnapBinary)
-        p.arguments = ["node", "supervise", "--rpc", "http://127.0.0.1:\(port)", "--health-interval", "0.1", "--alias", "C=evm",
-                       "--", "python3", Self.standin, "--port", "\(port)", "--record", record, "--healthy-after", "0.3", "--exit-status", "42"]
-        let errPipe = Pipe()
-        p.standardError = errPipe
-        try p.run()
+        let (p, out) = try Self.start(["node", "supervise", "--rpc", "http://127.0.0.1:\(port)", "--health-interval", "0.1", "--alias", "C=evm",
+                                       "--", "python3", Self.standin, "--port", "\(port)", "--record", record, "--healthy-after", "0.3", "--exit-status", "42"])
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline, !Self.events(record).contains(where: { $0["method"] as? String == "admin.aliasChain" }) { usleep(50_000) }
         usleep(200_000)
-        p.terminate()  // SIGTERM to the supervisor only, as the kubelet does
+        p.send(SIGTERM)  // to the supervisor only, as the kubelet does
         #expect(Self.exits(p, within: 20), "chainsnap did not exit after SIGTERM")
-        let log = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(p.terminationReason == .exit)
+        let log = String(decoding: out.finish(by: Date().addingTimeInterval(5)).data, as: UTF8.self)
+        #expect(!p.killedBySignal)
         #expect(p.terminationStatus == 42, "log:\n\(log)")
         let ev = Self.events(record)
         #expect(ev.contains { $0["event"] as? String == "signal" && $0["signal"] as? Int == Int(SIGTERM) })
@@ -56,34 +62,16 @@ struct SupervisorCLITests {
         let tmp = TempDir("supcli")
         let record = tmp.sub("calls.jsonl")
         let port = Servers.freePort()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Paths.chainsnapBinary)
-        p.arguments = ["node", "supervise", "--rpc", "http://127.0.0.1:\(port)", "--health-interval", "0.1",
-                       "--import-from", "file://" + tmp.sub("no-such-store"), "--network", "devnet", "--work-dir", tmp.sub("work"),
-                       "--min-height", "5", "--import-timeout", "30",
-                       "--", "python3", Self.standin, "--port", "\(port)", "--record", record, "--exit-status", "3"]
-        let errPipe = Pipe()
-        p.standardError = errPipe
-        p.standardOutput = errPipe
-        try p.run()
-        // Collect the log while it runs; stop once the import step reported back.
-        let log = SupervisorCLILog()
-        let reader = Thread {
-            let h = errPipe.fileHandleForReading
-            while true {
-                let d = h.availableData
-                if d.isEmpty { break }
-                log.append(String(decoding: d, as: UTF8.self))
-            }
-        }
-        reader.start()
+        let (p, out) = try Self.start(["node", "supervise", "--rpc", "http://127.0.0.1:\(port)", "--health-interval", "0.1",
+                                       "--import-from", "file://" + tmp.sub("no-such-store"), "--network", "devnet", "--work-dir", tmp.sub("work"),
+                                       "--min-height", "5", "--import-timeout", "30",
+                                       "--", "python3", Self.standin, "--port", "\(port)", "--record", record, "--exit-status", "3"])
         let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, !log.text.contains("startup complete") { usleep(50_000) }
+        while Date() < deadline, !out.text.contains("startup complete") { usleep(50_000) }
         #expect(p.isRunning, "the node must keep running after a failed import")
-        p.terminate()
+        p.send(SIGTERM)
         #expect(Self.exits(p, within: 20), "chainsnap did not exit after SIGTERM")
-        while !log.text.contains("node exited") && Date() < deadline { usleep(20_000) }
-        let text = log.text
+        let text = String(decoding: out.finish(by: Date().addingTimeInterval(5)).data, as: UTF8.self)
         #expect(p.terminationStatus == 3, "log:\n\(text)")
         #expect(text.contains("starting: RLP import (chainsnap rlp import --rpc http://127.0.0.1:\(port) --from file://"), "log:\n\(text)")
         #expect(text.contains("--network devnet") && text.contains("--min-height 5") && text.contains("--timeout 30"))
@@ -106,17 +94,16 @@ struct SupervisorCLITests {
     @Test("node status: heights, lag and sync state across nodes; fails when one is behind, syncing or down", .requires("python3"))
     func status() throws {
         let tmp = TempDir("status")
-        var nodes: [Process] = []
-        // SIGKILL: a signal mask inherited from the test's thread cannot delay it.
-        defer { for n in nodes where n.isRunning { kill(n.processIdentifier, SIGKILL); n.waitUntilExit() } }
+        var nodes: [ChildProcess] = []
+        // SIGKILL: nothing the node does can delay it.
+        defer { for n in nodes where n.isRunning { n.send(SIGKILL); n.wait(timeout: nil) } }
+        let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
+        defer { close(devNull) }
         var urls: [String] = []
         for (i, extra) in [["--height", "1000"], ["--height", "995"], ["--height", "900", "--syncing"]].enumerated() {
             let port = Servers.freePort()
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["python3", Self.standin, "--port", "\(port)", "--record", tmp.sub("r\(i)")] + extra
-            try p.run()
-            nodes.append(p)
+            nodes.append(try ChildProcess("python3", [Self.standin, "--port", "\(port)", "--record", tmp.sub("r\(i)")] + extra,
+                                          stdin: devNull, stdout: devNull, stderr: devNull))
             urls.append("http://127.0.0.1:\(port)")
         }
         let deadline = Date().addingTimeInterval(10)
@@ -230,11 +217,4 @@ struct SupervisorCLITests {
         let neither = try run(Paths.chainsnapBinary, ["k8s", "restore-job", "--pvc", "p"])
         #expect(neither.status == 64 && neither.stderr.contains("--from-secret"))
     }
-}
-
-final class SupervisorCLILog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var buffer = ""
-    func append(_ s: String) { lock.withLock { buffer += s } }
-    var text: String { lock.withLock { buffer } }
 }

@@ -52,21 +52,19 @@ struct FleetStandinTests {
         #expect(port.status == 1 && port.stderr.contains("5 of 5 pods are not ok"), "\(port.output)")
         // --watch refreshes until interrupted.
         let out = k.dir.sub("watch.out")
-        _ = FileManager.default.createFile(atPath: out, contents: nil)
-        let w = Process()
-        w.executableURL = URL(fileURLWithPath: Paths.chainsnapBinary)
-        w.arguments = ["fleet", "status", "--kubeconfig", kc, "--watch", "--interval", "0.5"]
-        w.standardOutput = FileHandle(forWritingAtPath: out)
-        w.standardError = FileHandle.nullDevice
-        try w.run()
+        let outFD = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
+        defer { close(outFD); close(devNull) }
+        let w = try ChildProcess(Paths.chainsnapBinary, ["fleet", "status", "--kubeconfig", kc, "--watch", "--interval", "0.5"],
+                                 stdin: devNull, stdout: outFD, stderr: devNull)
         let deadline = Date().addingTimeInterval(20)
         var refreshes = 0
         while Date() < deadline && refreshes < 2 {
             try await Task.sleep(nanoseconds: 200_000_000)
             refreshes = ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").components(separatedBy: "NAMESPACE").count - 1
         }
-        w.terminate()
-        w.waitUntilExit()
+        w.send(SIGTERM)
+        if !w.wait(timeout: 30) { w.send(SIGKILL); w.wait(timeout: nil) }
         #expect(refreshes >= 2, "--watch printed \(refreshes) tables")
     }
 

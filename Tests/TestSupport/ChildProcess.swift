@@ -158,14 +158,15 @@ public final class ChildProcess: @unchecked Sendable {
 
 /// Reads a descriptor to its end on a thread of its own. `finish(by:)` waits for the end at
 /// most until then: a grandchild that still holds the pipe open cannot keep a test waiting.
-final class PipeDrain: @unchecked Sendable {
+public final class PipeDrain: @unchecked Sendable {
     private let fd: Int32
     private let lock = NSLock()
     private var data = Data()
     private var ended = false
     private var abandoned = false
 
-    init(_ fd: Int32) {
+    /// Starts reading `fd`, which it closes in `finish`.
+    public init(_ fd: Int32) {
         self.fd = fd
         let t = Thread { [self] in loop() }
         t.name = "test-pipe-drain"
@@ -189,8 +190,11 @@ final class PipeDrain: @unchecked Sendable {
         lock.withLock { ended = true }
     }
 
+    /// What has been read so far, as text.
+    public var text: String { String(decoding: lock.withLock { data }, as: UTF8.self) }
+
     /// What was read; `complete` is false when the end did not come by `deadline`.
-    func finish(by deadline: Date) -> (data: Data, complete: Bool) {
+    public func finish(by deadline: Date) -> (data: Data, complete: Bool) {
         while !lock.withLock({ ended }) && Date() < deadline { usleep(2_000) }
         let complete = lock.withLock { ended }
         if !complete {
