@@ -29,10 +29,10 @@ watched_swift_test() {
     if [ $(( $(date +%s) - $(stat -c %Y "$out") )) -ge "$stall_seconds" ] && kill -0 $pid 2>/dev/null; then
       {
         echo "== no test output for $stall_seconds s: the run is stuck. Processes, then every thread's stack:"
-        ps -eo pid,ppid,etimes,args --forest | grep -v ' \[' | cut -c1-300
+        ps -eo pid,ppid,etimes,args --forest | grep -v ' \[' | cut -c1-300 || true
         for t in $(pgrep -f 'PackageTests.xctest|swiftpm-testing-helper'); do
           if command -v gdb >/dev/null; then
-            gdb -p "$t" -batch -ex 'thread apply all bt 25' 2>&1 | grep -E '^(Thread|#)' | cut -c1-240 | head -1500
+            gdb -p "$t" -batch -ex 'thread apply all bt 25' 2>&1 | grep -E '^(Thread|#)' | cut -c1-240 | head -1500 || true
           fi
         done
         echo "== stopping the stuck run"
