@@ -17,6 +17,10 @@ scripts/fuzz.sh 3
 # $stall_seconds is stuck: the script prints every thread's stack (gdb) and the process tree,
 # stops it and fails, so CI says where it hung instead of running out of time.
 stall_seconds=${CHAINSNAP_TEST_STALL:-600}
+descendants() {
+  local c
+  for c in $(pgrep -P "$1"); do echo "$c"; descendants "$c"; done
+}
 watched_swift_test() {
   local out
   out=$(mktemp)
@@ -30,14 +34,14 @@ watched_swift_test() {
       {
         echo "== no test output for $stall_seconds s: the run is stuck. Processes, then every thread's stack:"
         ps -eo pid,ppid,etimes,args --forest | grep -v ' \[' | cut -c1-300 || true
-        for t in $(pgrep -f 'PackageTests.xctest|swiftpm-testing-helper'); do
-          if command -v gdb >/dev/null; then
+        for t in $(descendants $pid); do
+          if command -v gdb >/dev/null && grep -qE 'PackageTests|testing-helper' "/proc/$t/comm" "/proc/$t/cmdline" 2>/dev/null; then
             gdb -p "$t" -batch -ex 'thread apply all bt 25' 2>&1 | grep -E '^(Thread|#)' | cut -c1-240 | head -1500 || true
           fi
         done
         echo "== stopping the stuck run"
       } >>"$out" 2>&1
-      pkill -KILL -f 'PackageTests.xctest|swiftpm-testing-helper' || true
+      kill -KILL $(descendants $pid) $pid 2>/dev/null || true
     fi
   done
   local rc=0
