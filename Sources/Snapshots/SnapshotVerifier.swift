@@ -38,9 +38,13 @@ public struct SnapshotVerifier: Sendable {
 
     public func verify(ids: [String]) async throws -> [SnapshotCheck] {
         let catalog = SnapshotCatalog(store: store)
-        var present: [String: Int64] = [:]
-        for o in try await store.list(prefix: SnapshotLayout.chunkPrefix) { present[o.key] = o.size }
-        var deepChecked: [String: Bool] = [:]  // chunk key -> ok, shared across snapshots
+        // Keyed by compact chunk names, not key strings, and filled as the store is walked: at
+        // 500,000 chunks neither the key strings nor the whole listing are held.
+        var present: [ChunkName: Int64] = [:]
+        try await store.forEachObject(prefix: SnapshotLayout.chunkPrefix) { o in
+            if let name = ChunkName(storeKey: o.key) { present[name] = o.size }
+        }
+        var deepChecked: [ChunkName: Bool] = [:]  // chunk -> ok, shared across snapshots
         var out: [SnapshotCheck] = []
         for id in ids {
             let m: Manifest
@@ -51,18 +55,21 @@ public struct SnapshotVerifier: Sendable {
                 continue
             }
             var check = SnapshotCheck(id: id, ok: true, chunks: m.chunks.count)
-            var toHash: [ChunkInfo] = []
-            for c in m.chunks {
-                guard let size = present[c.key] else { check.missing.append(c.id); continue }
+            var toHash: [Int] = []  // indexes into m.chunks
+            for (i, c) in m.chunks.enumerated() {
+                guard let name = ChunkName(c), let size = present[name] else { check.missing.append(c.id); continue }
                 if size != c.stored { check.wrongSize.append(c.id); continue }
                 if deep {
-                    if let ok = deepChecked[c.key] { if !ok { check.corrupt.append(c.id) } } else { toHash.append(c) }
+                    if let ok = deepChecked[name] { if !ok { check.corrupt.append(c.id) } } else { toHash.append(i) }
                 }
             }
             if deep && !toHash.isEmpty {
-                let bad = try await hashAll(toHash, label: "verify \(id)")
-                for c in toHash { deepChecked[c.key] = !bad.contains(c.id) }
-                check.corrupt.append(contentsOf: toHash.filter { bad.contains($0.id) }.map(\.id))
+                let bad = try await hashAll(m.chunks, toHash, label: "verify \(id)")
+                for i in toHash {
+                    let c = m.chunks[i]
+                    if let name = ChunkName(c) { deepChecked[name] = !bad.contains(c.id) }
+                    if bad.contains(c.id) { check.corrupt.append(c.id) }
+                }
             }
             check.ok = check.missing.isEmpty && check.wrongSize.isEmpty && check.corrupt.isEmpty
             out.append(check)
@@ -97,9 +104,10 @@ public struct SnapshotVerifier: Sendable {
         }
     }
 
-    private func hashAll(_ chunks: [ChunkInfo], label: String) async throws -> Set<String> {
+    /// Downloads, decompresses and hashes `all[i]` for each `i` in `indexes`; returns the ids that failed.
+    private func hashAll(_ all: [ChunkInfo], _ indexes: [Int], label: String) async throws -> Set<String> {
         let bad = Locked<Set<String>>([])
-        let progress = ProgressReporter(label: label, total: chunks.reduce(0) { $0 + $1.size }, quiet: quiet)
+        let progress = ProgressReporter(label: label, total: indexes.reduce(0) { $0 + all[$1].size }, quiet: quiet)
         progress.start()
         defer { progress.finish() }
         let pool = ContextPool(level: 3)
@@ -109,14 +117,14 @@ public struct SnapshotVerifier: Sendable {
         }
         if let bulk = store as? any BulkFetching {
             // Each store key built once, shared by the map and the requests.
-            let keys = chunks.map(\.key)
-            let byKey = Dictionary(zip(keys, chunks.indices), uniquingKeysWith: { a, _ in a })
-            try await bulk.fetchAll(chunks.indices.map { FetchRequest(key: keys[$0], expectedSize: chunks[$0].stored) }) { req, bytes in
-                check(chunks[byKey[req.key]!], bytes)
+            let keys = indexes.map { all[$0].key }
+            let byKey = Dictionary(zip(keys, indexes), uniquingKeysWith: { a, _ in a })
+            try await bulk.fetchAll(zip(keys, indexes).map { FetchRequest(key: $0, expectedSize: all[$1].stored) }) { req, bytes in
+                check(all[byKey[req.key]!], bytes)
             }
         } else {
-            try await forEachBounded(chunks.count, limit: parallel) { i in
-                let c = chunks[i]
+            try await forEachBounded(indexes.count, limit: parallel) { n in
+                let c = all[indexes[n]]
                 do { check(c, try await store.get(c.key)) } catch let e as ChainsnapError where e.code == .notFound {
                     bad.withLock { _ = $0.insert(c.id) }
                 }

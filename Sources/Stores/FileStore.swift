@@ -92,26 +92,31 @@ public struct FileStore: ObjectStore {
 
     public func list(prefix: String) async throws -> [ObjectInfo] {
         var out: [ObjectInfo] = []
-        // Walk only the folder the prefix names, then filter by the full prefix.
-        let dirPart = prefix.contains("/") ? String(prefix[..<prefix.lastIndex(of: "/")!]) : ""
-        let start = dirPart.isEmpty ? root : root + "/" + dirPart
-        guard FS.isDirectory(start) else { return [] }
-        try walk(start, relative: dirPart, prefix: prefix, into: &out)
+        try await forEachObject(prefix: prefix) { out.append($0) }
         return out.sorted { $0.key < $1.key }
     }
 
-    private func walk(_ dir: String, relative: String, prefix: String, into out: inout [ObjectInfo]) throws {
+    /// Walks only the folder the prefix names, filtering by the full prefix, and hands each object
+    /// over as it is found (a 500,000-chunk listing is never held whole).
+    public func forEachObject(prefix: String, _ body: (ObjectInfo) throws -> Void) async throws {
+        let dirPart = prefix.contains("/") ? String(prefix[..<prefix.lastIndex(of: "/")!]) : ""
+        let start = dirPart.isEmpty ? root : root + "/" + dirPart
+        guard FS.isDirectory(start) else { return }
+        try walk(start, relative: dirPart, prefix: prefix, body)
+    }
+
+    private func walk(_ dir: String, relative: String, prefix: String, _ body: (ObjectInfo) throws -> Void) throws {
         for name in try FS.listDirectory(dir) where !name.hasPrefix(".tmp-") {
             let rel = relative.isEmpty ? name : relative + "/" + name
             let full = dir + "/" + name
             guard let st = FS.lstatus(full) else { continue }
             if (st.st_mode & S_IFMT) == S_IFDIR {
                 if rel.hasPrefix(prefix) || prefix.hasPrefix(rel + "/") {
-                    try walk(full, relative: rel, prefix: prefix, into: &out)
+                    try walk(full, relative: rel, prefix: prefix, body)
                 }
             } else if (st.st_mode & S_IFMT) == S_IFREG, rel.hasPrefix(prefix) {
-                out.append(ObjectInfo(key: rel, size: Int64(st.st_size), etag: nil,
-                                      lastModified: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9))
+                try body(ObjectInfo(key: rel, size: Int64(st.st_size), etag: nil,
+                                    lastModified: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9))
             }
         }
     }

@@ -39,6 +39,9 @@ public protocol ObjectStore: Sendable {
     func putFile(_ key: String, path: String) async throws
     /// Every object whose key starts with `prefix`, in key order.
     func list(prefix: String) async throws -> [ObjectInfo]
+    /// Calls `body` with every object whose key starts with `prefix`, in no particular order,
+    /// without holding the whole listing when the store can (a `file://` store walks its folders).
+    func forEachObject(prefix: String, _ body: (ObjectInfo) throws -> Void) async throws
     func delete(_ key: String) async throws
     /// Makes every completed `put` durable (a manifest is written only after this).
     func flush() async throws
@@ -48,6 +51,10 @@ public protocol ObjectStore: Sendable {
 
 extension ObjectStore {
     public func flush() async throws {}
+
+    public func forEachObject(prefix: String, _ body: (ObjectInfo) throws -> Void) async throws {
+        for o in try await list(prefix: prefix) { try body(o) }
+    }
 
     public func displayURL(for key: String) -> String { displayURL + "/" + key }
 

@@ -78,6 +78,13 @@ struct StoreConformance {
         #expect(try await store.list(prefix: "conf/b/thr").map(\.key) == ["conf/b/three.bin"], "a prefix inside a name")
         #expect(try await store.list(prefix: "conf/deep/").map(\.key) == ["conf/deep/x/y/z.bin"], "nested folders")
         #expect(try await store.list(prefix: "nothing-here/").isEmpty)
+        // forEachObject hands over the same objects (in no promised order), prefix rules included.
+        for prefix in ["conf/", "conf/a", "conf/b/thr", "conf/deep/", "nothing-here/"] {
+            var seen: [String: Int64] = [:]
+            try await store.forEachObject(prefix: prefix) { seen[$0.key] = $0.size }
+            let listed = try await store.list(prefix: prefix)
+            #expect(seen == Dictionary(uniqueKeysWithValues: listed.map { ($0.key, $0.size) }), "forEachObject(\(prefix))")
+        }
     }
 
     func gets() async throws {

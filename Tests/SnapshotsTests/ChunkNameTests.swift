@@ -1,0 +1,42 @@
+import Testing
+import SnapshotCore
+@testable import Snapshots
+
+/// `ChunkName`: the compact name `snapshot verify` matches store listings and chunk tables on.
+@Suite struct ChunkNameTests {
+    static let id = "0123456789abcdef00112233445566778899aabbccddeeff0f1e2d3c4b5a6978"
+
+    @Test("a chunk and its store key give the same name; codec and id tell names apart")
+    func keyAndChunkAgree() {
+        for codec in ["zstd", "lz4"] {
+            let c = ChunkInfo(id: Self.id, size: 10, stored: 5, codec: codec)
+            #expect(ChunkName(c) != nil)
+            #expect(ChunkName(storeKey: c.key) == ChunkName(c), "\(c.key)")
+        }
+        let z = ChunkName(ChunkInfo(id: Self.id, size: 1, stored: 1, codec: "zstd"))
+        let l = ChunkName(ChunkInfo(id: Self.id, size: 1, stored: 1, codec: "lz4"))
+        #expect(z != l)
+        var other = Array(Self.id)
+        other[63] = "9"
+        #expect(ChunkName(ChunkInfo(id: String(other), size: 1, stored: 1, codec: "zstd")) != z)
+        other = Array(Self.id)
+        other[0] = "f"  // the first word differs
+        #expect(ChunkName(ChunkInfo(id: String(other), size: 1, stored: 1, codec: "zstd")) != z)
+    }
+
+    @Test("keys that are not a chunk's name nothing", arguments: [
+        "chunks/01/\(id).gz", "chunks/02/\(id).zst", "chunk/01/\(id).zst", "chunks/01\(id).zstx",
+        "chunks/01/\(id.uppercased()).zst", "chunks/01/\(id.dropLast()).zst", "chunks/01/\(id)0.zst",
+        "chunks/01/.tmp-\(id.prefix(60)).zst", "snapshots/01/\(id).zst", "",
+    ])
+    func otherKeys(_ key: String) {
+        #expect(ChunkName(storeKey: key) == nil)
+    }
+
+    @Test("ids that are not 64 lowercase hex digits name nothing")
+    func badIDs() {
+        for id in ["", "abc", String(Self.id.dropLast()), Self.id + "0", Self.id.uppercased(), "g" + Self.id.dropFirst()] {
+            #expect(ChunkName(ChunkInfo(id: id, size: 1, stored: 1, codec: "zstd")) == nil, "\(id)")
+        }
+    }
+}
