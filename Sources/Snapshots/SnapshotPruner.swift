@@ -54,7 +54,15 @@ public struct SnapshotPruner: Sendable {
         var referenced: Set<ChunkName> = []
         for id in s.keptSnapshots {
             let m = try await catalog.load(id, entries: .skip)  // the chunk table is all prune needs
-            for c in m.chunks { if let n = ChunkName(c) { referenced.insert(n) } }
+            for c in m.chunks {
+                // A chunk named by no SHA-256 id has no object prune could tell apart: stop, delete nothing.
+                guard let n = ChunkName(c) else {
+                    throw ChainsnapError(.corrupt, "snapshot \(id) names chunk '\(c.id)', which is not a SHA-256 id; prune deleted nothing",
+                                         object: SnapshotLayout.manifestKey(id),
+                                         hint: "run 'chainsnap snapshot verify' on it; prune keeps every chunk a kept snapshot names")
+                }
+                referenced.insert(n)
+            }
         }
         // Manifests go first, so no snapshot ever names a deleted chunk.
         for id in s.removedSnapshots {

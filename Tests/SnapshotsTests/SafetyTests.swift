@@ -174,6 +174,26 @@ import TestSupport
         #expect(broken[0].missing == [last.chunks[0].id])
     }
 
+    @Test("prune refuses, deleting nothing, when a kept snapshot names a chunk by no SHA-256 id")
+    func pruneRefusesAChunkItCannotName() async throws {
+        let f = Fixture()
+        try FileManager.default.createDirectory(atPath: f.src, withIntermediateDirectories: true)
+        try Data(Trees.compressibleBytes(300_000, seed: 61)).write(to: URL(fileURLWithPath: f.src + "/a"))
+        let first = try await f.create(chunkSize: 256 << 10).id
+        try FileManager.default.removeItem(atPath: f.src + "/a")
+        try Data(Trees.compressibleBytes(300_000, seed: 62)).write(to: URL(fileURLWithPath: f.src + "/b"))
+        _ = try await f.create(chunkSize: 256 << 10)
+        // The newest (kept) snapshot names a chunk in upper case: its object is not one prune can tell.
+        let odd = try await f.tamper(first) { $0.chunks[0].id = $0.chunks[0].id.uppercased() }
+        let chunks = Set(try f.chunkFiles())
+        let manifests = try FileManager.default.contentsOfDirectory(atPath: f.storeRoot + "/snapshots")
+        let p = SnapshotPruner(store: f.store, keepLast: 1, dryRun: false, grace: 0)
+        let e = await expectFailure("which is not a SHA-256 id; prune deleted nothing") { _ = try await p.run(log: { _ in }) }
+        #expect(e?.description.contains(odd) == true)
+        #expect(Set(try f.chunkFiles()) == chunks)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: f.storeRoot + "/snapshots").sorted() == manifests.sorted())
+    }
+
     @Test func reuseExistingFetchesOnlyWhatChanged() async throws {
         let f = Fixture()
         try FileManager.default.createDirectory(atPath: f.src, withIntermediateDirectories: true)
