@@ -36,18 +36,23 @@ struct ChunkName: Hashable, Sendable {
     /// 64 lowercase hex digits as four big-endian words.
     private static func words<C: Collection>(_ hex: C) -> (UInt64, UInt64, UInt64, UInt64)? where C.Element == UInt8 {
         guard hex.count == 64 else { return nil }
-        var out: [UInt64] = [0, 0, 0, 0]
+        var w: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         var i = 0
         for c in hex {
-            let v: UInt8
+            let v: UInt64
             switch c {
-            case 48...57: v = c - 48
-            case 97...102: v = c - 87
+            case 48...57: v = UInt64(c - 48)
+            case 97...102: v = UInt64(c - 87)
             default: return nil
             }
-            out[i >> 4] = out[i >> 4] << 4 | UInt64(v)
+            switch i >> 4 {  // no array: this runs twice per chunk in verify and prune
+            case 0: w.0 = w.0 << 4 | v
+            case 1: w.1 = w.1 << 4 | v
+            case 2: w.2 = w.2 << 4 | v
+            default: w.3 = w.3 << 4 | v
+            }
             i += 1
         }
-        return (out[0], out[1], out[2], out[3])
+        return w
     }
 }

@@ -67,8 +67,9 @@ public struct SnapshotVerifier: Sendable {
                 let bad = try await hashAll(m.chunks, toHash, label: "verify \(id)")
                 for i in toHash {
                     let c = m.chunks[i]
-                    if let name = ChunkName(c) { deepChecked[name] = !bad.contains(c.id) }
-                    if bad.contains(c.id) { check.corrupt.append(c.id) }
+                    let ok = !bad.contains(c.id)
+                    if let name = ChunkName(c) { deepChecked[name] = ok }
+                    if !ok { check.corrupt.append(c.id) }
                 }
             }
             check.ok = check.missing.isEmpty && check.wrongSize.isEmpty && check.corrupt.isEmpty

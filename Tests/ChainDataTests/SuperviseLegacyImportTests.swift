@@ -33,10 +33,7 @@ struct SuperviseLegacyImportTests {
                     "--work-dir", work, "--import-timeout", "60"] + extra
             + ["--", python, Paths.packageRoot + "/Tests/servers/testnode.py", "--port", "\(port)"] + nodeArgs
         let out = dir.sub("supervise-\(UUID().uuidString.prefix(6)).log")
-        let fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
-        let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        defer { close(fd); close(devNull) }
-        let p = try ChildProcess(Paths.chainsnapBinary, args, stdin: devNull, stdout: fd, stderr: fd)
+        let p = try ChildProcess(Paths.chainsnapBinary, args, log: out)
         let deadline = Date().addingTimeInterval(90)
         var text = ""
         while Date() < deadline {
@@ -52,7 +49,7 @@ struct SuperviseLegacyImportTests {
             state = ((try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [String: Any])?["result"] as? [String: Any] ?? [:]
         }
         p.send(SIGTERM)
-        if !p.wait(timeout: 60) { p.send(SIGKILL); p.wait(timeout: nil) }
+        p.waitOrKill(within: 60)
         text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? text
         state["supervisorRunningAfterImport"] = running
         return (text, state)

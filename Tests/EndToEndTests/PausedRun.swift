@@ -17,12 +17,9 @@ final class PausedRun: @unchecked Sendable {
          waitForPause: Bool = true) throws {
         pauseFile = dir + "/pause-\(label)"
         logPath = dir + "/run-\(label).log"
-        let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
-        let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        defer { close(log); close(devNull) }
         process = try ChildProcess(Paths.chainsnapBinary, args,
                                    environment: ["CHAINSNAP_TEST_PAUSE": point, "CHAINSNAP_TEST_PAUSE_FILE": pauseFile],
-                                   stdin: devNull, stdout: log, stderr: log)
+                                   log: logPath)
         if waitForPause { try self.waitForPause(timeout: timeout) }
     }
 

@@ -15,19 +15,12 @@ struct SupervisorCLITests {
         return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }
 
-    /// Waits for `p` to exit; SIGKILLs it (and returns false) when it has not within `seconds`.
-    static func exits(_ p: ChildProcess, within seconds: Double) -> Bool {
-        if p.wait(timeout: seconds) { return true }
-        p.send(SIGKILL)
-        p.wait(timeout: nil)
-        return false
-    }
-
     /// `chainsnap ARGS…` with stdout and stderr into one pipe, read while it runs.
     static func start(_ args: [String]) throws -> (ChildProcess, PipeDrain) {
+        let devNull = try ChildProcess.openNull()
+        defer { close(devNull) }
         let (r, w) = try ChildProcess.pipe()
-        let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        defer { close(w); close(devNull) }
+        defer { close(w) }
         do {
             return (try ChildProcess(Paths.chainsnapBinary, args, stdin: devNull, stdout: w, stderr: w), PipeDrain(r))
         } catch {
@@ -47,7 +40,7 @@ struct SupervisorCLITests {
         while Date() < deadline, !Self.events(record).contains(where: { $0["method"] as? String == "admin.aliasChain" }) { usleep(50_000) }
         usleep(200_000)
         p.send(SIGTERM)  // to the supervisor only, as the kubelet does
-        #expect(Self.exits(p, within: 20), "chainsnap did not exit after SIGTERM")
+        #expect(p.waitOrKill(within: 20), "chainsnap did not exit after SIGTERM")
         let log = String(decoding: out.finish(by: Date().addingTimeInterval(5)).data, as: UTF8.self)
         #expect(!p.killedBySignal)
         #expect(p.terminationStatus == 42, "log:\n\(log)")
@@ -70,7 +63,7 @@ struct SupervisorCLITests {
         while Date() < deadline, !out.text.contains("startup complete") { usleep(50_000) }
         #expect(p.isRunning, "the node must keep running after a failed import")
         p.send(SIGTERM)
-        #expect(Self.exits(p, within: 20), "chainsnap did not exit after SIGTERM")
+        #expect(p.waitOrKill(within: 20), "chainsnap did not exit after SIGTERM")
         let text = String(decoding: out.finish(by: Date().addingTimeInterval(5)).data, as: UTF8.self)
         #expect(p.terminationStatus == 3, "log:\n\(text)")
         #expect(text.contains("starting: RLP import (chainsnap rlp import --rpc http://127.0.0.1:\(port) --from file://"), "log:\n\(text)")
@@ -97,7 +90,7 @@ struct SupervisorCLITests {
         var nodes: [ChildProcess] = []
         // SIGKILL: nothing the node does can delay it.
         defer { for n in nodes where n.isRunning { n.send(SIGKILL); n.wait(timeout: nil) } }
-        let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
+        let devNull = try ChildProcess.openNull()
         defer { close(devNull) }
         var urls: [String] = []
         for (i, extra) in [["--height", "1000"], ["--height", "995"], ["--height", "900", "--syncing"]].enumerated() {

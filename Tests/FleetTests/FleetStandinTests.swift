@@ -52,8 +52,8 @@ struct FleetStandinTests {
         #expect(port.status == 1 && port.stderr.contains("5 of 5 pods are not ok"), "\(port.output)")
         // --watch refreshes until interrupted.
         let out = k.dir.sub("watch.out")
-        let outFD = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
+        let outFD = try ChildProcess.openLog(out)
+        let devNull = try ChildProcess.openNull()
         defer { close(outFD); close(devNull) }
         let w = try ChildProcess(Paths.chainsnapBinary, ["fleet", "status", "--kubeconfig", kc, "--watch", "--interval", "0.5"],
                                  stdin: devNull, stdout: outFD, stderr: devNull)
@@ -64,7 +64,7 @@ struct FleetStandinTests {
             refreshes = ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").components(separatedBy: "NAMESPACE").count - 1
         }
         w.send(SIGTERM)
-        if !w.wait(timeout: 30) { w.send(SIGKILL); w.wait(timeout: nil) }
+        w.waitOrKill(within: 30)
         #expect(refreshes >= 2, "--watch printed \(refreshes) tables")
     }
 

@@ -61,6 +61,31 @@ public final class ChildProcess: @unchecked Sendable {
         pid = child
     }
 
+    /// Starts `executable` with stdin from /dev/null and stdout and stderr appended to `logPath`
+    /// (created or truncated), or discarded when `logPath` is nil.
+    public convenience init(_ executable: String, _ args: [String], environment: [String: String]? = nil, cwd: String? = nil,
+                            log logPath: String?) throws {
+        let devNull = try Self.openNull()
+        defer { close(devNull) }
+        let out = try logPath.map(Self.openLog) ?? devNull
+        defer { if out != devNull { close(out) } }
+        try self.init(executable, args, environment: environment, cwd: cwd, stdin: devNull, stdout: out, stderr: out)
+    }
+
+    /// Opens `path` for a child's output: created or truncated, appended to, close-on-exec here.
+    public static func openLog(_ path: String) throws -> Int32 {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ServerError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        return fd
+    }
+
+    /// /dev/null, read-write and close-on-exec here: a child's stdin, or the output it discards.
+    public static func openNull() throws -> Int32 {
+        let fd = open("/dev/null", O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { throw ServerError("cannot open /dev/null: \(String(cString: strerror(errno)))") }
+        return fd
+    }
+
     deinit {
         if isRunning {
             kill(pid, SIGKILL)
@@ -106,6 +131,16 @@ public final class ChildProcess: @unchecked Sendable {
             pause = min(pause * 2, 20_000)
         }
         return true
+    }
+
+    /// Waits up to `seconds` for the child to exit; if it has not, kills it (SIGKILL) and reaps it.
+    /// True when it exited on its own.
+    @discardableResult
+    public func waitOrKill(within seconds: Double) -> Bool {
+        if wait(timeout: seconds) { return true }
+        send(SIGKILL)
+        wait(timeout: nil)
+        return false
     }
 
     /// As Foundation reports it: the exit code, or the number of the signal that ended it.

@@ -10,9 +10,7 @@ import Glibc
 public func killWhenJournalReaches(_ executable: String, _ args: [String], journal: String, lines: Int,
                                    timeout: Double) throws -> Int {
     func count() -> Int { ((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "").split(separator: "\n").count }
-    let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
-    defer { close(devNull) }
-    let p = try ChildProcess(executable, args, stdin: devNull, stdout: devNull, stderr: devNull)
+    let p = try ChildProcess(executable, args, log: nil)
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
         if count() >= lines || !p.isRunning { break }

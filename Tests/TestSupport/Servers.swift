@@ -131,10 +131,9 @@ public final class ManagedProcess: @unchecked Sendable {
                 stdoutPipe: Bool = false, killImmediately: Bool = false) throws {
         self.logPath = logPath
         self.killImmediately = killImmediately
-        let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
-        guard log >= 0 else { throw ServerError("cannot write \(logPath): \(String(cString: strerror(errno)))") }
+        let log = try ChildProcess.openLog(logPath)
         defer { close(log) }
-        let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        let devNull = try ChildProcess.openNull()
         defer { close(devNull) }
         let pipe = stdoutPipe ? try ChildProcess.pipe() : nil
         // Through Tests/servers/with_parent.py when python3 is there: the server then dies with
@@ -178,11 +177,11 @@ public final class ManagedProcess: @unchecked Sendable {
         guard child.isRunning else { return }
         if killImmediately {
             child.send(SIGKILL)
+            child.wait(timeout: nil)
         } else {
             child.send(SIGTERM)
-            if !child.wait(timeout: grace) { child.send(SIGKILL) }
+            child.waitOrKill(within: grace)
         }
-        child.wait(timeout: nil)
     }
 
     /// The last lines of the process's log, for error messages.
@@ -205,11 +204,7 @@ extension Servers {
     /// Runs a tool to completion with its output in `logPath` (no pipes). Returns the exit status.
     @discardableResult
     public static func runLogged(_ executable: String, _ args: [String], logPath: String) throws -> Int32 {
-        let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
-        guard log >= 0 else { throw ServerError("cannot write \(logPath): \(String(cString: strerror(errno)))") }
-        let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        defer { close(log); close(devNull) }
-        let p = try ChildProcess(executable, args, stdin: devNull, stdout: log, stderr: log)
+        let p = try ChildProcess(executable, args, log: logPath)
         p.wait(timeout: nil)
         return p.terminationStatus
     }

@@ -54,9 +54,7 @@ public func run(_ executable: String, _ args: [String], environment: [String: St
     }
     close(input.write)
     var notes: [String] = []
-    if !child.wait(timeout: timeout) {
-        child.send(SIGKILL)
-        child.wait(timeout: nil)
+    if !child.waitOrKill(within: timeout) {
         notes.append("[test harness] \(executable) was killed after \(Int(timeout)) s")
     }
     let grace = Date().addingTimeInterval(5)
