@@ -47,6 +47,9 @@ watched_swift_test() {
   local rc=0
   wait $pid || rc=$?
   wait $tailer 2>/dev/null || true
+  # A failure scrolls out of view among hundreds of passing lines (and CI shows only the
+  # end of the log): keep its lines for the summary printed last.
+  grep -E -A6 '✘|recorded an issue|error: |Fatal error|: failed' "$out" | grep -v '^✔' >>"$failures" || true
   rm -f "$out"
   return $rc
 }
@@ -56,8 +59,14 @@ watched_swift_test() {
 # time: on a 2-core machine the parallel run's own load (servers, chroots, Prometheus) decided
 # them, not the code. Both runs print their summary; the script fails if either fails.
 timed='FaultServerTests|NginxFetchTests|SupervisorTests|ExporterCacheTests|ExporterServeTests|FleetCommandRunsTests|FleetDeployWaitTests'
+failures=$(mktemp)
+trap 'rm -f "$failures"' EXIT
 rc=0
 watched_swift_test --skip "$timed" || rc=$?
 echo "== timing-sensitive suites, one test at a time"
 watched_swift_test --no-parallel --filter "$timed" || rc=$?
+if [ $rc -ne 0 ]; then
+  echo "== the run failed; what failed, from both runs above:"
+  head -c 20000 "$failures"
+fi
 exit $rc

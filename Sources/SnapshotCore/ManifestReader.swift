@@ -3,9 +3,11 @@
 ///
 /// Foundation's decoder holds the text, a map of every token and the decoded values at once
 /// (about 1.8 KB per file at its peak). This reader holds one block of text, and every extent
-/// shares the `String` of its chunk id with the chunk table (a 64-digit id is a 96-byte heap
-/// string; packed files name the same few chunks). Unknown keys are skipped, so optional
-/// fields added later still read. Errors name the field (`entries[3].mode: -1 is not …`).
+/// shares the `String` of its chunk id with the chunk table (a 64-digit id is a 112-byte heap
+/// string; packed files name the same few chunks), found by binary search in a sorted index
+/// of the table's digests (40 bytes a chunk, where a dictionary of them took 48–96). Unknown
+/// keys are skipped, so optional fields added later still read. Errors name the field
+/// (`entries[3].mode: -1 is not …`).
 public enum ManifestReader {
     public typealias Failure = JSONPull.Failure
 
@@ -55,8 +57,13 @@ public enum ManifestReader {
         var json: JSONPull
         var key: [UInt8] = []
         var scratch: [UInt8] = []
-        /// Chunk ids already read, by their bytes, so equal ids share one `String`.
-        var ids: [ChunkKey: String] = [:]
+        /// The chunk table, once read: extents share its id strings.
+        var table: [ChunkInfo]?
+        /// The table's ids sorted, with each one's index in the table; built at the first extent.
+        var sortedIDs: [(digest: ChunkDigest, index: Int32)]?
+        /// Extent ids the table does not list (or all, when entries come before the table), so
+        /// equal ones share one `String`.
+        var others: [ChunkDigest: String] = [:]
         var entries: Entries = .keep
 
         init(json: JSONPull) { self.json = json }
@@ -98,17 +105,48 @@ public enum ManifestReader {
             return value
         }
 
-        /// The shared `String` of a chunk id (a new one when the id is not 64 hex digits).
-        mutating func chunkID(_ field: @autoclosure () -> String) throws -> String {
+        /// A chunk id of the table (at most 256 bytes of UTF-8).
+        mutating func tableChunkID(_ field: @autoclosure () -> String) throws -> String {
             do { try json.readString(into: &scratch, limit: 256) } catch let f as Failure { throw Failure("\(field()): \(f.message)") }
-            guard let k = ChunkKey(hex: scratch) else {
+            guard let s = String(validating: scratch, as: UTF8.self) else { throw Failure("\(field()): a string that is not UTF-8") }
+            return s
+        }
+
+        /// The chunk id of an extent, as the table's shared `String` when the table lists it (a
+        /// new one when the id is not 64 hex digits).
+        mutating func extentChunkID(_ field: @autoclosure () -> String) throws -> String {
+            do { try json.readString(into: &scratch, limit: 256) } catch let f as Failure { throw Failure("\(field()): \(f.message)") }
+            guard let d = ChunkDigest(hex: scratch) else {
                 guard let s = String(validating: scratch, as: UTF8.self) else { throw Failure("\(field()): a string that is not UTF-8") }
                 return s
             }
-            if let s = ids[k] { return s }
+            if let table {
+                if sortedIDs == nil { sortedIDs = Self.sortedDigests(table) }
+                if let i = Self.find(d, in: sortedIDs!) { return table[i].id }
+            }
+            if let s = others[d] { return s }
             let s = String(decoding: scratch, as: UTF8.self)
-            ids[k] = s
+            others[d] = s
             return s
+        }
+
+        /// The table's well-formed ids, sorted, each with its index.
+        static func sortedDigests(_ table: [ChunkInfo]) -> [(digest: ChunkDigest, index: Int32)] {
+            var out: [(digest: ChunkDigest, index: Int32)] = []
+            out.reserveCapacity(table.count)
+            for (i, c) in table.enumerated() { if let d = ChunkDigest(id: c.id) { out.append((d, Int32(truncatingIfNeeded: i))) } }
+            out.sort { $0.digest < $1.digest }
+            return out
+        }
+
+        /// The table index of `d` in `sorted`, by binary search.
+        static func find(_ d: ChunkDigest, in sorted: [(digest: ChunkDigest, index: Int32)]) -> Int? {
+            var lo = 0, hi = sorted.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if sorted[mid].digest < d { lo = mid + 1 } else { hi = mid }
+            }
+            return lo < sorted.count && sorted[lo].digest == d ? Int(sorted[lo].index) : nil
         }
 
         mutating func manifest() throws -> Manifest {
@@ -132,7 +170,7 @@ public enum ManifestReader {
                 case "source": try once(&seen, 5, "source"); source = try sourceInfo()
                 case "chunkSize": try once(&seen, 6, "chunkSize"); chunkSize = try int64("chunkSize")
                 case "compression": try once(&seen, 7, "compression"); compression = try string("compression")
-                case "chunks": try once(&seen, 8, "chunks"); chunks = try chunkTable()
+                case "chunks": try once(&seen, 8, "chunks"); chunks = try chunkTable(); table = chunks
                 case "entries": try once(&seen, 9, "entries")
                     if case .skip = self.entries { try json.skipValue(); entries = EntryTable() } else { entries = try entryList(chunks) }
                 case "totals": try once(&seen, 10, "totals"); totals = try totalsObject()
@@ -192,7 +230,7 @@ public enum ManifestReader {
                 try json.beginObject()
                 while try json.nextKey(into: &key) {
                     switch keyName {
-                    case "id": try once(&seen, 0, "id"); id = try chunkID("chunks[\(i)].id")
+                    case "id": try once(&seen, 0, "id"); id = try tableChunkID("chunks[\(i)].id")
                     case "size": try once(&seen, 1, "size"); size = try int64("chunks[\(i)].size")
                     case "stored": try once(&seen, 2, "stored"); stored = try int64("chunks[\(i)].stored")
                     case "codec": try once(&seen, 3, "codec"); codec = try string("chunks[\(i)].codec")
@@ -258,7 +296,7 @@ public enum ManifestReader {
                 try json.beginObject()
                 while try json.nextKey(into: &key) {
                     switch keyName {
-                    case "c": try once(&seen, 0, "c"); chunk = try json.readNull() ? nil : try chunkID("entries[\(i)].extents[\(j)].c")
+                    case "c": try once(&seen, 0, "c"); chunk = try json.readNull() ? nil : try extentChunkID("entries[\(i)].extents[\(j)].c")
                     case "o": try once(&seen, 1, "o"); offset = try json.readNull() ? 0 : try int64("entries[\(i)].extents[\(j)].o")
                     case "l": try once(&seen, 2, "l"); length = try int64("entries[\(i)].extents[\(j)].l")
                     default: try json.skipValue()
@@ -301,26 +339,5 @@ public enum ManifestReader {
             }
             return SigningInfo(algorithm: try required(algorithm, "signing.algorithm"), keyId: try required(keyId, "signing.keyId"))
         }
-    }
-}
-
-/// A SHA-256 chunk id as four words, parsed from its 64 lowercase hex digits (a dictionary key
-/// that costs no allocation to build).
-struct ChunkKey: Hashable {
-    var a: UInt64, b: UInt64, c: UInt64, d: UInt64
-
-    init?(hex: [UInt8]) {
-        guard hex.count == 64 else { return nil }
-        func word(_ k: Int) -> UInt64? {
-            var w: UInt64 = 0
-            for i in (k * 16)..<(k * 16 + 16) {
-                let ch = hex[i]
-                guard let v = JSONPull.hexValue(ch), ch < UInt8(ascii: "A") || ch > UInt8(ascii: "F") else { return nil }
-                w = w << 4 | UInt64(v)
-            }
-            return w
-        }
-        guard let a = word(0), let b = word(1), let c = word(2), let d = word(3) else { return nil }
-        (self.a, self.b, self.c, self.d) = (a, b, c, d)
     }
 }

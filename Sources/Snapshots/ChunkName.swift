@@ -5,15 +5,15 @@ import SnapshotCore
 ///
 /// `snapshot verify` meets the store's listing and the manifests' chunk tables on it: at 500,000
 /// chunks a dictionary keyed by 80-byte key strings costs some 75 MB, keyed by this about 25 MB.
-struct ChunkName: Hashable, Sendable {
-    private let w0, w1, w2, w3: UInt64
+struct ChunkName: Hashable, Comparable, Sendable {
+    private let digest: ChunkDigest
     private let lz4: Bool
 
     /// The object a manifest's chunk names (nil for an id that is not 64 lowercase hex digits;
     /// the manifest validator refuses those).
     init?(_ c: ChunkInfo) {
-        guard let w = Self.words(c.id.utf8) else { return nil }
-        (w0, w1, w2, w3) = w
+        guard let d = ChunkDigest(id: c.id) else { return nil }
+        digest = d
         lz4 = c.codec == "lz4"
     }
 
@@ -27,32 +27,13 @@ struct ChunkName: Hashable, Sendable {
         let id = folder[idStart..<folder.index(idStart, offsetBy: 64)]
         guard folder[folder.index(folder.startIndex, offsetBy: 2)] == UInt8(ascii: "/"),
               folder.prefix(2).elementsEqual(id.prefix(2)),
-              let w = Self.words(id) else { return nil }
+              let d = ChunkDigest(hex: id) else { return nil }
         let ext = u.suffix(4)
         if ext.elementsEqual(".zst".utf8) { lz4 = false } else if ext.elementsEqual(".lz4".utf8) { lz4 = true } else { return nil }
-        (w0, w1, w2, w3) = w
+        digest = d
     }
 
-    /// 64 lowercase hex digits as four big-endian words.
-    private static func words<C: Collection>(_ hex: C) -> (UInt64, UInt64, UInt64, UInt64)? where C.Element == UInt8 {
-        guard hex.count == 64 else { return nil }
-        var w: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        var i = 0
-        for c in hex {
-            let v: UInt64
-            switch c {
-            case 48...57: v = UInt64(c - 48)
-            case 97...102: v = UInt64(c - 87)
-            default: return nil
-            }
-            switch i >> 4 {  // no array: this runs twice per chunk in verify and prune
-            case 0: w.0 = w.0 << 4 | v
-            case 1: w.1 = w.1 << 4 | v
-            case 2: w.2 = w.2 << 4 | v
-            default: w.3 = w.3 << 4 | v
-            }
-            i += 1
-        }
-        return w
+    static func < (a: ChunkName, b: ChunkName) -> Bool {
+        a.digest != b.digest ? a.digest < b.digest : !a.lz4 && b.lz4
     }
 }

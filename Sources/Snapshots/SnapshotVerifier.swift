@@ -27,6 +27,8 @@ public struct SnapshotVerifier: Sendable {
     public var quiet: Bool
     /// When set, each manifest must carry a valid signature by one of these keys.
     public var trustedKeys: TrustedKeys?
+    /// Chunks a `--deep` batch asks for at once (small in tests, to cross batch boundaries).
+    var batchSize = 4096
 
     public init(store: any ObjectStore, deep: Bool, parallel: Int = 8, quiet: Bool = false, trustedKeys: TrustedKeys? = nil) {
         self.trustedKeys = trustedKeys
@@ -38,13 +40,9 @@ public struct SnapshotVerifier: Sendable {
 
     public func verify(ids: [String]) async throws -> [SnapshotCheck] {
         let catalog = SnapshotCatalog(store: store)
-        // Keyed by compact chunk names, not key strings, and filled as the store is walked: at
-        // 500,000 chunks neither the key strings nor the whole listing are held.
-        var present: [ChunkName: Int64] = [:]
-        try await store.forEachObject(prefix: SnapshotLayout.chunkPrefix) { o in
-            if let name = ChunkName(storeKey: o.key) { present[name] = o.size }
-        }
-        var deepChecked: [ChunkName: Bool] = [:]  // chunk -> ok, shared across snapshots
+        let present = try await PresentChunks(store)
+        // What `--deep` found of each present chunk, shared across snapshots: 0 not yet hashed, 1 ok, 2 bad.
+        var deepState = [UInt8](repeating: 0, count: deep ? present.count : 0)
         var out: [SnapshotCheck] = []
         for id in ids {
             let m: Manifest
@@ -55,21 +53,24 @@ public struct SnapshotVerifier: Sendable {
                 continue
             }
             var check = SnapshotCheck(id: id, ok: true, chunks: m.chunks.count)
-            var toHash: [Int] = []  // indexes into m.chunks
+            var toHash: [(chunk: Int, present: Int)] = []
             for (i, c) in m.chunks.enumerated() {
-                guard let name = ChunkName(c), let size = present[name] else { check.missing.append(c.id); continue }
-                if size != c.stored { check.wrongSize.append(c.id); continue }
+                guard let p = ChunkName(c).flatMap({ present.index(of: $0) }) else { check.missing.append(c.id); continue }
+                if present.size(at: p) != c.stored { check.wrongSize.append(c.id); continue }
                 if deep {
-                    if let ok = deepChecked[name] { if !ok { check.corrupt.append(c.id) } } else { toHash.append(i) }
+                    switch deepState[p] {
+                    case 0: deepState[p] = 3; toHash.append((i, p))  // 3: queued, so a repeated id is hashed once
+                    case 2: check.corrupt.append(c.id)
+                    default: break
+                    }
                 }
             }
             if deep && !toHash.isEmpty {
-                let bad = try await hashAll(m.chunks, toHash, label: "verify \(id)")
-                for i in toHash {
-                    let c = m.chunks[i]
-                    let ok = !bad.contains(c.id)
-                    if let name = ChunkName(c) { deepChecked[name] = ok }
-                    if !ok { check.corrupt.append(c.id) }
+                let bad = try await hashAll(m.chunks, toHash.map(\.chunk), label: "verify \(id)")
+                for (i, p) in toHash {
+                    let ok = !bad.contains(i)
+                    deepState[p] = ok ? 1 : 2
+                    if !ok { check.corrupt.append(m.chunks[i].id) }
                 }
             }
             check.ok = check.missing.isEmpty && check.wrongSize.isEmpty && check.corrupt.isEmpty
@@ -105,32 +106,66 @@ public struct SnapshotVerifier: Sendable {
         }
     }
 
-    /// Downloads, decompresses and hashes `all[i]` for each `i` in `indexes`; returns the ids that failed.
-    private func hashAll(_ all: [ChunkInfo], _ indexes: [Int], label: String) async throws -> Set<String> {
-        let bad = Locked<Set<String>>([])
+    /// Downloads, decompresses and hashes `all[i]` for each `i` in `indexes`; returns the indexes
+    /// that failed. Requests go out in batches, so what is held for them does not grow with the
+    /// chunk count (at 500,000 chunks, one batch of key and URL strings would be some 150 MB).
+    private func hashAll(_ all: [ChunkInfo], _ indexes: [Int], label: String) async throws -> Set<Int> {
+        let bad = Locked<Set<Int>>([])
         let progress = ProgressReporter(label: label, total: indexes.reduce(0) { $0 + all[$1].size }, quiet: quiet)
         progress.start()
         defer { progress.finish() }
         let pool = ContextPool(level: 3)
-        let check: @Sendable (ChunkInfo, [UInt8]) -> Void = { c, stored in
-            if (try? ChunkDecoder.decode(c, stored: stored, contexts: pool)) == nil { bad.withLock { _ = $0.insert(c.id) } }
-            progress.add(c.size)
+        let check: @Sendable (Int, [UInt8]) -> Void = { i, stored in
+            if (try? ChunkDecoder.decode(all[i], stored: stored, contexts: pool)) == nil { bad.withLock { _ = $0.insert(i) } }
+            progress.add(all[i].size)
         }
-        if let bulk = store as? any BulkFetching {
-            // Each store key built once, shared by the map and the requests.
-            let keys = indexes.map { all[$0].key }
-            let byKey = Dictionary(zip(keys, indexes), uniquingKeysWith: { a, _ in a })
-            try await bulk.fetchAll(zip(keys, indexes).map { FetchRequest(key: $0, expectedSize: all[$1].stored) }) { req, bytes in
-                check(all[byKey[req.key]!], bytes)
-            }
-        } else {
-            try await forEachBounded(indexes.count, limit: parallel) { n in
-                let c = all[indexes[n]]
-                do { check(c, try await store.get(c.key)) } catch let e as ChainsnapError where e.code == .notFound {
-                    bad.withLock { _ = $0.insert(c.id) }
+        var start = 0
+        while start < indexes.count {
+            let batch = Array(indexes[start..<min(start + batchSize, indexes.count)])
+            start += batch.count
+            if let bulk = store as? any BulkFetching {
+                // A request's tag is its place in the batch.
+                let requests = batch.map { FetchRequest(key: all[$0].key, expectedSize: all[$0].stored) }
+                let place = Dictionary(zip(requests.map(\.key), batch), uniquingKeysWith: { a, _ in a })
+                try await bulk.fetchAll(requests) { req, bytes in check(place[req.key]!, bytes) }
+            } else {
+                try await forEachBounded(batch.count, limit: parallel) { n in
+                    let i = batch[n]
+                    do { check(i, try await store.get(all[i].key)) } catch let e as ChainsnapError where e.code == .notFound {
+                        bad.withLock { _ = $0.insert(i) }
+                    }
                 }
             }
         }
         return bad.withLock { $0 }
     }
+
+}
+
+/// The chunk objects in the store with their sizes, as one sorted array of compact names
+/// (48 bytes a chunk, where a dictionary took about twice that): filled as the store is walked,
+/// so neither the key strings nor the whole listing are held.
+struct PresentChunks {
+    private var found: [(name: ChunkName, size: Int64)] = []
+
+    init(_ store: any ObjectStore) async throws {
+        try await store.forEachObject(prefix: SnapshotLayout.chunkPrefix) { o in
+            if let name = ChunkName(storeKey: o.key) { found.append((name, o.size)) }
+        }
+        found.sort { $0.name < $1.name }
+    }
+
+    var count: Int { found.count }
+
+    /// Where `name` is, by binary search.
+    func index(of name: ChunkName) -> Int? {
+        var lo = 0, hi = found.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if found[mid].name < name { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < found.count && found[lo].name == name ? lo : nil
+    }
+
+    func size(at i: Int) -> Int64 { found[i].size }
 }

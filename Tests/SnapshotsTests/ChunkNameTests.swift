@@ -40,3 +40,31 @@ import SnapshotCore
         }
     }
 }
+
+/// `ChunkDigest`: 64 hex digits as four words, ordered as the text is.
+@Suite struct ChunkDigestTests {
+    @Test("digests sort as their hex ids do, and read back only from lowercase hex of 64 digits")
+    func orderMatchesText() {
+        var ids: [String] = []
+        var x: UInt64 = 0x1234_5678_9ABC_DEF1
+        for _ in 0..<500 {
+            var s = ""
+            for _ in 0..<4 {
+                x = x &* 6364136223846793005 &+ 1442695040888963407
+                s += String(repeating: "0", count: 16 - String(x, radix: 16).count) + String(x, radix: 16)
+            }
+            ids.append(s)
+        }
+        // Ids that differ only in a late word, and in the last digit.
+        ids.append(String(repeating: "0", count: 63) + "1")
+        ids.append(String(repeating: "0", count: 64))
+        let byText = ids.sorted()
+        let byDigest = ids.sorted { ChunkDigest(id: $0)! < ChunkDigest(id: $1)! }
+        #expect(byText == byDigest)
+        #expect(Set(ids.map { ChunkDigest(id: $0)! }).count == Set(ids).count)
+        for bad in ["", String(repeating: "a", count: 63), String(repeating: "A", count: 64), String(repeating: "g", count: 64),
+                    String(repeating: "a", count: 65)] {
+            #expect(ChunkDigest(id: bad) == nil, "\(bad)")
+        }
+    }
+}

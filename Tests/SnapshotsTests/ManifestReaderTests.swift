@@ -97,6 +97,44 @@ import SnapshotCore
         #expect(same == true)
     }
 
+    @Test("at thousands of chunks, each extent shares its own chunk's id string; ids the table lacks, or a table given last, still read")
+    func extentIDsAreFoundInALargeTable() throws {
+        func hex(_ n: Int) -> String {  // ids in no sorted order
+            let x = String(UInt64(n + 1) &* 0x9E37_79B9_7F4A_7C15, radix: 16)
+            return String(repeating: String(repeating: "0", count: 16 - x.count) + x, count: 4)
+        }
+        let ids = (0..<3000).map(hex)
+        try #require(Set(ids).count == ids.count)
+        let absent = String(repeating: "e", count: 64)
+        let table = ids.map { #"{"id":"\#($0)","size":10,"stored":5,"codec":"zstd"}"# }.joined(separator: ",")
+        let entries = (0..<3000).map { i in
+            let c = ids[(i * 7919) % ids.count]
+            return #"{"path":"f\#(String(format: "%05d", i))","type":"file","mode":420,"mtimeNs":0,"size":12,"extents":[{"c":"\#(c)","l":10},{"c":"\#(absent)","l":2}]}"#
+        }.joined(separator: ",")
+        func text(tableFirst: Bool) -> String {
+            let head = #""version":1,"format":"chainsnap-snapshot","id":"\#(Self.id)","createdAt":"x","tool":"t","source":{"labels":{}},"chunkSize":10,"compression":"zstd""#
+            let parts = [#""chunks":[\#(table)]"#, #""entries":[\#(entries)]"#]
+            return "{" + head + "," + (tableFirst ? parts : parts.reversed()).joined(separator: ",") +
+                #","totals":{"files":3000,"dirs":0,"symlinks":0,"bytes":36000,"storedBytes":15000,"newBytes":0}}"#
+        }
+        func storage(_ s: String) -> UnsafeRawPointer? { s.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil }
+        for tableFirst in [true, false] {
+            let m = try Self.read(text(tableFirst: tableFirst), blockSize: 4096)
+            #expect(m.chunks.map(\.id) == ids)
+            var shared = 0, absentStorage = Set<UnsafeRawPointer?>()
+            for (i, e) in m.entries.enumerated() {
+                let x = e.extents!
+                let k = (i * 7919) % ids.count
+                #expect(x[0].chunk == ids[k] && x[1].chunk == absent)
+                if storage(x[0].chunk!) == storage(m.chunks[k].id) { shared += 1 }
+                absentStorage.insert(storage(x[1].chunk!))
+            }
+            // Listed first (as the writer does), the table's strings are shared by every extent.
+            #expect(shared == (tableFirst ? 3000 : 0), "tableFirst: \(tableFirst)")
+            #expect(absentStorage.count == 1)
+        }
+    }
+
     @Test(arguments: [
         (#""mode":493"#, #""mode":-1"#, "entries[0].mode: -1 is not an integer 0…4294967295"),
         (#""mode":493"#, #""mode":"x""#, "entries[0].mode: expected a number"),
