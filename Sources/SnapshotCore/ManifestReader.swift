@@ -60,7 +60,7 @@ public enum ManifestReader {
         /// The chunk table, once read: extents share its id strings.
         var table: [ChunkInfo]?
         /// The table's ids sorted, with each one's index in the table; built at the first extent.
-        var sortedIDs: [(digest: ChunkDigest, index: Int32)]?
+        var tableIndex: ChunkTableIndex?
         /// Extent ids the table does not list (or all, when entries come before the table), so
         /// equal ones share one `String`.
         var others: [ChunkDigest: String] = [:]
@@ -121,32 +121,13 @@ public enum ManifestReader {
                 return s
             }
             if let table {
-                if sortedIDs == nil { sortedIDs = Self.sortedDigests(table) }
-                if let i = Self.find(d, in: sortedIDs!) { return table[i].id }
+                if tableIndex == nil { tableIndex = ChunkTableIndex(table) }
+                if let i = tableIndex!.index(of: d) { return table[i].id }
             }
             if let s = others[d] { return s }
             let s = String(decoding: scratch, as: UTF8.self)
             others[d] = s
             return s
-        }
-
-        /// The table's well-formed ids, sorted, each with its index.
-        static func sortedDigests(_ table: [ChunkInfo]) -> [(digest: ChunkDigest, index: Int32)] {
-            var out: [(digest: ChunkDigest, index: Int32)] = []
-            out.reserveCapacity(table.count)
-            for (i, c) in table.enumerated() { if let d = ChunkDigest(id: c.id) { out.append((d, Int32(truncatingIfNeeded: i))) } }
-            out.sort { $0.digest < $1.digest }
-            return out
-        }
-
-        /// The table index of `d` in `sorted`, by binary search.
-        static func find(_ d: ChunkDigest, in sorted: [(digest: ChunkDigest, index: Int32)]) -> Int? {
-            var lo = 0, hi = sorted.count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if sorted[mid].digest < d { lo = mid + 1 } else { hi = mid }
-            }
-            return lo < sorted.count && sorted[lo].digest == d ? Int(sorted[lo].index) : nil
         }
 
         mutating func manifest() throws -> Manifest {

@@ -53,13 +53,13 @@ final class ChunkWriter: Sendable {
     /// Completed files at least this large get an early background fsync.
     static let backgroundSyncMin: Int64 = 1 << 20
 
-    init(tree: String, entries: EntryTable, journal: Journal, work: [String: [SnapshotRestorer.Destination]]) {
+    init(tree: String, entries: EntryTable, journal: Journal, plan: ChunkPlan) {
         self.tree = tree
         self.entries = entries
         self.journal = journal
         var counts: [Int: Int] = [:]
-        for dests in work.values {
-            for d in dests where !Self.isWhole(entries, d.entry) { counts[d.entry, default: 0] += 1 }
+        for k in plan.remaining {
+            for d in plan.destinations(of: k) where !Self.isWhole(entries, d.entry) { counts[d.entry, default: 0] += 1 }
         }
         pending = Locked(counts)
         finalized = Locked(EntryBits(count: entries.count))
@@ -83,11 +83,11 @@ final class ChunkWriter: Sendable {
     /// Entries whose mode and modification time are already final.
     var finalizedEntries: EntryBits { finalized.withLock { $0 } }
 
-    func write(info: ChunkInfo, dests: [SnapshotRestorer.Destination], stored: [UInt8]) throws {
+    func write(info: ChunkInfo, dests: ArraySlice<SnapshotRestorer.Destination>, stored: [UInt8]) throws {
         try writeRaw(info: info, dests: dests, raw: ChunkDecoder.decode(info, stored: stored, contexts: contexts))
     }
 
-    func writeRaw(info: ChunkInfo, dests: [SnapshotRestorer.Destination], raw: [UInt8]) throws {
+    func writeRaw(info: ChunkInfo, dests: ArraySlice<SnapshotRestorer.Destination>, raw: [UInt8]) throws {
         var wholeFiles: [SnapshotRestorer.Destination] = []
         try raw.withUnsafeBytes { r in
             for d in dests {

@@ -7,18 +7,19 @@ import SnapshotCore
 /// A killed restore reads it back and does not fetch those chunks again.
 final class Journal: Sendable {
     let path: String
-    let completed: Set<String>
+    /// The finished chunks' ids (32 bytes each, not a 112-byte string: a resumed restore of
+    /// 500,000 chunks holds 16 MB here, not 70).
+    let completed: Set<ChunkDigest>
     /// The journal was last written before the machine booted (a crash or power loss since).
     let predatesBoot: Bool
     private let file: RawFile
 
     init(path: String) throws {
         self.path = path
-        var done: Set<String> = []
+        var done: Set<ChunkDigest> = []
         if let bytes = try? FS.readFile(path) {
             for line in bytes.split(separator: 10) where line.count == 64 {
-                let s = String(decoding: line, as: UTF8.self)
-                if Hex.isSHA256(s) { done.insert(s) }
+                if let d = ChunkDigest(hex: line) { done.insert(d) }
             }
         }
         completed = done

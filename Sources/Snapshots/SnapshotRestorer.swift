@@ -57,25 +57,24 @@ public struct SnapshotRestorer: Sendable {
 
         try buildSkeleton(manifest, in: target.stagingTree)
         let journal = try Journal(path: target.stagingRoot + "/journal")
-        let chunkInfo = Dictionary(manifest.chunks.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        var work = remainingWork(manifest, chunkInfo: chunkInfo, journal: journal, tree: target.stagingTree, summary: &summary)
+        var plan = try remainingWork(manifest, journal: journal, tree: target.stagingTree, summary: &summary)
 
-        let remainingBytes = work.keys.reduce(Int64(0)) { $0 + chunkInfo[$1]!.size }
+        let remainingBytes = plan.remaining.reduce(Int64(0)) { $0 + manifest.chunks[Int($1)].size }
         let progress = ProgressReporter(label: "restore \(id)", total: remainingBytes, interval: options.progressInterval,
                                         statusFile: options.progressFile, quiet: options.quiet,
                                         observer: options.progressObserver)
         progress.start()
-        let writer = ChunkWriter(tree: target.stagingTree, entries: manifest.entries, journal: journal, work: work)
+        let writer = ChunkWriter(tree: target.stagingTree, entries: manifest.entries, journal: journal, plan: plan)
 
-        if options.reuseExisting && !work.isEmpty {
-            let reused = try await reuseFromExisting(work: work, chunkInfo: chunkInfo, target: target.path,
+        if options.reuseExisting && !plan.remaining.isEmpty {
+            let reused = try await reuseFromExisting(plan: plan, chunks: manifest.chunks, target: target.path,
                                                      entries: manifest.entries, writer: writer, progress: progress)
-            for k in reused.ids { work.removeValue(forKey: k) }
-            summary.reusedChunks = reused.ids.count
+            plan.removeAll { reused.chunks.contains($0) }
+            summary.reusedChunks = reused.chunks.count
             summary.reusedBytes = reused.bytes
         }
         do {
-            try await fetch(work, chunkInfo: chunkInfo, writer: writer, progress: progress, summary: &summary)
+            try await fetch(plan, chunks: manifest.chunks, writer: writer, progress: progress, summary: &summary)
         } catch {
             progress.finish()
             throw error
@@ -140,32 +139,37 @@ public struct SnapshotRestorer: Sendable {
 
     /// Every chunk still to write, and where: all of the manifest's chunks but those the journal
     /// names as finished (re-checked on disk when the machine restarted since).
-    private func remainingWork(_ manifest: Manifest, chunkInfo: [String: ChunkInfo], journal: Journal, tree: String,
-                               summary: inout RestoreSummary) -> [String: [Destination]] {
-        var work = chunkDestinations(manifest)
-        var done = journal.completed
-        if !done.isEmpty && journal.predatesBoot {
-            // After a crash or power loss the journal may name chunks whose bytes never reached
-            // the disk: check those against the staging tree before trusting them.
-            log("the machine restarted since the interrupted restore; re-checking \(done.count) finished chunks on disk")
-            done = done.filter { id in
-                guard let info = chunkInfo[id], let dests = work[id],
-                      let raw = Self.assemble(info: info, dests: dests, from: tree, entries: manifest.entries) else { return false }
-                return SHA256Hasher.hex(raw) == id
+    private func remainingWork(_ manifest: Manifest, journal: Journal, tree: String,
+                               summary: inout RestoreSummary) throws -> ChunkPlan {
+        var plan = try ChunkPlan(manifest, index: ChunkTableIndex(manifest.chunks))
+        let done = journal.completed
+        guard !done.isEmpty else { return plan }
+        // After a crash or power loss the journal may name chunks whose bytes never reached
+        // the disk: check those against the staging tree before trusting them.
+        let recheck = journal.predatesBoot
+        if recheck { log("the machine restarted since the interrupted restore; re-checking \(done.count) finished chunks on disk") }
+        var kept = 0
+        let whole = plan
+        plan.removeAll { k in
+            let info = manifest.chunks[Int(k)]
+            guard let d = ChunkDigest(id: info.id), done.contains(d) else { return false }
+            if recheck {
+                guard let raw = Self.assemble(info: info, dests: whole.destinations(of: k), from: tree, entries: manifest.entries),
+                      ChunkDigest(id: SHA256Hasher.hex(raw)) == d else { return false }
             }
+            kept += 1
+            return true
         }
-        summary.resumedChunks = work.keys.filter { done.contains($0) }.count
-        for k in done { work.removeValue(forKey: k) }
-        if summary.resumedChunks > 0 { log("\(summary.resumedChunks) chunks were finished by the earlier run and are kept") }
-        return work
+        summary.resumedChunks = kept
+        if kept > 0 { log("\(kept) chunks were finished by the earlier run and are kept") }
+        return plan
     }
 
-    /// Downloads and writes the chunks of `work`; records counts and retries in `summary`.
-    private func fetch(_ work: [String: [Destination]], chunkInfo: [String: ChunkInfo], writer: ChunkWriter,
+    /// Downloads and writes the chunks of `plan`; records counts and retries in `summary`.
+    private func fetch(_ plan: ChunkPlan, chunks: [ChunkInfo], writer: ChunkWriter,
                        progress: ProgressReporter, summary: inout RestoreSummary) async throws {
         let fetched = Locked<(Int, Int64)>((0, 0))
-        let items = work.map { (info: chunkInfo[$0.key]!, dests: $0.value) }.sorted { $0.info.id < $1.info.id }
-        if let t = try await fetchAndWrite(items, writer: writer, progress: progress, fetched: fetched) {
+        if let t = try await fetchAndWrite(plan, chunks: chunks, writer: writer, progress: progress, fetched: fetched) {
             summary.retries = t.retries
             summary.throttled = t.throttled
         }
@@ -214,77 +218,72 @@ public struct SnapshotRestorer: Sendable {
         return runs
     }
 
-    /// Every chunk the tree needs and where its bytes go.
-    func chunkDestinations(_ m: Manifest) -> [String: [Destination]] {
-        var out: [String: [Destination]] = [:]
-        for i in m.entries.indices where m.entries.kind(at: i) == .file {
-            var off: Int64 = 0
-            m.entries.forEachExtent(at: i) { x in
-                if let c = x.chunk {
-                    out[c, default: []].append(Destination(entry: i, fileOffset: off, chunkOffset: x.offset, length: x.length))
-                }
-                off += x.length
-            }
-        }
-        return out
-    }
-
-    /// Fetches, verifies and writes `items`; returns the downloader's summary when the store has one.
-    private func fetchAndWrite(_ items: [(info: ChunkInfo, dests: [Destination])], writer: ChunkWriter,
+    /// Fetches, verifies and writes the chunks of `plan`; returns the downloader's summary when
+    /// the store has one. Requests go to a bulk store in batches, so their key and URL strings
+    /// are held for one batch at a time, not for every chunk (some 150 MB at 500,000).
+    private func fetchAndWrite(_ plan: ChunkPlan, chunks: [ChunkInfo], writer: ChunkWriter,
                                progress: ProgressReporter, fetched: Locked<(Int, Int64)>) async throws -> TransferSummary? {
-        // Each store key is built once and shared by the map and the requests (an 80-byte string per
-        // chunk: at 500,000 chunks a second copy would be 50 MB).
-        let keys = items.map { $0.info.key }
-        let byKey = Dictionary(zip(keys, items.indices), uniquingKeysWith: { a, _ in a })
-        let consume: @Sendable (ChunkInfo, [Destination], [UInt8]) throws -> Void = { info, dests, stored in
-            try writer.write(info: info, dests: dests, stored: stored)
+        let consume: @Sendable (Int32, [UInt8]) throws -> Void = { k, stored in
+            let info = chunks[Int(k)]
+            try writer.write(info: info, dests: plan.destinations(of: k), stored: stored)
             fetched.withLock { $0.0 += 1; $0.1 += Int64(stored.count) }
             progress.add(info.size)
         }
+        let all = plan.remaining
         if let bulk = store as? any BulkFetching {
-            let reqs = items.indices.map { FetchRequest(key: keys[$0], expectedSize: items[$0].info.stored) }
-            return try await bulk.fetchAll(reqs) { req, bytes in
-                let item = items[byKey[req.key]!]
-                try consume(item.info, item.dests, bytes)
+            var total = TransferSummary()
+            var start = 0
+            while start < all.count {
+                let batch = Array(all[start..<min(start + Self.fetchBatch, all.count)])
+                start += batch.count
+                let reqs = batch.map { FetchRequest(key: chunks[Int($0)].key, expectedSize: chunks[Int($0)].stored) }
+                let byKey = Dictionary(zip(reqs.map(\.key), batch), uniquingKeysWith: { a, _ in a })
+                let t = try await bulk.fetchAll(reqs) { req, bytes in try consume(byKey[req.key]!, bytes) }
+                total.add(t)
             }
+            return total
         }
-        let maxChunk = items.map { $0.info.size + $0.info.stored }.max() ?? 1
+        let maxChunk = all.map { chunks[Int($0)].size + chunks[Int($0)].stored }.max() ?? 1
         let limit = max(1, min(options.parallel, Int(options.memoryLimit / max(1, maxChunk))))
-        try await forEachBounded(items.count, limit: limit) { i in
-            let item = items[i]
+        try await forEachBounded(all.count, limit: limit) { i in
+            let info = chunks[Int(all[i])]
             let bytes: [UInt8]
-            do { bytes = try await store.get(item.info.key) } catch let e as ChainsnapError where e.code == .notFound {
-                throw ChainsnapError(.notFound, "chunk \(item.info.id) of this snapshot is missing from \(store.displayURL)",
-                                     object: item.info.key,
+            do { bytes = try await store.get(info.key) } catch let e as ChainsnapError where e.code == .notFound {
+                throw ChainsnapError(.notFound, "chunk \(info.id) of this snapshot is missing from \(store.displayURL)",
+                                     object: info.key,
                                      hint: "the store lost data (or a prune ran wrongly); restore another snapshot and run 'chainsnap snapshot verify'")
             }
-            try consume(item.info, item.dests, bytes)
+            try consume(all[i], bytes)
         }
         return nil
     }
 
+    /// Chunks requested from a bulk store at once.
+    static let fetchBatch = 4096
+
     /// `--reuse-existing`: rebuilds chunks from the bytes the old tree holds at the same places;
     /// those whose SHA-256 matches are written without downloading.
-    private func reuseFromExisting(work: [String: [Destination]], chunkInfo: [String: ChunkInfo], target: String,
-                                   entries: EntryTable, writer: ChunkWriter, progress: ProgressReporter) async throws -> (ids: [String], bytes: Int64) {
-        let items = Array(work)
-        let found = Locked<([String], Int64)>(([], 0))
+    private func reuseFromExisting(plan: ChunkPlan, chunks: [ChunkInfo], target: String, entries: EntryTable,
+                                   writer: ChunkWriter, progress: ProgressReporter) async throws -> (chunks: Set<Int32>, bytes: Int64) {
+        let all = plan.remaining
+        let found = Locked<(Set<Int32>, Int64)>(([], 0))
         let limit = max(2, ProcessInfo.processInfo.activeProcessorCount)
-        try await forEachBounded(items.count, limit: limit) { i in
-            let (id, dests) = items[i]
-            let info = chunkInfo[id]!
+        try await forEachBounded(all.count, limit: limit) { i in
+            let k = all[i]
+            let info = chunks[Int(k)]
+            let dests = plan.destinations(of: k)
             guard let raw = Self.assemble(info: info, dests: dests, from: target, entries: entries),
-                  SHA256Hasher.hex(raw) == id else { return }
+                  SHA256Hasher.hex(raw) == info.id else { return }
             try writer.writeRaw(info: info, dests: dests, raw: raw)
             progress.add(info.size)
-            found.withLock { $0.0.append(id); $0.1 += info.size }
+            found.withLock { _ = $0.0.insert(k); $0.1 += info.size }
         }
-        let (ids, bytes) = found.withLock { $0 }
-        if !ids.isEmpty { log("reused \(ids.count) chunks (\(ByteCount.format(bytes))) already present in '\(target)'") }
-        return (ids, bytes)
+        let (reused, bytes) = found.withLock { $0 }
+        if !reused.isEmpty { log("reused \(reused.count) chunks (\(ByteCount.format(bytes))) already present in '\(target)'") }
+        return (reused, bytes)
     }
 
-    static func assemble(info: ChunkInfo, dests: [Destination], from root: String, entries: EntryTable) -> [UInt8]? {
+    static func assemble(info: ChunkInfo, dests: ArraySlice<Destination>, from root: String, entries: EntryTable) -> [UInt8]? {
         var buf = [UInt8](repeating: 0, count: Int(info.size))
         for d in dests {
             guard let f = try? RawFile(readingAt: root + "/" + entries.path(at: d.entry)) else { return nil }

@@ -62,4 +62,18 @@ public struct TransferSummary: Sendable, Equatable {
     public var seconds: Double = 0
 
     public init() {}
+
+    /// Adds what a later `fetchAll` did (one restore's batches reported as one).
+    public mutating func add(_ o: TransferSummary) {
+        requests += o.requests
+        bytes += o.bytes
+        retries += o.retries
+        throttled += o.throttled
+        lowestConcurrency = lowestConcurrency == 0 ? o.lowestConcurrency : o.lowestConcurrency == 0 ? lowestConcurrency : min(lowestConcurrency, o.lowestConcurrency)
+        peakReservedBytes = max(peakReservedBytes, o.peakReservedBytes)
+        http2Responses += o.http2Responses
+        connectionsOpened += o.connectionsOpened
+        rangeIgnored += o.rangeIgnored
+        seconds += o.seconds
+    }
 }
