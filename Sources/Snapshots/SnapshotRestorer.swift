@@ -14,6 +14,8 @@ public struct SnapshotRestorer: Sendable {
     public let store: any ObjectStore
     public let options: RestoreOptions
     let log: @Sendable (String) -> Void
+    /// Chunks requested from a bulk store at once (small in tests, to cross batch boundaries).
+    var fetchBatch = 4096
 
     public init(store: any ObjectStore, options: RestoreOptions, log: @escaping @Sendable (String) -> Void = { writeStderr($0 + "\n") }) {
         self.store = store
@@ -234,7 +236,7 @@ public struct SnapshotRestorer: Sendable {
             var total = TransferSummary()
             var start = 0
             while start < all.count {
-                let batch = Array(all[start..<min(start + Self.fetchBatch, all.count)])
+                let batch = Array(all[start..<min(start + fetchBatch, all.count)])
                 start += batch.count
                 let reqs = batch.map { FetchRequest(key: chunks[Int($0)].key, expectedSize: chunks[Int($0)].stored) }
                 let byKey = Dictionary(zip(reqs.map(\.key), batch), uniquingKeysWith: { a, _ in a })
@@ -257,9 +259,6 @@ public struct SnapshotRestorer: Sendable {
         }
         return nil
     }
-
-    /// Chunks requested from a bulk store at once.
-    static let fetchBatch = 4096
 
     /// `--reuse-existing`: rebuilds chunks from the bytes the old tree holds at the same places;
     /// those whose SHA-256 matches are written without downloading.
