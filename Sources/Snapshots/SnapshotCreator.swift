@@ -98,17 +98,16 @@ public struct SnapshotCreator: Sendable {
 
         // Assemble extents straight into the entry table: a packed file's one extent as its pack
         // is met, a large file's regions gathered first (few files; no array per small file).
+        // The chunk table is gathered as a list, then sorted and its repeats dropped: at 500,000
+        // chunks a dictionary of it (64 bytes a bucket, grown by doubling) and a set of the used
+        // ids cost some 120 MB more.
         var regionExtents: [Int: [Extent]] = [:]
-        var chunkTable: [String: ChunkInfo] = [:]
+        var gathered: [(chunk: ChunkInfo, isNew: Bool)] = []
         var summary = CreateSummary(id: id, manifest: .placeholder, newChunks: 0, newStoredBytes: 0, newRawBytes: 0,
                                     reusedChunks: 0, reusedRawBytes: 0, zeroBytes: 0, seconds: 0, warnings: warnings)
         for (i, x) in unchanged {
             regionExtents[i] = x
-            for c in x.compactMap(\.chunk) where chunkTable[c] == nil {
-                chunkTable[c] = known[c]!
-                summary.reusedChunks += 1
-                summary.reusedRawBytes += known[c]!.size
-            }
+            for c in x.compactMap(\.chunk) { gathered.append((known[c]!, false)) }
             summary.zeroBytes += x.filter { $0.chunk == nil }.reduce(0) { $0 + $1.length }
         }
         for (k, (job, result)) in zip(jobs, results).enumerated() {
@@ -116,13 +115,7 @@ public struct SnapshotCreator: Sendable {
             // A first-pass read of a file that changed: superseded by its second read.
             let stale = k < firstPassJobs
             if stale, case .region(let file, _, _) = job, retried.contains(file) { continue }
-            if let c = r.chunk {
-                if chunkTable[c.id] == nil {
-                    chunkTable[c.id] = c
-                    if r.isNew { summary.newChunks += 1; summary.newStoredBytes += c.stored; summary.newRawBytes += c.size }
-                    else { summary.reusedChunks += 1; summary.reusedRawBytes += c.size }
-                }
-            }
+            if let c = r.chunk { gathered.append((c, r.isNew)) }
             switch job {
             case .region(let file, _, let length):
                 if let c = r.chunk {
@@ -146,8 +139,13 @@ public struct SnapshotCreator: Sendable {
                 }
             }
         }
+        jobs = []
+        results = []
+        Self.keepDistinct(&gathered)
+        var candidates = gathered
+        gathered = []
+        var used = [Bool](repeating: false, count: candidates.count)
         var totals = Totals()
-        var used = Set<String>()
         for i in entries.indices {
             switch entries.kind(at: i) {
             case .file:
@@ -158,12 +156,23 @@ public struct SnapshotCreator: Sendable {
                 } else if entries.extentCount(at: i) == nil {
                     entries.setExtents(at: i, [])  // empty, or emptied before its second read
                 }
-                entries.forEachExtent(at: i) { if let c = $0.chunk { used.insert(c) } }
+                entries.forEachExtent(at: i) { x in
+                    if let c = x.chunk, let k = Self.position(of: c, in: candidates) { used[k] = true }
+                }
             case .dir: totals.dirs += 1
             case .symlink: totals.symlinks += 1
             }
         }
-        let chunks = chunkTable.values.filter { used.contains($0.id) }.sorted { $0.id < $1.id }
+        regionExtents = [:]
+        // Only chunks a file names (not those of a first read that was read again).
+        var chunks: [ChunkInfo] = []
+        chunks.reserveCapacity(used.reduce(0) { $0 + ($1 ? 1 : 0) })
+        for (k, c) in candidates.enumerated() where used[k] {
+            chunks.append(c.chunk)
+            if c.isNew { summary.newChunks += 1; summary.newStoredBytes += c.chunk.stored; summary.newRawBytes += c.chunk.size }
+            else { summary.reusedChunks += 1; summary.reusedRawBytes += c.chunk.size }
+        }
+        candidates = []
         totals.storedBytes = chunks.reduce(0) { $0 + $1.stored }
         totals.newBytes = summary.newStoredBytes
         var source = options.source
@@ -190,22 +199,47 @@ public struct SnapshotCreator: Sendable {
         return summary
     }
 
+    /// Sorts `gathered` by chunk id in place and drops repeats, each chunk kept once and new if any
+    /// of its copies was written by this run (two identical files race to write one chunk).
+    static func keepDistinct(_ gathered: inout [(chunk: ChunkInfo, isNew: Bool)]) {
+        gathered.sort { $0.chunk.id < $1.chunk.id }
+        var w = 0
+        for r in gathered.indices {
+            if w > 0 && gathered[w - 1].chunk.id == gathered[r].chunk.id {
+                if gathered[r].isNew { gathered[w - 1].isNew = true }
+            } else {
+                gathered[w] = gathered[r]
+                w += 1
+            }
+        }
+        gathered.removeLast(gathered.count - w)
+    }
+
+    /// Where chunk `id` is in `sorted` (sorted by id), by binary search.
+    static func position(of id: String, in sorted: [(chunk: ChunkInfo, isNew: Bool)]) -> Int? {
+        var lo = 0, hi = sorted.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if sorted[mid].chunk.id < id { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < sorted.count && sorted[lo].chunk.id == id ? lo : nil
+    }
+
     /// Chunks of the newest snapshot (those need no existence check: prune never removes them) and
     /// the extents `entries` can keep from it; its manifest is not kept while the new one is made.
-    private func knownChunks(_ entries: EntryTable) async throws -> ([String: ChunkInfo], [Int: [Extent]]) {
+    private func knownChunks(_ entries: EntryTable) async throws -> (KnownChunks, [Int: [Extent]]) {
         let catalog = SnapshotCatalog(store: store)
         // Of its entries only the large files can be reused (`unchangedExtents`): the rest are not kept.
         let threshold = options.packThreshold
         let keep: ManifestReader.Entries = options.reuseUnchanged ? .each { e, _ in e.type == .file && e.size >= threshold } : .skip
-        guard let last = try await catalog.ids().last, let m = try? await catalog.load(last, entries: keep) else { return ([:], [:]) }
-        var out: [String: ChunkInfo] = [:]
-        for c in m.chunks { out[c.id] = c }
-        return (out, unchangedExtents(entries, previous: m, known: out))
+        guard let last = try await catalog.ids().last, let m = try? await catalog.load(last, entries: keep) else { return (KnownChunks([]), [:]) }
+        let known = KnownChunks(m.chunks)
+        return (known, unchangedExtents(entries, previous: m, known: known))
     }
 
     /// Large files whose path, size and mtime match the newest snapshot keep its extents
     /// without being read again (LSM files are immutable once written). `--rehash` turns this off.
-    func unchangedExtents(_ entries: EntryTable, previous: Manifest?, known: [String: ChunkInfo]) -> [Int: [Extent]] {
+    func unchangedExtents(_ entries: EntryTable, previous: Manifest?, known: KnownChunks) -> [Int: [Extent]] {
         guard options.reuseUnchanged, let previous, previous.chunkSize == options.chunkSize else { return [:] }
         // Only files cut into regions are looked up (small ones are packed again): no index of a million small files.
         var byPath: [String: Entry] = [:]
@@ -257,7 +291,7 @@ public struct SnapshotCreator: Sendable {
     }
 
     /// Runs `jobs` (at most `options.parallel` at once); results in job order.
-    private func runJobs(_ jobs: [Job], root: String, entries: EntryTable, known: [String: ChunkInfo], written: Locked<Set<String>>,
+    private func runJobs(_ jobs: [Job], root: String, entries: EntryTable, known: KnownChunks, written: Locked<Set<String>>,
                          pool: ContextPool, progress: ProgressReporter, changed: ChangedFiles) async throws -> [JobResult?] {
         let collected = Locked([JobResult?](repeating: nil, count: jobs.count))
         try await forEachBounded(jobs.count, limit: options.parallel) { i in
@@ -269,7 +303,7 @@ public struct SnapshotCreator: Sendable {
         return collected.withLock { $0 }
     }
 
-    private func process(_ job: Job, root: String, entries: EntryTable, known: [String: ChunkInfo],
+    private func process(_ job: Job, root: String, entries: EntryTable, known: KnownChunks,
                          written: Locked<Set<String>>, pool: ContextPool, changed: ChangedFiles) async throws -> JobResult {
         let buf = try [UInt8](unsafeUninitializedCapacity: Int(job.length)) { p, n in
             n = 0
@@ -364,4 +398,18 @@ final class ContextPool: @unchecked Sendable {
     }
 
     func give(_ c: ChunkCodecContext) { lock.withLock { free.append(c) } }
+}
+
+/// The chunk table of the newest snapshot, looked up by id: its chunks and a sorted index of
+/// their digests (40 bytes a chunk, where a dictionary of `ChunkInfo`s by id took 64–128).
+struct KnownChunks: Sendable {
+    private let chunks: [ChunkInfo]
+    private let index: ChunkTableIndex
+
+    init(_ chunks: [ChunkInfo]) {
+        self.chunks = chunks
+        index = ChunkTableIndex(chunks)
+    }
+
+    subscript(id: String) -> ChunkInfo? { index.index(of: id).map { chunks[$0] } }
 }
