@@ -96,6 +96,8 @@ public struct SnapshotCreator: Sendable {
             results += retryResults
         }
 
+        written.withLock { $0 = [] }  // every chunk is written: the ids need not be held twice
+
         // Assemble extents straight into the entry table: a packed file's one extent as its pack
         // is met, a large file's regions gathered first (few files; no array per small file).
         // The chunk table is gathered as a list, then sorted and its repeats dropped: at 500,000
@@ -151,7 +153,7 @@ public struct SnapshotCreator: Sendable {
             case .file:
                 totals.files += 1
                 totals.bytes += entries.size(at: i)
-                if let x = regionExtents[i] {
+                if let x = regionExtents.removeValue(forKey: i) {
                     entries.setExtents(at: i, x)
                 } else if entries.extentCount(at: i) == nil {
                     entries.setExtents(at: i, [])  // empty, or emptied before its second read
@@ -163,7 +165,6 @@ public struct SnapshotCreator: Sendable {
             case .symlink: totals.symlinks += 1
             }
         }
-        regionExtents = [:]
         // Only chunks a file names (not those of a first read that was read again).
         var chunks: [ChunkInfo] = []
         chunks.reserveCapacity(used.reduce(0) { $0 + ($1 ? 1 : 0) })
