@@ -56,12 +56,8 @@ public struct ChunkTableIndex: Sendable {
 
     /// The table index of the chunk with digest `d` (the first, if the table lists it twice).
     public func index(of d: ChunkDigest) -> Int? {
-        var lo = 0, hi = sorted.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if sorted[mid].digest < d { lo = mid + 1 } else { hi = mid }
-        }
-        return lo < sorted.count && sorted[lo].digest == d ? Int(sorted[lo].index) : nil
+        let k = sorted.partitionPoint { $0.digest < d }
+        return k < sorted.count && sorted[k].digest == d ? Int(sorted[k].index) : nil
     }
 
     /// The table index of the chunk with id `id`.
@@ -73,5 +69,20 @@ public struct ChunkTableIndex: Sendable {
         out.reserveCapacity(sorted.count)
         for (k, s) in sorted.enumerated() where k == 0 || sorted[k - 1].digest != s.digest { out.append(s.index) }
         return out
+    }
+}
+
+extension RandomAccessCollection {
+    /// The first index whose element is not `below`, by binary search, in a collection ordered so
+    /// that every element that is `below` comes first (`endIndex` when all are).
+    @inlinable
+    public func partitionPoint(below: (Element) throws -> Bool) rethrows -> Index {
+        var lo = startIndex, n = count
+        while n > 0 {
+            let half = n / 2
+            let mid = index(lo, offsetBy: half)
+            if try below(self[mid]) { lo = index(after: mid); n -= half + 1 } else { n = half }
+        }
+        return lo
     }
 }

@@ -218,12 +218,8 @@ public struct SnapshotCreator: Sendable {
 
     /// Where chunk `id` is in `sorted` (sorted by id), by binary search.
     static func position(of id: String, in sorted: [(chunk: ChunkInfo, isNew: Bool)]) -> Int? {
-        var lo = 0, hi = sorted.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if sorted[mid].chunk.id < id { lo = mid + 1 } else { hi = mid }
-        }
-        return lo < sorted.count && sorted[lo].chunk.id == id ? lo : nil
+        let k = sorted.partitionPoint { $0.chunk.id < id }
+        return k < sorted.count && sorted[k].chunk.id == id ? k : nil
     }
 
     /// Chunks of the newest snapshot (those need no existence check: prune never removes them) and

@@ -221,8 +221,7 @@ public struct SnapshotRestorer: Sendable {
     }
 
     /// Fetches, verifies and writes the chunks of `plan`; returns the downloader's summary when
-    /// the store has one. Requests go to a bulk store in batches, so their key and URL strings
-    /// are held for one batch at a time, not for every chunk (some 150 MB at 500,000).
+    /// the store has one. A bulk store is asked in batches (`BulkFetching.fetchAll(_:batchSize:…)`).
     private func fetchAndWrite(_ plan: ChunkPlan, chunks: [ChunkInfo], writer: ChunkWriter,
                                progress: ProgressReporter, fetched: Locked<(Int, Int64)>) async throws -> TransferSummary? {
         let consume: @Sendable (Int32, [UInt8]) throws -> Void = { k, stored in
@@ -233,17 +232,9 @@ public struct SnapshotRestorer: Sendable {
         }
         let all = plan.remaining
         if let bulk = store as? any BulkFetching {
-            var total = TransferSummary()
-            var start = 0
-            while start < all.count {
-                let batch = Array(all[start..<min(start + fetchBatch, all.count)])
-                start += batch.count
-                let reqs = batch.map { FetchRequest(key: chunks[Int($0)].key, expectedSize: chunks[Int($0)].stored) }
-                let byKey = Dictionary(zip(reqs.map(\.key), batch), uniquingKeysWith: { a, _ in a })
-                let t = try await bulk.fetchAll(reqs) { req, bytes in try consume(byKey[req.key]!, bytes) }
-                total.add(t)
-            }
-            return total
+            return try await bulk.fetchAll(all, batchSize: fetchBatch, request: {
+                FetchRequest(key: chunks[Int($0)].key, expectedSize: chunks[Int($0)].stored)
+            }, consume: consume)
         }
         let maxChunk = all.map { chunks[Int($0)].size + chunks[Int($0)].stored }.max() ?? 1
         let limit = max(1, min(options.parallel, Int(options.memoryLimit / max(1, maxChunk))))

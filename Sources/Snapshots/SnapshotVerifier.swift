@@ -107,8 +107,8 @@ public struct SnapshotVerifier: Sendable {
     }
 
     /// Downloads, decompresses and hashes `all[i]` for each `i` in `indexes`; returns the indexes
-    /// that failed. Requests go out in batches, so what is held for them does not grow with the
-    /// chunk count (at 500,000 chunks, one batch of key and URL strings would be some 150 MB).
+    /// that failed. A bulk store is asked in batches (`BulkFetching.fetchAll(_:batchSize:…)`), so
+    /// what is held for requests does not grow with the chunk count.
     private func hashAll(_ all: [ChunkInfo], _ indexes: [Int], label: String) async throws -> Set<Int> {
         let bad = Locked<Set<Int>>([])
         let progress = ProgressReporter(label: label, total: indexes.reduce(0) { $0 + all[$1].size }, quiet: quiet)
@@ -119,27 +119,19 @@ public struct SnapshotVerifier: Sendable {
             if (try? ChunkDecoder.decode(all[i], stored: stored, contexts: pool)) == nil { bad.withLock { _ = $0.insert(i) } }
             progress.add(all[i].size)
         }
-        var start = 0
-        while start < indexes.count {
-            let batch = Array(indexes[start..<min(start + batchSize, indexes.count)])
-            start += batch.count
-            if let bulk = store as? any BulkFetching {
-                // A request's tag is its place in the batch.
-                let requests = batch.map { FetchRequest(key: all[$0].key, expectedSize: all[$0].stored) }
-                let place = Dictionary(zip(requests.map(\.key), batch), uniquingKeysWith: { a, _ in a })
-                try await bulk.fetchAll(requests) { req, bytes in check(place[req.key]!, bytes) }
-            } else {
-                try await forEachBounded(batch.count, limit: parallel) { n in
-                    let i = batch[n]
-                    do { check(i, try await store.get(all[i].key)) } catch let e as ChainsnapError where e.code == .notFound {
-                        bad.withLock { _ = $0.insert(i) }
-                    }
+        if let bulk = store as? any BulkFetching {
+            try await bulk.fetchAll(indexes, batchSize: batchSize, request: { FetchRequest(key: all[$0].key, expectedSize: all[$0].stored) },
+                                    consume: check)
+        } else {
+            try await forEachBounded(indexes.count, limit: parallel) { n in
+                let i = indexes[n]
+                do { check(i, try await store.get(all[i].key)) } catch let e as ChainsnapError where e.code == .notFound {
+                    bad.withLock { _ = $0.insert(i) }
                 }
             }
         }
         return bad.withLock { $0 }
     }
-
 }
 
 /// The chunk objects in the store with their sizes, as one sorted array of compact names
@@ -159,12 +151,8 @@ struct PresentChunks {
 
     /// Where `name` is, by binary search.
     func index(of name: ChunkName) -> Int? {
-        var lo = 0, hi = found.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if found[mid].name < name { lo = mid + 1 } else { hi = mid }
-        }
-        return lo < found.count && found[lo].name == name ? lo : nil
+        let k = found.partitionPoint { $0.name < name }
+        return k < found.count && found[k].name == name ? k : nil
     }
 
     func size(at i: Int) -> Int64 { found[i].size }

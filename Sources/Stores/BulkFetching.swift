@@ -29,3 +29,25 @@ public protocol BulkFetching: ObjectStore {
     func fetchAll(_ requests: [FetchRequest],
                   consume: @escaping @Sendable (FetchRequest, [UInt8]) throws -> Void) async throws -> TransferSummary
 }
+
+extension BulkFetching {
+    /// Fetches `items` `batchSize` at a time, `request` giving each one's request, and hands each
+    /// body to `consume` with its item; returns the batches' summaries added up.
+    ///
+    /// One batch's requests (and their key and URL strings) are held at a time, so a caller with
+    /// 500,000 chunks does not hold some 150 MB of them at once. Items must have distinct keys.
+    @discardableResult
+    public func fetchAll<Item: Sendable>(_ items: [Item], batchSize: Int, request: (Item) -> FetchRequest,
+                                         consume: @escaping @Sendable (Item, [UInt8]) throws -> Void) async throws -> TransferSummary {
+        var total = TransferSummary()
+        var start = 0
+        while start < items.count {
+            let batch = items[start..<min(start + max(1, batchSize), items.count)]
+            start += batch.count
+            let requests = batch.map(request)
+            let byKey = Dictionary(zip(requests.map(\.key), batch), uniquingKeysWith: { a, _ in a })
+            total.add(try await fetchAll(requests) { req, bytes in try consume(byKey[req.key]!, bytes) })
+        }
+        return total
+    }
+}

@@ -67,4 +67,14 @@ import SnapshotCore
             #expect(ChunkDigest(id: bad) == nil, "\(bad)")
         }
     }
+
+    @Test("partitionPoint: the first element not below, at the ends and between repeats")
+    func partitionPointFindsTheBoundary() {
+        let xs = [1, 3, 3, 3, 7, 9]
+        for (v, want) in [(0, 0), (1, 0), (2, 1), (3, 1), (4, 4), (9, 5), (10, 6)] {
+            #expect(xs.partitionPoint { $0 < v } == want, "\(v)")
+        }
+        #expect([Int]().partitionPoint { $0 < 5 } == 0)
+        #expect(xs[2...].partitionPoint { $0 < 7 } == 4)  // a slice's own indexes
+    }
 }

@@ -5,10 +5,11 @@ import SnapshotCore
 import Stores
 import TestSupport
 
-/// `snapshot verify --deep` across request batches and snapshots that share chunks: each kind of
-/// damage is named on every snapshot that holds it, and nothing else is.
+/// `snapshot verify --deep` across snapshots that share chunks: each kind of damage is named on
+/// every snapshot that holds it, and nothing else is (batches against a bulk store:
+/// `BatchedFetchTests`).
 @Suite struct DeepVerifyTests {
-    @Test("a corrupt, a missing and a short chunk, found across batches of 3 and in both snapshots that share them")
+    @Test("a corrupt, a missing and a short chunk, found in both snapshots that share them")
     func damageAcrossBatchesAndSnapshots() async throws {
         let f = Fixture()
         try FileManager.default.createDirectory(atPath: f.src, withIntermediateDirectories: true)
@@ -24,8 +25,7 @@ import TestSupport
         let onlyB = Set(mb.chunks.map(\.id)).subtracting(ma.chunks.map(\.id)).sorted()
         try #require(shared.count >= 3 && ma.chunks.count > 12 && !onlyB.isEmpty)
 
-        var v = SnapshotVerifier(store: f.store, deep: true, quiet: true)
-        v.batchSize = 3
+        let v = SnapshotVerifier(store: f.store, deep: true, quiet: true)
         let clean = try await v.verify(ids: [a, b])
         #expect(clean.map(\.ok) == [true, true])
         #expect(clean.map(\.chunks) == [ma.chunks.count, mb.chunks.count])
