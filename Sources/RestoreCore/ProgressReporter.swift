@@ -21,6 +21,11 @@ public final class ProgressReporter: Sendable {
     private let statusFile: String?
     private let timer: Mutex<TimerBox?> = Mutex(nil)
     private let lastLine = Mutex<Int>(0)
+    /// Held for a whole report, so reports never overlap; true once the final one is made. A
+    /// timer tick already running when `finish()` cancels the timer would otherwise write its
+    /// older, unfinished state over the final one (the status file and the metrics textfile
+    /// would say "running" after the command ended).
+    private let reporting = Mutex<Bool>(false)
     private let observer: (@Sendable (ProgressState) -> Void)?
     private let jsonLines: Bool
 
@@ -65,6 +70,14 @@ public final class ProgressReporter: Sendable {
     }
 
     private func report(final: Bool) {
+        reporting.withLock { finished in
+            if finished && !final { return }
+            if final { finished = true }
+            make(final: final)
+        }
+    }
+
+    private func make(final: Bool) {
         let d = done.load(ordering: .relaxed)
         let tot = total.load(ordering: .relaxed)
         let secs = max(elapsed, 0.001)
