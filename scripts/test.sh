@@ -48,17 +48,22 @@ watched_swift_test() {
   wait $pid || rc=$?
   wait $tailer 2>/dev/null || true
   # A failure scrolls out of view among hundreds of passing lines (and CI shows only the
-  # end of the log): keep its lines for the summary printed last.
-  grep -E -A6 '✘|recorded an issue|error: |Fatal error|: failed' "$out" | grep -v '^✔' >>"$failures" || true
+  # end of the log): keep its lines for the summary printed last. A swift-testing failure
+  # (✘, with up to 6 lines of its message), an XCTest one, or a crash; each line cut to 400
+  # characters, since a test's arguments can be a megabyte long.
+  awk '/^✘|Fatal error|: error: -\[|error: Exited with/ {n=7}
+       n>0 { if (n<7 && $0 ~ /^(◇|✔|↳)/) {n=0; next}; print substr($0,1,400); n-- }' "$out" >>"$failures" || true
   rm -f "$out"
   return $rc
 }
 # Suites that judge time (deadlines against a stalled server, parallel-vs-serial speed, a
 # supervisor's health window, a hung store's timeout, the first look of an in-process exporter
-# or `fleet status --watch`, a deploy waiting for its new pods) run after the rest, one test at a
-# time: on a 2-core machine the parallel run's own load (servers, chroots, Prometheus) decided
-# them, not the code. Both runs print their summary; the script fails if either fails.
-timed='FaultServerTests|NginxFetchTests|SupervisorTests|ExporterCacheTests|ExporterServeTests|FleetCommandRunsTests|FleetDeployWaitTests'
+# or `fleet status --watch`, a deploy waiting for its new pods, an exporter's scrape against a hung
+# store and Prometheus's 1 s scrapes, a summary's duration against its progress line) run after
+# the rest, one test at a time: on a 2-core machine the parallel run's own load (servers, chroots,
+# Prometheus, other tests' syncfs) decided them, not the code. Both runs print their summary; the
+# script fails if either fails.
+timed='FaultServerTests|NginxFetchTests|SupervisorTests|ExporterCacheTests|ExporterServeTests|FleetCommandRunsTests|FleetDeployWaitTests|MonitoringCLITests|SummaryDurationsTests'
 failures=$(mktemp)
 trap 'rm -f "$failures"' EXIT
 rc=0

@@ -64,9 +64,10 @@ struct HeadCheckCLITests {
         let t = TempDir("head")
         let target = try restoredTarget(t)
 
-        // Same hash: the supervisor goes on (aliases), and exits with the node's own status.
+        // Same hash: the supervisor goes on (aliases), and exits with the node's own status. The node
+        // lives 6 s: time for the health poll, the head check and the alias on a loaded machine.
         let (okStatus, okLog, okEvents) = try supervise(t, target: target, label: "match",
-                                                        node: ["--height", "90", "--block-hash", Self.good, "--exit-after", "1.5", "--exit-status", "0"])
+                                                        node: ["--height", "90", "--block-hash", Self.good, "--exit-after", "6", "--exit-status", "0"])
         #expect(okStatus == 0, "\(okLog)")
         #expect(okLog.contains("head check: block 77 has hash \(Self.good)"), "\(okLog)")
         let methods = okEvents.compactMap { $0["method"] as? String }
@@ -90,7 +91,7 @@ struct HeadCheckCLITests {
         let plain = t.sub("plain")
         try FileManager.default.createDirectory(atPath: plain, withIntermediateDirectories: true)
         let (plainStatus, plainLog, _) = try supervise(t, target: plain, label: "plain",
-                                                       node: ["--height", "10", "--exit-after", "1", "--exit-status", "0"])
+                                                       node: ["--height", "10", "--exit-after", "4", "--exit-status", "0"])
         #expect(plainStatus == 0 && plainLog.contains("head check skipped"), "\(plainLog)")
     }
 }

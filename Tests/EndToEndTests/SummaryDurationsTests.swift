@@ -60,8 +60,10 @@ struct SummaryDurationsTests {
         let total = try #require(Self.match(#"restored snapshot \S+ into .* in ([0-9hms]+)\s*$"#, in: r.stderr.split(separator: "\n").last.map(String.init) ?? "")
                                    .last.flatMap(Self.seconds), "no summary line: \(r.stderr)")
         #expect(took >= 2, "the limited transfer should take seconds: \(r.stderr)")
-        // Both are rounded to whole seconds: one second apart at most from rounding, never the wrong way round.
-        #expect(total >= took - 1 && total - took <= 2, "progress says took \(took)s, the summary says in \(total)s:\n\(r.stderr)")
+        // Both are rounded to whole seconds: one second apart at most from rounding, never the wrong
+        // way round. The summary also holds the finishing work, whose syncfs also flushes what the
+        // run's earlier tests left dirty: up to 5 s.
+        #expect(total >= took - 1 && total - took <= 5, "progress says took \(took)s, the summary says in \(total)s:\n\(r.stderr)")
         for line in r.stderr.split(separator: "\n") {
             #expect(line.first?.isNumber == true && line.contains("Z "), "not an RFC 3339 timestamped line: \(line)")
         }
@@ -77,7 +79,7 @@ struct SummaryDurationsTests {
         let summary = try #require(try jsonLines(j.stdout).last)
         let seconds = try #require((summary["seconds"] as? NSNumber)?.doubleValue)
         #expect(seconds + 0.01 >= elapsed, "the restore (\(seconds) s) cannot be shorter than its transfer (\(elapsed) s)")
-        #expect(seconds - elapsed < max(3.0, elapsed), "the summary's \(seconds) s and the transfer's \(elapsed) s disagree")
+        #expect(seconds - elapsed < max(5.0, elapsed), "the summary's \(seconds) s and the transfer's \(elapsed) s disagree")
         #expect((summary["treeBytes"] as? NSNumber)?.int64Value == 48 << 20)
     }
 }

@@ -222,7 +222,9 @@ struct FleetStandinTests {
     func stuckPod() async throws {
         let k = try await offloaded { try KubeStandin(["--stuck", "luxd-2"]) }
         let kc = k.tokenKubeconfig()
-        let r = try await Self.fleet(["roll", "--kubeconfig", kc, "--interval", "0.5", "--pod-timeout", "8"])
+        // luxd-0 and luxd-1 must pass every gate within it (about 4 s each here, more on a loaded
+        // machine); luxd-2 waits it out.
+        let r = try await Self.fleet(["roll", "--kubeconfig", kc, "--interval", "0.5", "--pod-timeout", "20"])
         #expect(r.status == 1)
         #expect(try await Self.deleted(k) == ["luxd-0", "luxd-1", "luxd-2"])
         #expect(r.stderr.contains("luxd-2 did not pass the gate"), "\(r.stderr.suffix(1500))")
