@@ -22,6 +22,11 @@ public enum ManifestReader {
         /// it first (as `ManifestWriter` does), and kept only when the closure returns true. What the
         /// closure throws comes out of `read` as a `Visited` error.
         case each((Entry, [ChunkInfo]?) throws -> Bool)
+
+        /// Every entry is read and its fields checked (a bad one fails the read, as with `.keep`),
+        /// and none is kept: for readers of the summary (`snapshot list`, the exporter), in memory
+        /// that does not grow with the file count.
+        public static var checkOnly: Entries { .each { _, _ in false } }
     }
 
     /// An error thrown by the closure of `Entries.each`, passed through unchanged.

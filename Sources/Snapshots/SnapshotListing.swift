@@ -60,7 +60,8 @@ public struct SnapshotListing: Sendable {
         var rows: [Row] = []
         for id in try await catalog.ids() {
             do {
-                rows.append(Row(id: id, manifest: try await catalog.load(id)))
+                // A row needs the totals and the source; the entries are checked, not kept.
+                rows.append(Row(id: id, manifest: try await catalog.load(id, entries: .checkOnly)))
             } catch let e as ChainsnapError where e.code == .corrupt || e.code == .unsupportedFormat {
                 rows.append(Row(id: id, broken: e))
             }

@@ -89,4 +89,34 @@ import TestSupport
         #expect(listing.brokenCount == 1)
         #expect(listing.rows.first { $0.id == s.id }?.files == 1)
     }
+
+    /// `snapshot list` (and the exporter) keep no entries, but still read every one: a manifest
+    /// whose entry has a field of the wrong type is BROKEN, as when its entries were kept.
+    @Test("a manifest with a bad entry is BROKEN though list keeps no entries")
+    func listChecksEntriesItDoesNotKeep() async throws {
+        let f = Fixture()
+        try FileManager.default.createDirectory(atPath: f.src, withIntermediateDirectories: true)
+        try Data("hello".utf8).write(to: URL(fileURLWithPath: f.src + "/a.txt"))
+        let s = try await f.create()
+        let catalog = SnapshotCatalog(store: f.store)
+        let kept = try await catalog.load(s.id)
+        let summary = try await catalog.load(s.id, entries: .checkOnly)
+        #expect(summary.entries.count == 0 && kept.entries.count > 0, "entries are read, none is kept")
+        #expect(summary.totals == kept.totals && summary.chunks == kept.chunks && summary.source == kept.source)
+
+        let reader = try ZstdBlockReader(try SnapshotLayout.encode(kept), limit: 1 << 20, what: "test")
+        var json: [UInt8] = []
+        while let block = try reader.next() { json += block }
+        let text = String(decoding: json, as: UTF8.self)
+        try #require(text.contains("\"path\":\"a.txt\""), "\(text)")
+        let bad = "20200101T000000Z-00000000"
+        let badText = text.replacingOccurrences(of: "\"path\":\"a.txt\"", with: "\"path\":7")
+            .replacingOccurrences(of: "\"id\":\"\(s.id)\"", with: "\"id\":\"\(bad)\"")
+        let badBytes = try Array(badText.utf8).withUnsafeBytes { try ZstdCompressor().compress($0) }
+        try await f.store.put(SnapshotLayout.manifestKey(bad), bytes: badBytes)
+        let listing = try await SnapshotListing.load(catalog)
+        let row = try #require(listing.rows.first { $0.id == bad })
+        #expect(row.error?.contains("path") == true, "\(row)")
+        #expect(listing.brokenCount == 1 && listing.rows.first { $0.id == s.id }?.files == 1)
+    }
 }
