@@ -28,6 +28,22 @@ public final class RawFile: @unchecked Sendable {
         self.path = path
     }
 
+    /// A new, empty file for reading and writing in `directory` (default `$TMPDIR`, else `/tmp`),
+    /// already unlinked: it has no name, so it is gone when this closes it or the process dies,
+    /// however it dies. `path` names the folder, for errors.
+    public static func unlinkedTemporary(in directory: String? = nil) throws -> RawFile {
+        let dir = directory ?? getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        var template = Array((dir + "/.chainsnap-spool-XXXXXX").utf8CString)
+        let fd = try template.withUnsafeMutableBufferPointer { t in
+            try Syscall.run("mkstemp", path: dir) { mkstemp(t.baseAddress!) }  // mkostemp is GNU-only, not in Glibc's module
+        }
+        let name = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        let file = RawFile(adopting: fd, path: dir)
+        try Syscall.run("unlink", path: name) { unlink(name) }
+        try Syscall.run("fcntl", path: dir) { fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return file
+    }
+
     /// Takes ownership of an already open descriptor (closed on deinit).
     init(adopting fd: Int32, path: String) {
         self.fd = fd

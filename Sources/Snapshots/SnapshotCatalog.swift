@@ -1,5 +1,6 @@
 import Foundation
 import Codecs
+import LocalFS
 import SnapshotCore
 import Stores
 
@@ -45,6 +46,24 @@ public enum SnapshotLayout {
     public static func decode(_ bytes: [UInt8], id: String, entries: ManifestReader.Entries = .keep) throws -> Manifest {
         try read(id: id, entries: entries) { try ZstdBlockReader(bytes, limit: maxManifestBytes, what: "the manifest") }
     }
+
+    /// Decodes and version-checks a manifest spooled to `file` (its first `size` bytes), reading it
+    /// a block at a time: neither the compressed nor the decompressed text is held whole.
+    static func decode(file: RawFile, size: Int64, id: String, entries: ManifestReader.Entries = .keep) throws -> Manifest {
+        try read(id: id, entries: entries) {
+            var at: Int64 = 0
+            return try ZstdBlockReader(pulling: {
+                guard at < size else { return nil }
+                let block = try file.read(count: Int(min(spoolBlock, size - at)), at: at)
+                guard !block.isEmpty else { return nil }
+                at += Int64(block.count)
+                return block
+            }, limit: maxManifestBytes, what: "the manifest")
+        }
+    }
+
+    /// Bytes of a spooled manifest read at a time.
+    static let spoolBlock: Int64 = 1 << 20
 
     /// Decodes and version-checks a manifest's decompressed JSON.
     static func decodeJSON(_ raw: [UInt8], id: String) throws -> Manifest {
@@ -98,6 +117,16 @@ extension SnapshotLayout.WholeText: BlockSource {}
 public struct SnapshotCatalog: Sendable {
     public let store: any ObjectStore
 
+    /// A manifest larger than this is copied into an unlinked temporary file (`$TMPDIR`), in
+    /// requests of `spoolRange` bytes, and decoded from there, so its compressed bytes (about
+    /// 21 MB at a million files) are not held either. A smaller one is read in one request, and so
+    /// is any manifest when no temporary file can be written (a read-only root) or when a
+    /// signature is checked (over the whole bytes, before they are parsed).
+    var spoolAbove: Int64 = 4 << 20
+    var spoolRange: Int64 = 4 << 20
+    /// Where the temporary file goes (nil: `$TMPDIR`, else `/tmp`).
+    var spoolDirectory: String? = nil
+
     public init(store: any ObjectStore) { self.store = store }
 
     /// Snapshot ids in the store, oldest first (ids sort by creation time).
@@ -115,10 +144,12 @@ public struct SnapshotCatalog: Sendable {
     /// `entries` says which entries are kept (`ManifestReader.Entries`; `.skip` reads only the chunk
     /// table and the rest). An error thrown by an `.each` closure comes out unchanged.
     public func load(_ id: String, trustedKeys: TrustedKeys? = nil, entries: ManifestReader.Entries = .keep) async throws -> Manifest {
+        if trustedKeys == nil, let spool = try await spooled(id) {
+            return try SnapshotLayout.decode(file: spool.file, size: spool.size, id: id, entries: entries)
+        }
         let bytes: [UInt8]
         do { bytes = try await store.get(SnapshotLayout.manifestKey(id)) } catch let e as ChainsnapError where e.code == .notFound {
-            throw ChainsnapError(.notFound, "snapshot \(id) does not exist in \(store.displayURL); \(await available())", object: id,
-                                 hint: "pass one of those ids to --snapshot, or 'latest'")
+            throw await missing(id)
         }
         guard let trustedKeys else { return try SnapshotLayout.decode(bytes, id: id, entries: entries) }
         let sigKey = SnapshotLayout.signatureKey(id)
@@ -132,6 +163,35 @@ public struct SnapshotCatalog: Sendable {
                                  object: SnapshotLayout.manifestKey(id), hint: "a signed manifest was copied under another name; do not restore it")
         }
         return m
+    }
+
+    /// The error for a snapshot the store does not have, naming the ones it has.
+    func missing(_ id: String) async -> ChainsnapError {
+        ChainsnapError(.notFound, "snapshot \(id) does not exist in \(store.displayURL); \(await available())", object: id,
+                       hint: "pass one of those ids to --snapshot, or 'latest'")
+    }
+
+    /// Snapshot `id`'s manifest copied into an unlinked temporary file, when it is larger than
+    /// `spoolAbove` and such a file can be written; nil when it should be read in one request.
+    func spooled(_ id: String) async throws -> (file: RawFile, size: Int64)? {
+        let key = SnapshotLayout.manifestKey(id)
+        // A store that cannot say (or says it has no such object) is read in one request, which
+        // reports what is wrong as it always did.
+        guard let info = try? await store.head(key), info.size > spoolAbove,
+              let file = try? RawFile.unlinkedTemporary(in: spoolDirectory) else { return nil }
+        var at: Int64 = 0
+        while at < info.size {
+            let end = min(info.size, at + max(1, spoolRange))
+            let bytes = try await store.get(key, range: at..<end)
+            guard bytes.count == Int(end - at) else {
+                throw ChainsnapError(.corrupt, "\(store.displayURL(for: key)) gave \(bytes.count) bytes for bytes \(at)-\(end - 1) of its \(info.size)",
+                                     object: key, hint: "the manifest changed while it was read, or the server answers Range requests wrongly; run the command again")
+            }
+            // A temporary folder that fills up: read the manifest in one request instead.
+            do { try file.write(bytes, at: at) } catch { return nil }
+            at = end
+        }
+        return (file, info.size)
     }
 
     /// What the store has, for an error message: the newest ids, or why they cannot be listed.
