@@ -80,7 +80,8 @@ import TestSupport
     /// `snapshot verify --deep`, `snapshot prune` and `snapshot list` read every entry but hold none:
     /// their peak RSS on a snapshot of 100,000 empty files is within 10 MiB of theirs on a snapshot
     /// of 10. (`list` held every entry of each manifest until stop 21; release builds on
-    /// `benchmarks/gen_small.py` trees: 45 → 36 MiB at 100,000 files, 150 → 58 MiB at 1,000,000.) Measured
+    /// `benchmarks/gen_small.py` trees: 44 → 35 MiB at 100,000 files, 147 → 57 MiB at 1,000,000, and
+    /// 39 MiB once a large manifest is read through a temporary file, as all four are now.) Measured
     /// with release builds on these trees (`/usr/bin/time -f %M`): verify --deep 30 → 50 MiB before
     /// (main at d135ec2, every entry held), 30 → 35 MiB after (the rest is the compressed manifest
     /// and allocator slack from the entries passing through).
