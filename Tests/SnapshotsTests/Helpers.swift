@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Codecs
+import LocalFS
 import SnapshotCore
 @testable import Snapshots
 import Stores
@@ -44,6 +45,27 @@ struct Fixture {
         edit(&m)
         try await store.put(SnapshotLayout.manifestKey(newID), bytes: SnapshotLayout.encode(m))
         return newID
+    }
+
+    /// Rewrites the decompressed JSON of a snapshot's manifest through `edit` under a new id (for
+    /// text no `Manifest` can hold); returns that id.
+    func tamperJSON(_ id: String, _ edit: (String) -> String) async throws -> String {
+        let newID = SnapshotID.make(compactUTC: "20990101T000000Z", random: UInt32.random(in: 0...UInt32.max))
+        let path = storeRoot + "/" + SnapshotLayout.manifestKey(id)
+        let stored = try FS.readFile(path)
+        let raw = try ZstdDecompressor().decompress(stored, expectedSize: stored.withUnsafeBytes { ZstdDecompressor.frameContentSize($0)! })
+        let json = edit(String(decoding: raw, as: UTF8.self).replacingOccurrences(of: id, with: newID))
+        let bytes = try Array(json.utf8).withUnsafeBytes { try ZstdCompressor().compress($0) }
+        try await store.put(SnapshotLayout.manifestKey(newID), bytes: bytes)
+        return newID
+    }
+
+    /// A fixture whose tree is one file, `a.txt`, and the snapshot of it.
+    static func oneFile() async throws -> (Fixture, CreateSummary) {
+        let f = Fixture()
+        try FileManager.default.createDirectory(atPath: f.src, withIntermediateDirectories: true)
+        try Data("hello".utf8).write(to: URL(fileURLWithPath: f.src + "/a.txt"))
+        return (f, try await f.create())
     }
 }
 

@@ -79,10 +79,7 @@ import TestSupport
 
     @Test("a store with a corrupt manifest lists it as BROKEN beside the readable ones")
     func loadWithCorruptManifest() async throws {
-        let f = Fixture()
-        try FileManager.default.createDirectory(atPath: f.src, withIntermediateDirectories: true)
-        try Data("hello".utf8).write(to: URL(fileURLWithPath: f.src + "/a.txt"))
-        let s = try await f.create()
+        let (f, s) = try await Fixture.oneFile()
         try await f.store.put(SnapshotLayout.manifestKey("20200101T000000Z-00000000"), bytes: [1, 2, 3])
         let listing = try await SnapshotListing.load(SnapshotCatalog(store: f.store))
         #expect(listing.rows.map(\.id).sorted() == ["20200101T000000Z-00000000", s.id])
@@ -94,26 +91,19 @@ import TestSupport
     /// whose entry has a field of the wrong type is BROKEN, as when its entries were kept.
     @Test("a manifest with a bad entry is BROKEN though list keeps no entries")
     func listChecksEntriesItDoesNotKeep() async throws {
-        let f = Fixture()
-        try FileManager.default.createDirectory(atPath: f.src, withIntermediateDirectories: true)
-        try Data("hello".utf8).write(to: URL(fileURLWithPath: f.src + "/a.txt"))
-        let s = try await f.create()
+        let (f, s) = try await Fixture.oneFile()
         let catalog = SnapshotCatalog(store: f.store)
         let kept = try await catalog.load(s.id)
         let summary = try await catalog.load(s.id, entries: .checkOnly)
         #expect(summary.entries.count == 0 && kept.entries.count > 0, "entries are read, none is kept")
         #expect(summary.totals == kept.totals && summary.chunks == kept.chunks && summary.source == kept.source)
 
-        let reader = try ZstdBlockReader(try SnapshotLayout.encode(kept), limit: 1 << 20, what: "test")
-        var json: [UInt8] = []
-        while let block = try reader.next() { json += block }
-        let text = String(decoding: json, as: UTF8.self)
-        try #require(text.contains("\"path\":\"a.txt\""), "\(text)")
-        let bad = "20200101T000000Z-00000000"
-        let badText = text.replacingOccurrences(of: "\"path\":\"a.txt\"", with: "\"path\":7")
-            .replacingOccurrences(of: "\"id\":\"\(s.id)\"", with: "\"id\":\"\(bad)\"")
-        let badBytes = try Array(badText.utf8).withUnsafeBytes { try ZstdCompressor().compress($0) }
-        try await f.store.put(SnapshotLayout.manifestKey(bad), bytes: badBytes)
+        var named = false
+        let bad = try await f.tamperJSON(s.id) { json in
+            named = json.contains("\"path\":\"a.txt\"")
+            return json.replacingOccurrences(of: "\"path\":\"a.txt\"", with: "\"path\":7")
+        }
+        try #require(named, "the manifest's text names a.txt")
         let listing = try await SnapshotListing.load(catalog)
         let row = try #require(listing.rows.first { $0.id == bad })
         #expect(row.error?.contains("path") == true, "\(row)")

@@ -74,7 +74,7 @@ import TestSupport
     @Test(arguments: ["-1", "4294967296", "99999999999999999999"])
     func aNegativeOrHugeModeNamesTheField(mode: String) async throws {
         let (f, id, target) = try await prepared()
-        let bad = try await tamperJSON(f, id) { json in
+        let bad = try await f.tamperJSON(id) { json in
             json.replacingOccurrences(of: #""mode":"#, with: #""mode":\#(mode),"was":"#, options: [], range: json.range(of: #""mode":"#))
         }
         let e = await expectFailure("entries[0].mode") { _ = try await f.restore(target, snapshot: bad) }
@@ -92,23 +92,6 @@ import TestSupport
         } throws: { e in "\(e)".contains("declares 2147483647 bytes") }
         #expect(peakRSS() - before < 512 << 20, "decoding must not allocate the declared size")
         _ = f
-    }
-
-    /// Rewrites the decompressed JSON of a manifest under a new id.
-    func tamperJSON(_ f: Fixture, _ id: String, _ edit: (String) -> String) async throws -> String {
-        let newID = SnapshotID.make(compactUTC: "20990101T000000Z", random: UInt32.random(in: 0...UInt32.max))
-        let raw = try ZstdDecompressor().decompress(try FS.readFile(f.storeRoot + "/" + SnapshotLayout.manifestKey(id)),
-                                                    expectedSize: try ZstdDecompressorSize.of(f.storeRoot + "/" + SnapshotLayout.manifestKey(id)))
-        let json = edit(String(decoding: raw, as: UTF8.self).replacingOccurrences(of: id, with: newID))
-        let bytes = try Array(json.utf8).withUnsafeBytes { try ZstdCompressor().compress($0) }
-        try await f.store.put(SnapshotLayout.manifestKey(newID), bytes: bytes)
-        return newID
-    }
-}
-
-enum ZstdDecompressorSize {
-    static func of(_ path: String) throws -> Int {
-        try FS.readFile(path).withUnsafeBytes { ZstdDecompressor.frameContentSize($0)! }
     }
 }
 
