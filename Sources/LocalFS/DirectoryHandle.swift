@@ -36,6 +36,17 @@ public final class DirectoryHandle: @unchecked Sendable {
         }
     }
 
+    /// Opens `name` in this folder for reading, never following a symlink there. Nil when the
+    /// name is gone or has become a symlink since it was listed (`ENOENT`, `ELOOP`): the caller
+    /// treats the file as changed, it is not read through the link.
+    public func openForReadingIfPresent(_ name: String) throws -> RawFile? {
+        switch Syscall.attempt({ openat(fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }) {
+        case .success(let f): return RawFile(adopting: f, path: path + "/" + name)
+        case .failure(let e) where e.errno == ENOENT || e.errno == ELOOP: return nil
+        case .failure(let e): throw Syscall.error("open", path: path + "/" + name, errno: e.errno)
+        }
+    }
+
     /// Writes everything the file system holds in memory to disk (Linux `syncfs(2)`: every
     /// file, folder and rename on this folder's file system, one call however many files were
     /// written) and reports a write-back failure since the last call (Linux 5.8 and later).

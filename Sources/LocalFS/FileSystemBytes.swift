@@ -24,6 +24,30 @@ extension FS {
         return names
     }
 
+    /// Calls `body` with each name in a folder as bytes (excluding `.` and `..`) and its `lstat`,
+    /// read by `fstatat` relative to the open folder: one lookup a name, where `lstat` of the full
+    /// path walks every folder above it again. A name removed between the listing and its
+    /// `fstatat` comes with nil. Nothing is gathered: a folder of 350,000 names costs no list of them here.
+    public static func forEachInDirectory(_ path: [UInt8], _ body: ([UInt8], stat?) throws -> Void) throws {
+        guard let dir = withCPath(path, { opendir($0) }) else {
+            throw Syscall.error("open folder", path: PathRules.display(path))
+        }
+        defer { closedir(dir) }
+        let fd = dirfd(dir)
+        while let ent = readdir(dir) {
+            let c = dirName(ent)
+            let n = strlen(c)
+            if (n == 1 && c[0] == 0x2e) || (n == 2 && c[0] == 0x2e && c[1] == 0x2e) { continue }
+            let name = Array(UnsafeBufferPointer(start: UnsafeRawPointer(c).assumingMemoryBound(to: UInt8.self), count: n))
+            var st = stat()
+            switch Syscall.attempt({ fstatat(fd, c, &st, AT_SYMLINK_NOFOLLOW) }) {
+            case .success: try body(name, st)
+            case .failure(let f) where f.errno == ENOENT || f.errno == ENOTDIR: try body(name, nil)
+            case .failure(let f): throw Syscall.error("stat", path: PathRules.display(path + [0x2f] + name), errno: f.errno)
+            }
+        }
+    }
+
     /// Renames atomically within one filesystem.
     public static func rename(bytes from: [UInt8], _ to: [UInt8]) throws {
         _ = try withCPath(from) { f in

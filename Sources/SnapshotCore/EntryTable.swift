@@ -103,6 +103,22 @@ public struct EntryTable: Sendable, RandomAccessCollection, MutableCollection, R
         for k in r.extentStart..<(r.extentStart + Int(r.extentCount)) { try body(extent(extentRecords[k])) }
     }
 
+    /// Calls `body` with entry `i`'s path bytes, borrowed from the table (valid only inside `body`):
+    /// the manifest writer and the sort read paths this way, without a `String` per entry.
+    public func withPathBytes<T>(at i: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        let r = records[i]
+        return try pathBytes.withUnsafeBufferPointer { p in
+            try body(UnsafeBufferPointer(rebasing: p[r.pathStart..<(r.pathStart + Int(r.pathLength))]))
+        }
+    }
+
+    public func mode(at i: Int) -> UInt32 { records[i].mode }
+
+    public func mtimeNs(at i: Int) -> Int64 { records[i].mtimeNs }
+
+    /// A symlink's target (nil for other entries).
+    public func target(at i: Int) -> String? { records[i].target < 0 ? nil : targets[Int(records[i].target)] }
+
     /// Sets the extents of entry `i` (the rest of it unchanged).
     public mutating func setExtents(at i: Int, _ extents: [Extent]?) {
         var r = records[i]

@@ -19,13 +19,17 @@ public enum ManifestWriter {
         w.raw("],\"compression\":"); w.string(m.compression)
         w.raw(",\"createdAt\":"); w.string(m.createdAt)
         w.raw(",\"entries\":[")
-        for (i, e) in m.entries.enumerated() {
+        // By field, not by `Entry`: no path `String` or extents array is built per entry.
+        let es = m.entries
+        for i in es.indices {
             if i > 0 { w.raw(",") }
             w.raw("{")
-            if let xs = e.extents {
+            if es.extentCount(at: i) != nil {
                 w.raw("\"extents\":[")
-                for (j, x) in xs.enumerated() {
+                var j = 0
+                es.forEachExtent(at: i) { x in
                     if j > 0 { w.raw(",") }
+                    j += 1
                     w.raw("{")
                     if let c = x.chunk { w.raw("\"c\":"); w.string(c); w.raw(",") }
                     w.raw("\"l\":"); w.int(x.length)
@@ -34,12 +38,12 @@ public enum ManifestWriter {
                 }
                 w.raw("],")
             }
-            w.raw("\"mode\":"); w.int(Int64(e.mode))
-            w.raw(",\"mtimeNs\":"); w.int(e.mtimeNs)
-            w.raw(",\"path\":"); w.string(e.path)
-            w.raw(",\"size\":"); w.int(e.size)
-            if let t = e.target { w.raw(",\"target\":"); w.string(t) }
-            w.raw(",\"type\":"); w.string(e.type.rawValue)
+            w.raw("\"mode\":"); w.int(Int64(es.mode(at: i)))
+            w.raw(",\"mtimeNs\":"); w.int(es.mtimeNs(at: i))
+            w.raw(",\"path\":"); es.withPathBytes(at: i) { w.string(bytes: $0) }
+            w.raw(",\"size\":"); w.int(es.size(at: i))
+            if let t = es.target(at: i) { w.raw(",\"target\":"); w.string(t) }
+            w.raw(",\"type\":"); w.string(es.kind(at: i).rawValue)
             w.raw("}")
             try w.flushIfFull(sink)
         }
@@ -106,12 +110,35 @@ public enum ManifestWriter {
 
         mutating func raw(_ s: String) { buf.append(contentsOf: s.utf8) }
 
-        mutating func int(_ v: Int64) { raw(String(v)) }
+        /// A decimal integer, written in place (no `String` per number).
+        mutating func int(_ v: Int64) {
+            if v < 0 { buf.append(UInt8(ascii: "-")) }
+            var m = v.magnitude
+            var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 20 digits, least significant first
+            var n = 0
+            withUnsafeMutableBytes(of: &digits) { d in
+                repeat {
+                    d[n] = UInt8(ascii: "0") + UInt8(m % 10)
+                    m /= 10
+                    n += 1
+                } while m > 0
+                for k in stride(from: n - 1, through: 0, by: -1) { buf.append(d[k]) }
+            }
+        }
 
         /// A JSON string: `"` and `\` escaped, control characters as `\u00XX`.
         mutating func string(_ s: String) {
+            var s = s
+            s.withUTF8 { string(bytes: $0) }
+        }
+
+        /// The same for UTF-8 bytes; runs that need no escape are copied whole.
+        mutating func string(bytes: UnsafeBufferPointer<UInt8>) {
             buf.append(0x22)
-            for c in s.utf8 {
+            var start = 0
+            for (k, c) in bytes.enumerated() where c == 0x22 || c == 0x5C || c < 0x20 {
+                buf.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<k]))
+                start = k + 1
                 switch c {
                 case 0x22: buf.append(0x5C); buf.append(0x22)
                 case 0x5C: buf.append(0x5C); buf.append(0x5C)
@@ -120,12 +147,12 @@ public enum ManifestWriter {
                 case 0x0D: buf.append(0x5C); buf.append(UInt8(ascii: "r"))
                 case 0x08: buf.append(0x5C); buf.append(UInt8(ascii: "b"))
                 case 0x0C: buf.append(0x5C); buf.append(UInt8(ascii: "f"))
-                case ..<0x20:
+                default:
                     let hex = Array("0123456789abcdef".utf8)
                     buf.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(c >> 4)], hex[Int(c & 15)]])
-                default: buf.append(c)
                 }
             }
+            buf.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]))
             buf.append(0x22)
         }
 

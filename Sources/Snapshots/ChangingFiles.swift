@@ -40,18 +40,18 @@ final class ChangedFiles: Sendable {
 }
 
 extension SnapshotCreator {
-    /// Reads `range` of `buf` from `path` at `offset`; marks entry `index` in `changed` when the file
-    /// moved under the read (see `ChangedFiles`). A short read leaves zeros and marks it too.
-    func readChecked(_ path: String, index: Int, entry: Entry, into buf: UnsafeMutableRawBufferPointer, range: Range<Int>,
-                     at offset: Int64, changed: ChangedFiles) throws {
-        let f = try RawFile(readingAt: path)
+    /// Reads `range` of `buf` from `f` (entry `index`, at `path` in the tree, scanned with `size`
+    /// and `mtimeNs`) at `offset`; marks the entry in `changed` when the file moved under the read
+    /// (see `ChangedFiles`). A short read leaves zeros and marks it too.
+    func readChecked(_ f: RawFile, index: Int, path: String, size: Int64, mtimeNs: Int64, into buf: UnsafeMutableRawBufferPointer,
+                     range: Range<Int>, at offset: Int64, changed: ChangedFiles) throws {
         let before = try FileStamp.of(f)
         let target = UnsafeMutableRawBufferPointer(rebasing: buf[range])
         let n = try f.read(into: target, at: offset)
         if n < range.count { target.baseAddress!.advanced(by: n).initializeMemory(as: UInt8.self, repeating: 0, count: range.count - n) }
-        TestPause.here("create-read", detail: entry.path)
+        TestPause.here("create-read", detail: path)
         let after = try FileStamp.of(f)
-        if n < range.count || before != after || after.size != entry.size || after.mtimeNs != entry.mtimeNs {
+        if n < range.count || before != after || after.size != size || after.mtimeNs != mtimeNs {
             changed.mark(index)
         }
     }

@@ -27,10 +27,15 @@ public enum SnapshotLayout {
     public static func encode(_ m: Manifest) throws -> [UInt8] {
         var size = 0
         try ManifestWriter.write(m) { size += $0.count }
-        let z = ZstdStreamCompressor(level: 9, contentSize: size)
+        let z = ZstdStreamCompressor(level: manifestLevel, contentSize: size)
         try ManifestWriter.write(m) { block in try block.withUnsafeBytes { try z.write($0) } }
         return try z.finish()
     }
+
+    /// The zstd level of manifests. Level 3, not 9: at 100,000 files level 9 took 0.4 s of a
+    /// 2 s `create`, all of it after the last chunk, for a manifest 15% smaller (2.09 against
+    /// 2.46 MB, 1% of the snapshot's bytes); decoding is as fast either way (issue 13).
+    static let manifestLevel = 3
 
     /// The detached signature of a snapshot's manifest (docs/FORMAT.md, "Signatures").
     public static func signatureKey(_ id: String) -> String { manifestKey(id) + ".sig" }

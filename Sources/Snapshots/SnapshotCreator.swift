@@ -307,14 +307,31 @@ public struct SnapshotCreator: Sendable {
             let raw = UnsafeMutableRawBufferPointer(p)
             switch job {
             case .region(let file, let offset, let length):
-                try readChecked(root + "/" + entries[file].path, index: file, entry: entries[file], into: raw,
-                                range: 0..<Int(length), at: offset, changed: changed)
+                let path = entries.path(at: file)
+                let f = try RawFile(readingAt: root + "/" + path)
+                try readChecked(f, index: file, path: path, size: entries.size(at: file), mtimeNs: entries.mtimeNs(at: file),
+                                into: raw, range: 0..<Int(length), at: offset, changed: changed)
             case .pack(let files, _):
+                // A pack's files are neighbours in path order, mostly in one folder: each is opened
+                // relative to its folder's descriptor (no walk of the full path per file).
                 var off = 0
+                var folder: (rel: Substring, handle: DirectoryHandle)?
                 for f in files {
-                    let size = Int(entries[f].size)
-                    try readChecked(root + "/" + entries[f].path, index: f, entry: entries[f], into: raw,
-                                    range: off..<(off + size), at: 0, changed: changed)
+                    let path = entries.path(at: f)
+                    let slash = path.lastIndex(of: "/")
+                    let parent = slash.map { path[..<$0] } ?? ""
+                    let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+                    if folder == nil || folder!.rel != parent {
+                        folder = (parent, try DirectoryHandle(parent.isEmpty ? root : root + "/" + parent))
+                    }
+                    let size = Int(entries.size(at: f))
+                    if let file = try folder!.handle.openForReadingIfPresent(name) {
+                        try readChecked(file, index: f, path: path, size: Int64(size), mtimeNs: entries.mtimeNs(at: f),
+                                        into: raw, range: off..<(off + size), at: 0, changed: changed)
+                    } else {  // removed, or replaced by a symlink, since the scan: its second look says which
+                        UnsafeMutableRawBufferPointer(rebasing: raw[off..<(off + size)]).initializeMemory(as: UInt8.self, repeating: 0)
+                        changed.mark(f)
+                    }
                     off += size
                 }
             }

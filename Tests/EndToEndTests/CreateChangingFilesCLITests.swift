@@ -57,6 +57,30 @@ import TestSupport
         #expect(try Trees.describe(target) == Trees.describe(src), "the stored file is the whole appended file")
     }
 
+    /// Two small files packed together; the run pauses after reading the first, the test removes the
+    /// second or puts a symlink in its place. Either is named as replaced, nothing is read through
+    /// the link, and no snapshot is written (issue 13: pack files are opened relative to their folder
+    /// with O_NOFOLLOW).
+    @Test(arguments: ["removed", "symlink"])
+    func aPackedFileRemovedOrReplacedByALinkAfterTheScanIsNamed(how: String) throws {
+        let t = TempDir("changing-\(how)")
+        let src = t.sub("src")
+        try FileManager.default.createDirectory(atPath: src + "/db", withIntermediateDirectories: true)
+        try Data(Trees.compressibleBytes(3000, seed: 1)).write(to: URL(fileURLWithPath: src + "/db/a.log"))
+        try Data(Trees.compressibleBytes(3000, seed: 2)).write(to: URL(fileURLWithPath: src + "/db/b.log"))
+        let secret = t.sub("secret")
+        try Data("not for the snapshot".utf8).write(to: URL(fileURLWithPath: secret))
+        let c = try create(t, src)
+        #expect(c.pauseText.contains("db/a.log"), "\(c.pauseText)")
+        try FileManager.default.removeItem(atPath: src + "/db/b.log")
+        if how == "symlink" { try FileManager.default.createSymbolicLink(atPath: src + "/db/b.log", withDestinationPath: secret) }
+        #expect(c.finish() == 1, "\(c.log)")
+        #expect(c.log.contains("db/b.log' was removed or replaced while the snapshot was made"), "\(c.log)")
+        #expect(try snapshotCount(t) == 0)
+        let stored = (FileManager.default.enumerator(atPath: t.sub("store"))?.allObjects as? [String] ?? []).joined(separator: " ")
+        #expect(!stored.contains("snapshots/2"), "no manifest: \(stored)")
+    }
+
     @Test func aFileThatKeepsChangingFailsByNameAndNoSnapshotIsWritten() throws {
         let t = TempDir("changing-fail")
         let (src, file) = try tree(t)

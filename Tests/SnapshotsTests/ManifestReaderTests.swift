@@ -87,6 +87,23 @@ import SnapshotCore
         #expect(try JSONDecoder().decode(Manifest.self, from: Data(raw)) == m)
     }
 
+    @Test("the writer matches JSONEncoder on edge values: every control byte, quotes, non-ASCII, negative and extreme numbers, links, holes")
+    func theWriterMatchesJSONEncoderOnEdgeValues() throws {
+        var m = try Self.read(Self.v1Text)
+        let controls = String(decoding: (1..<0x20).map { UInt8($0) } + [0x7F], as: UTF8.self)
+        m.entries.append(Entry(path: "db/\(controls)", type: .file, mode: 0o7777, mtimeNs: -1_000_000_007, size: 0, extents: []))
+        m.entries.append(Entry(path: "db/\"quoted\"\\back\\", type: .file, mode: 0, mtimeNs: Int64.min, size: Int64.max,
+                               extents: [Extent(chunk: nil, offset: 0, length: Int64.max), Extent(chunk: Self.chunkA, offset: 12_345, length: 1)]))
+        m.entries.append(Entry(path: "db/ümlaut/日本/🙂", type: .symlink, mode: 0o777, mtimeNs: 0, size: 0, target: "../\"t\\\u{1}"))
+        m.entries.append(Entry(path: "db/", type: .dir, mode: 0o755, mtimeNs: 9_999_999_999_999_999, size: 0))
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let foundation = try enc.encode(m)
+        let text = try ManifestWriter.text(m)
+        #expect(String(decoding: text, as: UTF8.self) == String(decoding: foundation, as: UTF8.self))
+        #expect(try JSONDecoder().decode(Manifest.self, from: Data(text)) == m)
+    }
+
     @Test func extentsShareTheirChunkTablesIDString() throws {
         let m = try Self.read(Self.v1Text)
         let a = m.chunks[0].id, b = m.entries[1].extents![0].chunk!
