@@ -69,16 +69,23 @@ import SnapshotCore
         #expect(try SnapshotLayout.decode(stored, id: Self.id) == m)
     }
 
-    @Test func theWriterWritesWhatJSONEncoderWritesAndOlderReadersRead() throws {
-        var m = try Self.read(Self.v1Text)
-        m.entries.append(Entry(path: "db/q\"\\\u{1}\t\n", type: .file, mode: 0o600, mtimeNs: 1, size: 0, extents: []))
-        m.source.labels["z"] = "ü"
+    /// The writer's text of `m`, checked to be what `JSONEncoder` (sorted keys, `/` unescaped) writes
+    /// and to decode back to `m`.
+    static func writerText(matchingJSONEncoder m: Manifest, sourceLocation: SourceLocation = #_sourceLocation) throws -> [UInt8] {
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let foundation = try enc.encode(m)
         let text = try ManifestWriter.text(m)
-        #expect(String(decoding: text, as: UTF8.self) == String(decoding: foundation, as: UTF8.self))
-        #expect(try JSONDecoder().decode(Manifest.self, from: Data(text)) == m)
+        #expect(String(decoding: text, as: UTF8.self) == String(decoding: foundation, as: UTF8.self), sourceLocation: sourceLocation)
+        #expect(try JSONDecoder().decode(Manifest.self, from: Data(text)) == m, sourceLocation: sourceLocation)
+        return text
+    }
+
+    @Test func theWriterWritesWhatJSONEncoderWritesAndOlderReadersRead() throws {
+        var m = try Self.read(Self.v1Text)
+        m.entries.append(Entry(path: "db/q\"\\\u{1}\t\n", type: .file, mode: 0o600, mtimeNs: 1, size: 0, extents: []))
+        m.source.labels["z"] = "ü"
+        let text = try Self.writerText(matchingJSONEncoder: m)
         // One frame declaring its size, as JSONEncoder + ZstdCompressor wrote it; the whole-buffer
         // bounded decoder (what chainsnap before the block reader used) reads it.
         let stored = try SnapshotLayout.encode(m)
@@ -96,12 +103,7 @@ import SnapshotCore
                                extents: [Extent(chunk: nil, offset: 0, length: Int64.max), Extent(chunk: Self.chunkA, offset: 12_345, length: 1)]))
         m.entries.append(Entry(path: "db/ümlaut/日本/🙂", type: .symlink, mode: 0o777, mtimeNs: 0, size: 0, target: "../\"t\\\u{1}"))
         m.entries.append(Entry(path: "db/", type: .dir, mode: 0o755, mtimeNs: 9_999_999_999_999_999, size: 0))
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let foundation = try enc.encode(m)
-        let text = try ManifestWriter.text(m)
-        #expect(String(decoding: text, as: UTF8.self) == String(decoding: foundation, as: UTF8.self))
-        #expect(try JSONDecoder().decode(Manifest.self, from: Data(text)) == m)
+        _ = try Self.writerText(matchingJSONEncoder: m)
     }
 
     @Test func extentsShareTheirChunkTablesIDString() throws {
