@@ -1,4 +1,5 @@
 import Foundation
+import Dispatch
 import LocalFS
 import RestoreCore
 import Synchronization
@@ -36,9 +37,9 @@ public struct SnapshotCreator: Sendable {
         }
         let root = FS.absolute(directory)
         let started = monotonicSeconds()
-        var scanner = TreeScanner(root: root)
-        var entries = try scanner.scan()
-        for w in scanner.warnings { writeStderr("warning: \(w)\n") }
+        guard FS.isDirectory(root) else {  // before the lock; the scan itself runs beside the reads (`scanAndRead`)
+            throw ChainsnapError(.notFound, "'\(root)' is not a folder", object: root, hint: "pass the node's data folder (e.g. /data/db)")
+        }
 
         let id = SnapshotID.next(after: try await SnapshotCatalog(store: store).ids().last, compactUTC: Self.compactNow(),
                                  random: UInt32.random(in: 0...UInt32.max))
@@ -48,7 +49,7 @@ public struct SnapshotCreator: Sendable {
             // After the lock, before looking at which chunks exist: see `PruneRecord`.
             try await PruneRecord.waitForPrunes(in: store, timeout: options.pruneWait, poll: options.prunePoll,
                                                 log: { options.log?($0) ?? writeStderr($0 + "\n") })
-            let summary = try await build(id: id, root: root, entries: &entries, started: started, warnings: scanner.warnings)
+            let summary = try await build(id: id, root: root, started: started)
             try? await store.delete(SnapshotLayout.lockKey(id))
             return summary
         } catch {
@@ -57,22 +58,23 @@ public struct SnapshotCreator: Sendable {
         }
     }
 
-    private func build(id: String, root: String, entries: inout EntryTable, started: Double, warnings: [String]) async throws -> CreateSummary {
-        let (known, unchanged) = try await knownChunks(entries)
-        var jobs = planJobs(entries, skipping: Set(unchanged.keys))
-        let totalBytes = entries.indices.reduce(Int64(0)) { $0 + (entries.kind(at: $1) == .file ? entries.size(at: $1) : 0) }
-        let progress = ProgressReporter(label: "snapshot \(id)", total: totalBytes, interval: options.progressInterval, quiet: options.quiet)
+    private func build(id: String, root: String, started: Double) async throws -> CreateSummary {
+        let (known, previous) = try await previousSnapshot()
+        let progress = ProgressReporter(label: "snapshot \(id)", total: 0, interval: options.progressInterval, quiet: options.quiet)
         progress.start()
         defer { progress.finish() }
-        for i in unchanged.keys { progress.add(entries.size(at: i)) }
-
         let written = Locked<Set<String>>([])
         let pool = ContextPool(level: options.level)
         let changed = ChangedFiles()
-        var results = try await runJobs(jobs, root: root, entries: entries, known: known, written: written, pool: pool,
-                                        progress: progress, changed: changed)
+        let scanned = try await scanAndRead(root: root, previous: previous, known: known, written: written, pool: pool,
+                                            progress: progress, changed: changed)
+        var entries = scanned.entries
+        var jobs = scanned.jobs
+        var results = scanned.results
+        let unchanged = scanned.unchanged
+        for w in scanned.warnings { writeStderr("warning: \(w)\n") }
+        var warnings = scanned.warnings
         // Files that changed while read are read once more (and their first-pass regions dropped).
-        var warnings = warnings
         let retried = changed.all
         var firstPassSizes: [Int: Int64] = [:]
         let firstPassJobs = jobs.count
@@ -83,9 +85,13 @@ public struct SnapshotCreator: Sendable {
             firstPassSizes = Dictionary(uniqueKeysWithValues: retried.map { ($0, entries.size(at: $0)) })
             writeStderr("warning: \(names.count) files changed while being read; reading them again: \(names.prefix(5).joined(separator: ", "))\n")
             entries = try Self.refreshEntries(entries, changed: retried, root: root)
-            let retryJobs = planJobs(entries, skipping: Set(entries.indices).subtracting(retried))
+            var planner = JobPlanner(chunkSize: options.chunkSize, packThreshold: options.packThreshold)
+            var retryPlanned: [PlannedJob] = []
+            for i in retried.sorted() { retryPlanned += planner.add(entries, i) }
+            retryPlanned += planner.finish()
+            let retryJobs = planner.jobs
             let again = ChangedFiles()
-            let retryResults = try await runJobs(retryJobs, root: root, entries: entries, known: known, written: written, pool: pool,
+            let retryResults = try await runJobs(retryPlanned, root: root, known: known, written: written, pool: pool,
                                                  progress: progress, changed: again)
             if !again.all.isEmpty {
                 let w = try Self.changedAgain(again.all.sorted().map { entries.path(at: $0) }, allowChanging: options.allowChanging)
@@ -223,61 +229,102 @@ public struct SnapshotCreator: Sendable {
     }
 
     /// Chunks of the newest snapshot (those need no existence check: prune never removes them) and
-    /// the extents `entries` can keep from it; its manifest is not kept while the new one is made.
-    private func knownChunks(_ entries: EntryTable) async throws -> (KnownChunks, [Int: [Extent]]) {
+    /// its large files by path, whose extents unchanged files keep (`JobPlanner`); its manifest is
+    /// not kept while the new one is made, nor any of its small files (no index of a million of them).
+    private func previousSnapshot() async throws -> (KnownChunks, [String: Entry]) {
         let catalog = SnapshotCatalog(store: store)
-        // Of its entries only the large files can be reused (`unchangedExtents`): the rest are not kept.
         let threshold = options.packThreshold
         let keep: ManifestReader.Entries = options.reuseUnchanged ? .each { e, _ in e.type == .file && e.size >= threshold } : .skip
         guard let last = try await catalog.ids().last, let m = try? await catalog.load(last, entries: keep) else { return (KnownChunks([]), [:]) }
-        let known = KnownChunks(m.chunks)
-        return (known, unchangedExtents(entries, previous: m, known: known))
-    }
-
-    /// Large files whose path, size and mtime match the newest snapshot keep its extents
-    /// without being read again (LSM files are immutable once written). `--rehash` turns this off.
-    func unchangedExtents(_ entries: EntryTable, previous: Manifest?, known: KnownChunks) -> [Int: [Extent]] {
-        guard options.reuseUnchanged, let previous, previous.chunkSize == options.chunkSize else { return [:] }
-        // Only files cut into regions are looked up (small ones are packed again): no index of a million small files.
         var byPath: [String: Entry] = [:]
-        for e in previous.entries where e.type == .file && e.size >= options.packThreshold { byPath[e.path] = e }
-        var out: [Int: [Extent]] = [:]
-        for i in entries.indices where entries.kind(at: i) == .file && entries.size(at: i) >= options.packThreshold {
-            let e = entries[i]
-            guard let old = byPath[e.path], old.size == e.size, old.mtimeNs == e.mtimeNs, let x = old.extents,
-                  x.allSatisfy({ $0.chunk == nil || known[$0.chunk!] != nil }) else { continue }
-            out[i] = x
+        if options.reuseUnchanged && m.chunkSize == options.chunkSize {
+            for e in m.entries where e.type == .file && e.size >= threshold { byPath[e.path] = e }
         }
-        return out
+        return (KnownChunks(m.chunks), byPath)
     }
 
-    /// Cuts files into jobs: large files into fixed-size regions, small files into packs whose
-    /// boundaries depend on the file names, so adding one file changes only one pack.
-    func planJobs(_ entries: EntryTable, skipping: Set<Int> = []) -> [Job] {
-        var jobs: [Job] = []
-        var pack: [Int] = []
-        var packLen: Int64 = 0
-        func closePack() {
-            if !pack.isEmpty { jobs.append(.pack(files: pack, length: packLen)) }
-            pack = []
-            packLen = 0
-        }
-        for (i, e) in entries.enumerated() where e.type == .file && e.size > 0 && !skipping.contains(i) {
-            if e.size < options.packThreshold {
-                pack.append(i)
-                packLen += e.size
-                if packLen >= options.chunkSize || Self.isPackBoundary(e.path) { closePack() }
-            } else {
-                var off: Int64 = 0
-                while off < e.size {
-                    let len = min(options.chunkSize, e.size - off)
-                    jobs.append(.region(file: i, offset: off, length: len))
-                    off += len
+    /// What the scan found and what reading it gave: the entries, the jobs in plan order and their
+    /// results (the same order), and the large files kept from the newest snapshot.
+    struct Scanned {
+        var entries: EntryTable
+        var warnings: [String]
+        var jobs: [Job]
+        var results: [JobResult?]
+        var unchanged: [Int: [Extent]]
+    }
+
+    /// Walks the tree on a thread of its own and hands each job to the readers as soon as it is
+    /// planned, so the walk (a system call or two a name) runs beside the reading, hashing and
+    /// compressing instead of before it. At most `4 × parallel` planned jobs wait at a time (a gate
+    /// the walk blocks on), so what is queued stays small however large the tree.
+    private func scanAndRead(root: String, previous: [String: Entry], known: KnownChunks, written: Locked<Set<String>>,
+                             pool: ContextPool, progress: ProgressReporter, changed: ChangedFiles) async throws -> Scanned {
+        let (stream, feed) = AsyncThrowingStream<PlannedJob, any Error>.makeStream()
+        let limit = max(1, options.parallel)
+        let gate = DispatchSemaphore(value: 4 * limit)
+        let stop = Atomic<Bool>(false)
+        let outcome = Locked<Scanned?>(nil)
+        let (chunkSize, packThreshold) = (options.chunkSize, options.packThreshold)
+        let walker = Thread {
+            do {
+                var scanner = TreeScanner(root: root)
+                var planner = JobPlanner(chunkSize: chunkSize, packThreshold: packThreshold, previous: previous, known: known)
+                var total: Int64 = 0
+                func hand(_ planned: [PlannedJob]) throws {
+                    for j in planned {
+                        gate.wait()
+                        if stop.load(ordering: .relaxed) { throw CancellationError() }
+                        feed.yield(j)
+                    }
                 }
+                let entries = try scanner.scan { table, i in
+                    total += table.size(at: i)
+                    progress.setTotal(total)
+                    let planned = planner.add(table, i)
+                    if planner.unchanged[i] != nil { progress.add(table.size(at: i)) }
+                    try hand(planned)
+                }
+                try hand(planner.finish())
+                outcome.withLock { $0 = Scanned(entries: entries, warnings: scanner.warnings, jobs: planner.jobs, results: [],
+                                                 unchanged: planner.unchanged) }
+                feed.finish()
+            } catch {
+                feed.finish(throwing: error)
             }
         }
-        closePack()
-        return jobs
+        walker.stackSize = 4 << 20  // the walk recurses once a folder level
+        walker.start()
+        let collected = Locked<[Int: JobResult]>([:])
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                var running = 0
+                for try await planned in stream {
+                    if running >= limit {
+                        try await group.next()
+                        running -= 1
+                    }
+                    group.addTask {
+                        let r = try await self.process(planned, root: root, known: known, written: written, pool: pool, changed: changed)
+                        gate.signal()
+                        progress.add(planned.job.length)
+                        collected.withLock { $0[planned.number] = r }
+                    }
+                    running += 1
+                }
+                try await group.waitForAll()
+            }
+        } catch {
+            // The walk may be waiting at the gate: let it go, and stop it there.
+            stop.store(true, ordering: .relaxed)
+            for _ in 0..<(4 * limit + 1) { gate.signal() }
+            throw error
+        }
+        guard var scanned = outcome.withLock({ $0 }) else {
+            throw ChainsnapError(.io, "the scan of '\(root)' ended without its result", object: root, hint: "this is a bug in chainsnap; please report it")
+        }
+        let byNumber = collected.withLock { $0 }
+        scanned.results = scanned.jobs.indices.map { byNumber[$0] }
+        return scanned
     }
 
     /// About one file name in 64 ends a pack (FNV-1a of the path).
@@ -287,50 +334,50 @@ public struct SnapshotCreator: Sendable {
         return h & 63 == 0
     }
 
-    /// Runs `jobs` (at most `options.parallel` at once); results in job order.
-    private func runJobs(_ jobs: [Job], root: String, entries: EntryTable, known: KnownChunks, written: Locked<Set<String>>,
+    /// Runs `planned` (at most `options.parallel` at once); results in the order given.
+    private func runJobs(_ planned: [PlannedJob], root: String, known: KnownChunks, written: Locked<Set<String>>,
                          pool: ContextPool, progress: ProgressReporter, changed: ChangedFiles) async throws -> [JobResult?] {
-        let collected = Locked([JobResult?](repeating: nil, count: jobs.count))
-        try await forEachBounded(jobs.count, limit: options.parallel) { i in
-            let r = try await self.process(jobs[i], root: root, entries: entries, known: known, written: written, pool: pool,
-                                           changed: changed)
-            progress.add(jobs[i].length)
+        let collected = Locked([JobResult?](repeating: nil, count: planned.count))
+        try await forEachBounded(planned.count, limit: options.parallel) { i in
+            let r = try await self.process(planned[i], root: root, known: known, written: written, pool: pool, changed: changed)
+            progress.add(planned[i].job.length)
             collected.withLock { $0[i] = r }
         }
         return collected.withLock { $0 }
     }
 
-    private func process(_ job: Job, root: String, entries: EntryTable, known: KnownChunks,
+    private func process(_ planned: PlannedJob, root: String, known: KnownChunks,
                          written: Locked<Set<String>>, pool: ContextPool, changed: ChangedFiles) async throws -> JobResult {
+        let job = planned.job
         let buf = try [UInt8](unsafeUninitializedCapacity: Int(job.length)) { p, n in
             n = 0
             let raw = UnsafeMutableRawBufferPointer(p)
             switch job {
-            case .region(let file, let offset, let length):
-                let path = entries.path(at: file)
-                let f = try RawFile(readingAt: root + "/" + path)
-                try readChecked(f, index: file, path: path, size: entries.size(at: file), mtimeNs: entries.mtimeNs(at: file),
+            case .region(_, let offset, let length):
+                let file = planned.files[0]
+                let f = try RawFile(readingAt: root + "/" + file.path)
+                try readChecked(f, index: file.index, path: file.path, size: file.size, mtimeNs: file.mtimeNs,
                                 into: raw, range: 0..<Int(length), at: offset, changed: changed)
-            case .pack(let files, _):
+            case .pack:
                 // A pack's files are neighbours in path order, mostly in one folder: each is opened
                 // relative to its folder's descriptor (no walk of the full path per file).
                 var off = 0
                 var folder: (rel: Substring, handle: DirectoryHandle)?
-                for f in files {
-                    let path = entries.path(at: f)
+                for file in planned.files {
+                    let path = file.path
                     let slash = path.lastIndex(of: "/")
                     let parent = slash.map { path[..<$0] } ?? ""
                     let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
                     if folder == nil || folder!.rel != parent {
                         folder = (parent, try DirectoryHandle(parent.isEmpty ? root : root + "/" + parent))
                     }
-                    let size = Int(entries.size(at: f))
-                    if let file = try folder!.handle.openForReadingIfPresent(name) {
-                        try readChecked(file, index: f, path: path, size: Int64(size), mtimeNs: entries.mtimeNs(at: f),
+                    let size = Int(file.size)
+                    if let f = try folder!.handle.openForReadingIfPresent(name) {
+                        try readChecked(f, index: file.index, path: path, size: file.size, mtimeNs: file.mtimeNs,
                                         into: raw, range: off..<(off + size), at: 0, changed: changed)
                     } else {  // removed, or replaced by a symlink, since the scan: its second look says which
                         UnsafeMutableRawBufferPointer(rebasing: raw[off..<(off + size)]).initializeMemory(as: UInt8.self, repeating: 0)
-                        changed.mark(f)
+                        changed.mark(file.index)
                     }
                     off += size
                 }

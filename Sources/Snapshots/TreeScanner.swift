@@ -16,15 +16,20 @@ struct TreeScanner {
 
     init(root: String) { self.root = root }
 
-    mutating func scan() throws -> EntryTable {
+    /// Walks the tree; `each` is called with the table after every file appended (its index),
+    /// so `snapshot create` plans and reads files while the walk goes on.
+    mutating func scan(each: (EntryTable, Int) throws -> Void = { _, _ in }) throws -> EntryTable {
         guard FS.isDirectory(root) else {
             throw ChainsnapError(.notFound, "'\(root)' is not a folder", object: root,
                                  hint: "pass the node's data folder (e.g. /data/db)")
         }
         var out = EntryTable()
-        try walk(dir: root, rel: "", into: &out)
-        // The walk emits path order (see `walk`); a sort is only a fallback, never expected.
-        if !Self.isSortedByPath(out) { out.sortByPath() }
+        try walk(dir: root, rel: "", into: &out, each: each)
+        // The walk emits path order (see `walk`), and callers hold indices into it: never re-sorted.
+        guard Self.isSortedByPath(out) else {
+            throw ChainsnapError(.io, "the scan of '\(root)' did not come out in path order", object: root,
+                                 hint: "this is a bug in chainsnap; please report it with the folder's layout. Nothing was published")
+        }
         return out
     }
 
@@ -42,7 +47,7 @@ struct TreeScanner {
     /// table is needed (at a million files that sort held a second copy of every record).
     /// Names are sorted in each folder; a folder's own entry sorts by its name, its contents as
     /// if by its name and a `/`: "a" < "a.b" < "a/x", as the full paths compare.
-    private mutating func walk(dir: String, rel: String, into out: inout EntryTable) throws {
+    private mutating func walk(dir: String, rel: String, into out: inout EntryTable, each: (EntryTable, Int) throws -> Void) throws {
         var items: [Item] = []
         try FS.forEachInDirectory(Array(dir.utf8)) { raw, status in
             if rel.isEmpty, let name = PathRules.utf8String(raw), ReservedNames.all.contains(name) { return }
@@ -64,7 +69,7 @@ struct TreeScanner {
             let relPath = rel.isEmpty ? name : rel + "/" + name
             let full = dir + "/" + name
             if item.subtree {
-                try walk(dir: full, rel: relPath, into: &out)
+                try walk(dir: full, rel: relPath, into: &out, each: each)
                 continue
             }
             let mode = item.mode & 0o7777
@@ -73,6 +78,7 @@ struct TreeScanner {
                 out.append(Entry(path: relPath, type: .dir, mode: mode, mtimeNs: item.mtimeNs))
             case S_IFREG:
                 out.append(Entry(path: relPath, type: .file, mode: mode, mtimeNs: item.mtimeNs, size: item.size))
+                try each(out, out.count - 1)
             case S_IFLNK:
                 let target = try readLink(full)
                 do { try PathRules.checkSymlink(linkPath: relPath, target: target) } catch let e as ChainsnapError {
