@@ -15,6 +15,8 @@ public final class ProgressReporter: Sendable {
     private let label: String
     private let total = Atomic<Int64>(0)
     private let done = Atomic<Int64>(0)
+    /// False while the total is still being counted (a walk that runs beside the work).
+    private let totalKnown = Atomic<Bool>(true)
     private let started: Double
     private let isTTY: Bool
     private let interval: Double
@@ -46,7 +48,12 @@ public final class ProgressReporter: Sendable {
         self.jsonLines = getenv("CHAINSNAP_PROGRESS_FORMAT").map { String(cString: $0) == "json" } ?? false
     }
 
-    public func setTotal(_ v: Int64) { total.store(v, ordering: .relaxed) }
+    /// Sets the total; `known: false` while it is still being counted (the found-so-far bytes):
+    /// lines then say so and give no percentage or ETA, which would only chase the count.
+    public func setTotal(_ v: Int64, known: Bool = true) {
+        total.store(v, ordering: .relaxed)
+        totalKnown.store(known, ordering: .relaxed)
+    }
     public func add(_ bytes: Int64) { done.add(bytes, ordering: .relaxed) }
     public var completed: Int64 { done.load(ordering: .relaxed) }
     public var elapsed: Double { monotonicSeconds() - started }
@@ -82,16 +89,7 @@ public final class ProgressReporter: Sendable {
         let tot = total.load(ordering: .relaxed)
         let secs = max(elapsed, 0.001)
         let rate = Double(d) / secs
-        let pct = tot > 0 ? min(100, Double(d) * 100 / Double(tot)) : 100
-        // No ETA (and no rate) before bytes have moved: an estimate from nothing is a claim.
-        let line: String
-        if d == 0 && !final {
-            line = "\(label): 0 B / \(ByteCount.format(tot)), waiting for the first bytes (\(formatDuration(secs)))"
-        } else {
-            let eta = rate > 0 && tot > d ? "ETA \(formatDuration(Double(tot - d) / rate))" : "finishing"
-            line = "\(label): \(ByteCount.format(d)) / \(ByteCount.format(tot)) (\(String(Int(pct)))%), "
-                + "\(ByteCount.formatRate(rate)), " + (final ? "took \(formatDuration(secs))" : eta)
-        }
+        let line = Self.text(label: label, done: d, total: tot, totalKnown: totalKnown.load(ordering: .relaxed), seconds: secs, final: final)
         let state = ProgressState(task: label, done: d, total: tot, bytesPerSecond: rate, elapsed: secs, finished: final,
                                   time: wallClockSeconds())
         if let statusFile { try? writeStatus(statusFile, state.jsonLine) }
@@ -105,6 +103,22 @@ public final class ProgressReporter: Sendable {
         } else if interval > 0 && (!final || d > 0) {
             writeStderr(jsonLines ? state.jsonLine : line + "\n", stamp: !jsonLines)
         }
+    }
+
+    /// One progress line. No ETA (and no rate) before bytes have moved: an estimate from nothing
+    /// is a claim; no percentage or ETA while the total is still being counted.
+    static func text(label: String, done d: Int64, total tot: Int64, totalKnown: Bool, seconds secs: Double, final: Bool) -> String {
+        let rate = Double(d) / secs
+        let pct = tot > 0 ? min(100, Double(d) * 100 / Double(tot)) : 100
+        if d == 0 && !final {
+            return "\(label): 0 B / \(ByteCount.format(tot)), waiting for the first bytes (\(formatDuration(secs)))"
+        }
+        if !final && !totalKnown {
+            return "\(label): \(ByteCount.format(d)) of \(ByteCount.format(tot)) found so far (still scanning), \(ByteCount.formatRate(rate))"
+        }
+        let eta = rate > 0 && tot > d ? "ETA \(formatDuration(Double(tot - d) / rate))" : "finishing"
+        return "\(label): \(ByteCount.format(d)) / \(ByteCount.format(tot)) (\(String(Int(pct)))%), "
+            + "\(ByteCount.formatRate(rate)), " + (final ? "took \(formatDuration(secs))" : eta)
     }
 
     /// Replaces the status file in one rename, so a reader never sees half of it (not fsynced:

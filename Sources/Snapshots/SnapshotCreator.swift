@@ -279,11 +279,12 @@ public struct SnapshotCreator: Sendable {
                 }
                 let entries = try scanner.scan { table, i in
                     total += table.size(at: i)
-                    progress.setTotal(total)
+                    progress.setTotal(total, known: false)
                     let planned = planner.add(table, i)
                     if planner.unchanged[i] != nil { progress.add(table.size(at: i)) }
                     try hand(planned)
                 }
+                progress.setTotal(total)
                 try hand(planner.finish())
                 outcome.withLock { $0 = Scanned(entries: entries, warnings: scanner.warnings, jobs: planner.jobs, results: [],
                                                  unchanged: planner.unchanged) }

@@ -9,6 +9,17 @@ import TestSupport
 /// `"finished":false` (`MonitoringCLITests.jobTextfilesCarryTheLastSuccessAndPassPromtool`), and the
 /// metrics textfile, written by the observer, could say the restore was still running.
 @Suite struct ProgressReporterTests {
+    @Test("while the total is still being counted a line gives no percentage or ETA; once known, it does")
+    func totalStillCounted() {
+        let counting = ProgressReporter.text(label: "snapshot x", done: 60 << 20, total: 62 << 20, totalKnown: false, seconds: 10, final: false)
+        #expect(counting.contains("found so far (still scanning)"), "\(counting)")
+        #expect(!counting.contains("%") && !counting.contains("ETA"), "\(counting)")
+        let known = ProgressReporter.text(label: "snapshot x", done: 60 << 20, total: 120 << 20, totalKnown: true, seconds: 10, final: false)
+        #expect(known.contains("(50%)") && known.contains("ETA 10s"), "\(known)")
+        let done = ProgressReporter.text(label: "snapshot x", done: 62 << 20, total: 62 << 20, totalKnown: false, seconds: 10, final: true)
+        #expect(done.contains("(100%)") && done.contains("took"), "\(done)")
+    }
+
     @Test("a tick in flight when finish() is called does not overwrite the final report")
     func finalReportIsLast() throws {
         let t = TempDir("progress")
